@@ -1,0 +1,58 @@
+"""Per-request context: the caller, the process's services and fresh DataLoaders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+import strawberry
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+
+from api.audit import AuditLog
+from api.config import ApiConfig, Role
+from api.dataloaders import Catalog, Loaders
+from api.offers import OfferService
+from api.permissions import Caller
+from graph.driver import AsyncGraph, Graph
+
+
+@dataclass
+class Services:
+    """Opened once by the app's lifespan and shared by every request."""
+
+    config: ApiConfig
+    graph: AsyncGraph
+    write_graph: Graph
+    cache: redis.Redis
+    offers: OfferService
+    audit: AuditLog
+    catalog: Catalog = field(default_factory=Catalog)
+    broadcaster: Any = None
+
+    @property
+    def key_hashes(self) -> Mapping[str, Role]:
+        return self.config.key_hashes
+
+
+@dataclass(slots=True)
+class Context:
+    request: Request | WebSocket
+    caller: Caller | None
+    services: Services
+    loaders: Loaders
+    pii_reads: dict[str, set[str]] = field(default_factory=dict)
+    connection_params: dict[str, Any] | None = None
+
+    @property
+    def graph(self) -> AsyncGraph:
+        return self.services.graph
+
+    def note_pii_read(self, customer_id: str, field_name: str) -> None:
+        """Remember that this request read a personal field of this customer (for the audit log)."""
+        self.pii_reads.setdefault(customer_id, set()).add(field_name)
+
+
+Info = strawberry.Info[Context, None]

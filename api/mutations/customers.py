@@ -1,0 +1,188 @@
+"""registerCustomer, linkIdentity, updateConsent."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timezone
+from typing import Annotated
+
+import strawberry
+
+from api.errors import MutationError, MutationErrorCode, invalid, not_found
+from api.mutations.common import changed_customer, text_field, write
+from api.permissions import Authenticated
+from api.types.common import Channel, ConsentMedium, ConsentPurpose, IdentityKind
+from api.types.customer import Customer
+from graph.consents import UPSERT_CONSENTS, upsert_consents
+from graph.customers import UPSERT_CUSTOMERS, UPSERT_IDENTITIES, upsert_identities
+from graph.profiles import customer_id_by_identity, known_ids
+from graph.writes import write_steps
+
+MAX_IDENTITIES = 10
+MAX_CONSENTS = 15
+
+
+@strawberry.input(description="An identifier to link to a customer.")
+class NewIdentity:
+    kind: IdentityKind = strawberry.field(description="Kind of identifier.")
+    value: str = strawberry.field(description="The identifier (e-mail is stored lower-case).")
+
+
+@strawberry.input(description="A consent decision.")
+class ConsentDecision:
+    purpose: ConsentPurpose = strawberry.field(description="What the data may be used for.")
+    medium: ConsentMedium = strawberry.field(description="Contact medium (ANY: all media).")
+    granted: bool = strawberry.field(description="True to allow, false to refuse or withdraw.")
+
+
+@strawberry.input(description="A person joining on the spot (at a till, kiosk, webshop or the service desk).")
+class RegisterCustomerInput:
+    channel: Channel = strawberry.field(description="Where the customer registers.")
+    first_name: str | None = strawberry.field(default=None, description="Given name, at most 200 characters.")
+    last_name: str | None = strawberry.field(default=None, description="Family name, at most 200 characters.")
+    email: str | None = strawberry.field(default=None, description="E-mail; also linked as an identity.")
+    phone: str | None = strawberry.field(default=None, description="Phone; also linked as an identity.")
+    birthday: date | None = strawberry.field(default=None, description="Date of birth.")
+    home_store: strawberry.ID | None = strawberry.field(default=None, description="Home store (kiosk/till store).")
+    retailer_id: strawberry.ID | None = strawberry.field(default=None, description="Retailer; needed only when "
+                                                         "the graph holds several and no home store is given.")
+    identities: list[NewIdentity] = strawberry.field(default_factory=list, description=f"Cards, accounts ... "
+                                                     f"(at most {MAX_IDENTITIES}).")
+    consents: list[ConsentDecision] = strawberry.field(default_factory=list, description=f"Decisions given at sign-up "
+                                                       f"(at most {MAX_CONSENTS}).")
+
+
+@strawberry.type(description="Result of a customer mutation: the customer as now stored, or errors.")
+class CustomerPayload:
+    customer: Customer | None = strawberry.field(description="The customer; null when nothing was written.")
+    errors: list[MutationError] = strawberry.field(description="Problems with the input; empty on success.")
+
+
+def _identity_rows(customer_id: str, channel: str, pairs: list[tuple[str, str]]) -> list[dict[str, object]]:
+    now = datetime.now(timezone.utc)
+    return [{"customer_id": customer_id, "kind": kind, "value": value, "channel_id": channel, "since": now}
+            for kind, value in pairs]
+
+
+def _normalised(kind: str, value: str) -> str:
+    value = value.strip()
+    return value.lower() if kind == "email" else value
+
+
+async def _conflicts(info: strawberry.Info, customer_id: str | None, pairs: list[tuple[str, str]],
+                     field: str) -> list[MutationError]:
+    errors = []
+    for n, (kind, value) in enumerate(pairs):
+        holder = await customer_id_by_identity(info.context.graph, kind, value)
+        if holder is not None and holder != customer_id:
+            errors.append(MutationError(code=MutationErrorCode.CONFLICT, field=f"{field}.{n}.value",
+                                        message=f"this {kind} belongs to customer {holder}; merge the profiles "
+                                                "instead"))
+    return errors
+
+
+def _register_errors(data: RegisterCustomerInput) -> list[MutationError]:
+    errors: list[MutationError] = []
+    for name in ("first_name", "last_name", "phone", "email"):
+        text_field(getattr(data, name), _camel(name), errors, most=200)
+    if data.email and "@" not in data.email:
+        errors.append(invalid("email", "not an e-mail address"))
+    if len(data.identities) > MAX_IDENTITIES:
+        errors.append(MutationError(code=MutationErrorCode.TOO_MANY, field="identities",
+                                    message=f"at most {MAX_IDENTITIES} identities"))
+    if len(data.consents) > MAX_CONSENTS:
+        errors.append(MutationError(code=MutationErrorCode.TOO_MANY, field="consents",
+                                    message=f"at most {MAX_CONSENTS} consents"))
+    for n, identity in enumerate(data.identities):
+        text_field(identity.value, f"identities.{n}.value", errors, required=True, most=200)
+    return errors
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+async def _retailer(info: strawberry.Info, data: RegisterCustomerInput) -> tuple[str | None, list[MutationError]]:
+    known = await known_ids(info.context.graph, stores=[str(data.home_store)] if data.home_store else [])
+    if data.home_store:
+        retailer = known["stores"].get(str(data.home_store))
+        return retailer, [] if retailer else [not_found("homeStore", f"no store {data.home_store}")]
+    if data.retailer_id:
+        return str(data.retailer_id), []
+    if len(known["retailers"]) == 1:
+        return next(iter(known["retailers"])), []
+    return None, [invalid("retailerId", "give retailerId or homeStore: the graph holds several retailers")]
+
+
+@strawberry.type
+class CustomerMutation:
+    @strawberry.mutation(description="Register a new customer (a non-member joining at a till, kiosk or webshop) "
+                                     "with identities and consents; the new id is generated. Every role.",
+                         permission_classes=[Authenticated])
+    async def register_customer(self, info: strawberry.Info, input: RegisterCustomerInput) -> CustomerPayload:
+        errors = _register_errors(input)
+        pairs = [(i.kind.value, _normalised(i.kind.value, i.value)) for i in input.identities if i.value.strip()]
+        pairs += [(k, _normalised(k, v)) for k, v in (("email", input.email), ("phone", input.phone)) if v]
+        retailer, problems = await _retailer(info, input)
+        errors += problems + await _conflicts(info, None, pairs, "identities")
+        if errors:
+            return CustomerPayload(customer=None, errors=errors)
+        customer_id = f"C{secrets.token_hex(6).upper()}"
+        props = {"first_name": text_field(input.first_name, "", []), "last_name": text_field(input.last_name, "", []),
+                 "email": input.email.strip().lower() if input.email else None, "phone": text_field(input.phone, "", []),
+                 "birthday": input.birthday, "preferred_channel": input.channel.value, "anonymous": False,
+                 "created_at": datetime.now(timezone.utc)}
+        row = {"customer_id": customer_id, "retailer_id": retailer, "region_id": None, "props": props,
+               "home_store_id": str(input.home_store) if input.home_store else None}
+        await write(info, write_steps, [  # one transaction: no half-registered customer
+            (UPSERT_CUSTOMERS, [row]),
+            (UPSERT_IDENTITIES, _identity_rows(customer_id, input.channel.value, pairs)),
+            (UPSERT_CONSENTS, _consent_rows(customer_id, input.consents, input.channel.value))])
+        return CustomerPayload(customer=await changed_customer(info, customer_id), errors=[])
+
+    @strawberry.mutation(description="Link an identifier (card, account, phone ...) to a customer; CONFLICT when "
+                                     "another customer holds it. Every role.", permission_classes=[Authenticated])
+    async def link_identity(
+        self, info: strawberry.Info,
+        customer: Annotated[strawberry.ID, strawberry.argument(description="Customer id.")],
+        identity: Annotated[NewIdentity, strawberry.argument(description="The identifier.")],
+        channel: Annotated[Channel, strawberry.argument(description="Where it was given.")],
+    ) -> CustomerPayload:
+        errors: list[MutationError] = []
+        value = text_field(identity.value, "identity.value", errors, required=True, most=200)
+        known = await known_ids(info.context.graph, customers=[str(customer)])
+        if str(customer) not in known["customers"]:
+            errors.append(not_found("customer", f"no customer {customer}"))
+        pairs = [(identity.kind.value, _normalised(identity.kind.value, value))] if value else []
+        errors += await _conflicts(info, str(customer), pairs, "identity")
+        if errors:
+            return CustomerPayload(customer=None, errors=[_single(e) for e in errors])
+        await write(info, upsert_identities, _identity_rows(str(customer), channel.value, pairs))
+        return CustomerPayload(customer=await changed_customer(info, str(customer)), errors=[])
+
+    @strawberry.mutation(description="Record a consent decision for one purpose and medium; the newest decision "
+                                     "wins. Every role.", permission_classes=[Authenticated])
+    async def update_consent(
+        self, info: strawberry.Info,
+        customer: Annotated[strawberry.ID, strawberry.argument(description="Customer id.")],
+        decision: Annotated[ConsentDecision, strawberry.argument(description="The decision.")],
+        channel: Annotated[Channel, strawberry.argument(description="Where it was given (stored as source).")],
+    ) -> CustomerPayload:
+        known = await known_ids(info.context.graph, customers=[str(customer)])
+        if str(customer) not in known["customers"]:
+            return CustomerPayload(customer=None, errors=[not_found("customer", f"no customer {customer}")])
+        await write(info, upsert_consents, _consent_rows(str(customer), [decision], channel.value))
+        return CustomerPayload(customer=await changed_customer(info, str(customer)), errors=[])
+
+
+def _consent_rows(customer_id: str, decisions: list[ConsentDecision], source: str) -> list[dict[str, object]]:
+    now = datetime.now(timezone.utc)
+    return [{"customer_id": customer_id, "purpose": d.purpose.value, "medium": d.medium.value, "granted": d.granted,
+             "updated_at": now, "source": source} for d in decisions]
+
+
+def _single(error: MutationError) -> MutationError:
+    """Errors of the single identity argument are reported at `identity.value`, not `identity.0.value`."""
+    field = error.field.replace("identity.0.", "identity.") if error.field else None
+    return MutationError(code=error.code, field=field, message=error.message)

@@ -1,0 +1,1 @@
+"""Root query fields, one class per domain; api.schema merges them."""

@@ -1,0 +1,57 @@
+"""nextBestOffers, popularProducts, similarProducts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from api.errors import BadInput
+from api.permissions import Authenticated
+from api.queries.customer import IdentityInput, resolve_identity
+from api.types.common import Channel
+from api.types.offer import MAX_OFFERS, Offer, OfferList, check_limit
+
+LIMIT = Annotated[int, strawberry.argument(description=f"How many, 1..{MAX_OFFERS}.")]
+CHANNEL = Annotated[Channel | None, strawberry.argument(description="Channel that shows the offers.")]
+STORE = Annotated[strawberry.ID | None, strawberry.argument(description="Store (kiosk, till): only products it "
+                                                                        "carries.")]
+
+
+@strawberry.type
+class OfferQuery:
+    @strawberry.field(description="A customer's next-best-offers, by customer id or by identifier (exactly one); "
+                                  "null if the customer is unknown. One cache read. Every role.",
+                      permission_classes=[Authenticated])
+    async def next_best_offers(
+        self, info: strawberry.Info,
+        customer: Annotated[strawberry.ID | None, strawberry.argument(description="Customer id.")] = None,
+        identity: Annotated[IdentityInput | None, strawberry.argument(description="Or an identifier.")] = None,
+        channel: CHANNEL = None, store: STORE = None, limit: LIMIT = 10,
+    ) -> OfferList | None:
+        check_limit(limit, MAX_OFFERS)
+        if (customer is None) == (identity is None):
+            raise BadInput("give exactly one of customer or identity.", field="customer")
+        customer_id = str(customer) if customer else await resolve_identity(info, identity)  # type: ignore[arg-type]
+        if customer_id is None:
+            return None
+        offers = await info.context.services.offers.next_best_offers(
+            customer_id, channel=channel.value if channel else None, store_id=store, limit=limit)
+        return OfferList.from_list(offers) if offers.customer_id else None
+
+    @strawberry.field(description="Popular products for anonymous visitors, for a store and/or channel. Every role.",
+                      permission_classes=[Authenticated])
+    async def popular_products(self, info: strawberry.Info, store: STORE = None, channel: CHANNEL = None,
+                               limit: LIMIT = 10) -> list[Offer]:
+        check_limit(limit, MAX_OFFERS)
+        offers = await info.context.services.offers.popular(store_id=store, channel=channel.value if channel else None,
+                                                            limit=limit)
+        return [Offer.from_offer(o) for o in offers]
+
+    @strawberry.field(description="Products often bought with a product, best first; empty while the offer cache is "
+                                  "unavailable. Every role.", permission_classes=[Authenticated])
+    def similar_products(self, info: strawberry.Info,
+                         product: Annotated[strawberry.ID, strawberry.argument(description="Product id.")],
+                         limit: LIMIT = 10) -> list[Offer]:
+        check_limit(limit, MAX_OFFERS)
+        return [Offer.from_offer(o) for o in info.context.services.offers.similar(str(product), limit)]

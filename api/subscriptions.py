@@ -1,0 +1,35 @@
+"""nextBestOffersChanged: a kiosk or webshop sees fresh offers pushed after a purchase."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Annotated
+
+import strawberry
+
+from api.permissions import Authenticated
+from api.types.common import Channel
+from api.types.offer import MAX_OFFERS, OfferList, check_limit
+
+
+@strawberry.type
+class OfferSubscription:
+    @strawberry.subscription(description="The customer's next-best-offers now, then again each time the offer worker "
+                                         "rewrites them (graphql-transport-ws; authenticate with connection_init "
+                                         "payload {\"apiKey\": ...}). Every role.",
+                             permission_classes=[Authenticated])
+    async def next_best_offers_changed(
+        self, info: strawberry.Info,
+        customer: Annotated[strawberry.ID, strawberry.argument(description="Customer id.")],
+        channel: Annotated[Channel | None, strawberry.argument(description="Channel showing them.")] = None,
+        store: Annotated[strawberry.ID | None, strawberry.argument(description="Store (kiosk).")] = None,
+        limit: Annotated[int, strawberry.argument(description=f"How many, 1..{MAX_OFFERS}.")] = 10,
+    ) -> AsyncGenerator[OfferList, None]:
+        check_limit(limit, MAX_OFFERS)
+        services = info.context.services
+        async with services.broadcaster.subscribe(str(customer)) as queue:
+            while True:
+                offers = await services.offers.next_best_offers(str(customer), channel=channel.value if channel
+                                                                else None, store_id=store, limit=limit)
+                yield OfferList.from_list(offers)
+                await queue.get()

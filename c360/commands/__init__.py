@@ -1,0 +1,1 @@
+"""Subcommands of `c360`, one module per job."""

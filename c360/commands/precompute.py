@@ -1,0 +1,62 @@
+"""`c360 precompute`: every customer's next-best-offers into Redis as a new version (or roll back)."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from c360 import connect
+from c360.commands.train import models_dir
+from c360.settings import load_settings
+from graph.recsys_reads import retailer_ids
+from recsys import hybrid, model, offers
+from recsys.precompute import precompute
+
+out = Console()
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("precompute", help="write every customer's next-best-offers into Redis")
+    parser.add_argument("--retailer", action="append", metavar="ID", help="retailer (default: every trained one)")
+    parser.add_argument("--list-size", type=int, default=hybrid.HybridSettings.list_size, metavar="N",
+                        help="offers kept per customer (default 50)")
+    parser.add_argument("--models", type=Path, metavar="DIR", help="model folder (default: $C360_DATA_DIR/models)")
+    parser.add_argument("--rollback", action="store_true", help="serve the previous version again, compute nothing")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    targets = connect.targets(load_settings())
+    cache = connect.cache(targets)
+    if args.rollback:
+        restored = offers.rollback(cache)
+        out.print(f"now serving version {restored}" if restored else "[yellow]no previous version to roll back to[/]")
+        return 0 if restored else 2
+    graph = connect.graph(targets)
+    try:
+        retailers = args.retailer or retailer_ids(graph)
+        artifacts = {r: model.load(models_dir(args) / r) for r in retailers
+                     if model.latest_version(models_dir(args) / r)}
+        if not artifacts:
+            out.print("[yellow]no trained model: run `c360 train` first[/]")
+            return 2
+        now = datetime.now(timezone.utc)
+        version = f"o{now:%Y%m%dT%H%M%S}"
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=out) as bar:
+            task = bar.add_task(f"precomputing version {version}", total=None)
+            summary = precompute(graph, cache, artifacts, version, now,
+                                 hybrid.HybridSettings(list_size=args.list_size),
+                                 progress=lambda n: bar.advance(task, n),
+                                 total=lambda n: bar.update(task, total=(bar.tasks[0].total or 0) + n))
+    finally:
+        graph.close()
+    out.print(f"version {summary.version} is now served: {summary.customers:,} customers, {summary.products:,} "
+              f"products, {summary.stores:,} stores of {', '.join(summary.retailers)}; read {summary.read_s:.1f}s, "
+              f"wrote {summary.write_s:.1f}s ({summary.customers_per_s:,.0f} customers/s); previous version kept "
+              "for `c360 precompute --rollback`")
+    return 0

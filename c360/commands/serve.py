@@ -1,0 +1,91 @@
+"""`c360 serve` (the GraphQL API under uvicorn), `c360 schema` (schema.graphql) and `c360 api-key ROLE`."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+from pathlib import Path
+
+from rich.console import Console
+
+from c360 import connect
+from c360.settings import Settings, load_settings
+
+out = Console()
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
+ROLES = ("service_desk", "web", "kiosk", "integrator", "admin")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    serve = subparsers.add_parser("serve", help="serve the GraphQL API (GraphiQL on /graphql)")
+    serve.add_argument("--host", help="bind address (default C360_API_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default C360_API_PORT, 8000)")
+    serve.add_argument("--no-graphiql", action="store_true", help="do not serve the GraphiQL page")
+    serve.add_argument("--access-log", action="store_true", help="log every request (costs throughput)")
+    serve.set_defaults(handler=run_serve)
+    schema = subparsers.add_parser("schema", help="write schema.graphql from the code (or --check it)")
+    schema.add_argument("--output", type=Path, default=SCHEMA_FILE)
+    schema.add_argument("--check", action="store_true", help="exit 1 if the file differs from the code")
+    schema.set_defaults(handler=run_schema)
+    key = subparsers.add_parser("api-key", help="create an API key for a role; prints it once")
+    key.add_argument("role", choices=ROLES)
+    key.add_argument("--file", type=Path, help="append its sha256 line to this keys file (C360_API_KEYS_FILE)")
+    key.set_defaults(handler=run_api_key)
+
+
+def api_config(settings: Settings, *, graphiql: bool = True):  # type: ignore[no-untyped-def]
+    """ApiConfig from settings and the resolved Neo4j/Redis targets."""
+    from api.config import ApiConfig, keys_from_file, keys_from_pairs  # noqa: PLC0415 (keeps `c360 --help` fast)
+
+    t = connect.targets(settings)
+    keys = keys_from_pairs(settings.api_keys)
+    if settings.api_keys_file:
+        keys |= keys_from_file(settings.api_keys_file)
+    return ApiConfig(neo4j_uri=t.neo4j_uri, neo4j_user=t.neo4j_user, neo4j_password=t.neo4j_password,
+                     neo4j_database=t.neo4j_database, redis_url=t.redis_url, key_hashes=keys, graphiql=graphiql)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn  # noqa: PLC0415
+
+    from api.app import create_app  # noqa: PLC0415
+
+    settings = load_settings()
+    config = api_config(settings, graphiql=not args.no_graphiql)
+    if not config.key_hashes:
+        out.print("[yellow]no API keys configured (C360_API_KEYS or C360_API_KEYS_FILE): every query is refused[/]")
+    host, port = args.host or settings.api_host, args.port or settings.api_port
+    roles = sorted({r.value for r in config.key_hashes.values()})
+    out.print(f"GraphQL on http://{host}:{port}/graphql  ({len(config.key_hashes)} API keys: {', '.join(roles)})")
+    uvicorn.run(create_app(config), host=host, port=port, loop="uvloop", http="httptools",
+                access_log=args.access_log, log_level="info", ws="websockets-sansio")
+    return 0
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    from api.schema import schema_sdl  # noqa: PLC0415
+
+    sdl = schema_sdl()
+    if args.check:
+        same = args.output.exists() and args.output.read_text() == sdl
+        out.print(f"{args.output} is up to date" if same else f"[red]{args.output} differs: run `c360 schema`[/]")
+        return 0 if same else 1
+    args.output.write_text(sdl)
+    out.print(f"wrote {args.output} ({len(sdl.splitlines())} lines)")
+    return 0
+
+
+def run_api_key(args: argparse.Namespace) -> int:
+    from api.config import hash_key  # noqa: PLC0415
+
+    key = f"c360_{secrets.token_urlsafe(24)}"
+    line = f"sha256:{hash_key(key)} {args.role}\n"
+    if args.file:
+        with args.file.open("a") as f:
+            f.write(line)
+        args.file.chmod(0o600)
+        out.print(f"appended its hash to {args.file}")
+    else:
+        out.print(f"keys file line: {line.strip()}")
+    out.print(f"API key for {args.role} (shown once): {key}")
+    return 0

@@ -1,0 +1,167 @@
+"""Purchase histories for customer figures, and the figures written back.
+
+Figures live on the Customer node (so segments and audiences filter on them without a join):
+  rfm_recency_days, rfm_frequency, rfm_monetary_minor, rfm_r, rfm_f, rfm_m, rfm_segment, value_tier,
+  lifecycle_stage, lifecycle_stage_since (date), previous_lifecycle_stage, rhythm_days,
+  last_purchase_on (date), expected_purchases, expected_spend_minor, churn_probability,
+  figures_as_of (date)
+  (Customer)-[:REPLENISHES {interval_days, purchases, last_bought_on, due_on}]->(Product)
+What a full run learned about a retailer (quintile boundaries, tier cut, rhythm, model parameters,
+tier shares) is one RetailerFigures(retailer_id) node, read back to score a single customer.
+Days travel as days since 1970-01-01 in the retailer's time zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from graph.driver import Graph
+
+RETAILERS_WITH_CUSTOMERS = """
+MATCH (c:Customer) WHERE c.retailer_id IS NOT NULL
+WITH DISTINCT c.retailer_id AS retailer_id
+OPTIONAL MATCH (r:Retailer {retailer_id: retailer_id})
+RETURN retailer_id, coalesce(r.timezone, 'UTC') AS timezone ORDER BY retailer_id
+"""
+
+LAST_ORDER_AT = """
+MATCH (o:Order {retailer_id: $retailer_id}) RETURN max(o.placed_at) AS at
+"""
+
+COUNT_CUSTOMERS = """
+MATCH (c:Customer {retailer_id: $retailer_id}) WHERE NOT (c)-[:MERGED_INTO]->() RETURN count(c) AS n
+"""
+
+_HISTORY = """
+RETURN c.customer_id AS customer_id,
+  [(c)-[:PLACED]->(o:Order) WHERE o.placed_at <= $as_of |
+    [duration.inDays(date('1970-01-01'), date(datetime({datetime: o.placed_at, timezone: $timezone}))).days,
+     o.kind = 'return',
+     coalesce(o.total_minor, 0)]] AS orders,
+  COLLECT {
+    MATCH (c)-[:PLACED]->(o:Order {kind: 'purchase'})-[l:CONTAINS]->(p:Product {is_consumable: true})
+    WHERE o.placed_at <= $as_of AND coalesce(l.quantity, 1) > 0
+    WITH p, collect(DISTINCT duration.inDays(date('1970-01-01'),
+                    date(datetime({datetime: o.placed_at, timezone: $timezone}))).days) AS days
+    WHERE size(days) >= $min_purchases
+    RETURN [p.product_id, days]
+  } AS consumables
+"""
+
+HISTORIES_OF_RETAILER = """
+MATCH (c:Customer {retailer_id: $retailer_id}) WHERE NOT (c)-[:MERGED_INTO]->()
+""" + _HISTORY
+
+HISTORY_OF_CUSTOMER = """
+MATCH (c:Customer {customer_id: $customer_id})
+""" + _HISTORY
+
+WRITE_FIGURES = """
+UNWIND $rows AS row
+MATCH (c:Customer {customer_id: row.customer_id})
+WITH c, row, coalesce(c.lifecycle_stage, '') <> coalesce(row.stage, '') AS changed
+SET c.previous_lifecycle_stage = CASE WHEN changed THEN c.lifecycle_stage ELSE c.previous_lifecycle_stage END,
+    c.lifecycle_stage_since = CASE WHEN changed OR c.lifecycle_stage_since IS NULL
+                                   THEN row.as_of ELSE c.lifecycle_stage_since END
+SET c += row.figures, c.lifecycle_stage = row.stage, c.figures_as_of = row.as_of
+WITH c, row
+CALL (c) { MATCH (c)-[old:REPLENISHES]->() DELETE old }
+WITH c, row
+UNWIND row.replenishments AS item
+MATCH (p:Product {product_id: item.product_id})
+CREATE (c)-[:REPLENISHES {interval_days: item.interval_days, purchases: item.purchases,
+                          last_bought_on: item.last_bought_on, due_on: item.due_on}]->(p)
+"""
+
+WRITE_RETAILER_FIGURES = """
+MERGE (f:RetailerFigures {retailer_id: $retailer_id})
+SET f += $figures
+"""
+
+RETAILER_FIGURES = """
+MATCH (c:Customer {customer_id: $customer_id})
+MATCH (f:RetailerFigures {retailer_id: c.retailer_id})
+OPTIONAL MATCH (r:Retailer {retailer_id: c.retailer_id})
+RETURN properties(f) AS figures, coalesce(r.timezone, 'UTC') AS timezone
+"""
+
+FIGURES_OF_CUSTOMERS = """
+UNWIND $ids AS id
+MATCH (c:Customer {customer_id: id})
+RETURN id, c {.rfm_recency_days, .rfm_frequency, .rfm_monetary_minor, .rfm_r, .rfm_f, .rfm_m, .rfm_segment,
+              .value_tier, .lifecycle_stage, .lifecycle_stage_since, .previous_lifecycle_stage, .rhythm_days,
+              .last_purchase_on, .expected_purchases, .expected_spend_minor, .churn_probability, .figures_as_of,
+              replenishments: [(c)-[r:REPLENISHES]->(p:Product) | r {product_id: p.product_id,
+                  product_name: p.name, .interval_days, .purchases, .last_bought_on, .due_on}]} AS figures
+"""
+
+RETAILER_FIGURES_BY_ID = """
+MATCH (f:RetailerFigures {retailer_id: $retailer_id}) RETURN properties(f) AS figures
+"""
+
+
+def retailers_with_customers(graph: Graph) -> list[tuple[str, str]]:
+    """(retailer_id, time zone) of every retailer that has customers."""
+    return [(r["retailer_id"], r["timezone"]) for r in graph.read(RETAILERS_WITH_CUSTOMERS)]
+
+
+def last_order_at(graph: Graph, retailer_id: str) -> datetime | None:
+    """Time of the retailer's latest order (the end of its data)."""
+    at = graph.read(LAST_ORDER_AT, retailer_id=retailer_id)[0]["at"]
+    return at.to_native() if at is not None else None
+
+
+def count_customers(graph: Graph, retailer_id: str) -> int:
+    return int(graph.read(COUNT_CUSTOMERS, retailer_id=retailer_id)[0]["n"])
+
+
+def stream_histories(graph: Graph, retailer_id: str, timezone: str, as_of: datetime,
+                     min_purchases: int) -> Iterator[tuple[str, list[list[Any]], list[list[Any]]]]:
+    """(customer_id, orders [[epoch day, is_return, amount_minor]], consumables [[product_id, [epoch days]]])."""
+    for r in graph.stream(HISTORIES_OF_RETAILER, retailer_id=retailer_id, timezone=timezone, as_of=as_of,
+                          min_purchases=min_purchases):
+        yield r["customer_id"], r["orders"], r["consumables"]
+
+
+def history_of_customer(graph: Graph, customer_id: str, timezone: str, as_of: datetime,
+                        min_purchases: int) -> tuple[list[list[Any]], list[list[Any]]] | None:
+    """One customer's orders and consumables (as in stream_histories); None if there is no such customer."""
+    records = graph.read(HISTORY_OF_CUSTOMER, customer_id=customer_id, timezone=timezone, as_of=as_of,
+                         min_purchases=min_purchases)
+    return (records[0]["orders"], records[0]["consumables"]) if records else None
+
+
+def write_figures(graph: Graph, rows: list[dict[str, Any]]) -> int:
+    """Rows {customer_id, stage, as_of, figures: {...}, replenishments: [...]}; returns rows written."""
+    graph.write(WRITE_FIGURES, rows=rows)
+    return len(rows)
+
+
+def write_retailer_figures(graph: Graph, retailer_id: str, figures: dict[str, Any]) -> None:
+    graph.write(WRITE_RETAILER_FIGURES, retailer_id=retailer_id, figures=figures)
+
+
+def retailer_figures_of_customer(graph: Graph, customer_id: str) -> tuple[dict[str, Any], str] | None:
+    """(stored RetailerFigures properties, time zone) of the customer's retailer; None before a full run."""
+    records = graph.read(RETAILER_FIGURES, customer_id=customer_id)
+    return (dict(records[0]["figures"]), records[0]["timezone"]) if records else None
+
+
+def figures_of_customers(graph: Graph, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Stored figures and replenishments by customer id (absent ids are left out); dates as Python dates."""
+    return {r["id"]: _native(r["figures"]) for r in graph.read(FIGURES_OF_CUSTOMERS, ids=ids)}
+
+
+def _native(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _native(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_native(v) for v in value]
+    return value.to_native() if hasattr(value, "to_native") else value
+
+
+def retailer_figures(graph: Graph, retailer_id: str) -> dict[str, Any] | None:
+    records = graph.read(RETAILER_FIGURES_BY_ID, retailer_id=retailer_id)
+    return dict(records[0]["figures"]) if records else None

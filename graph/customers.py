@@ -1,0 +1,57 @@
+"""Customers and their identities (write side)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graph.driver import Graph
+from graph.writes import write_rows
+
+# row: {customer_id, retailer_id, home_store_id|None, region_id|None, props: {...}}; a null prop is removed.
+UPSERT_CUSTOMERS = """
+UNWIND $rows AS row
+OPTIONAL MATCH (s:Store {store_id: row.home_store_id})
+OPTIONAL MATCH (g:Region {region_id: row.region_id})
+WITH row, s, g
+WHERE (row.home_store_id IS NULL OR s IS NOT NULL) AND (row.region_id IS NULL OR g IS NOT NULL)
+MERGE (c:Customer {customer_id: row.customer_id})
+SET c += row.props, c.retailer_id = row.retailer_id
+WITH c, row, s, g
+CALL (c, s) {
+  OPTIONAL MATCH (c)-[old:HOME_STORE]->(other) WHERE other <> s OR s IS NULL
+  DELETE old
+  WITH c, s WHERE s IS NOT NULL
+  MERGE (c)-[:HOME_STORE]->(s)
+}
+CALL (c, g) {
+  WITH c, g WHERE g IS NOT NULL
+  MERGE (c)-[:IN_REGION]->(g)
+}
+RETURN count(*) AS written
+"""
+
+# row: {customer_id, kind, value, channel_id|None, since|None}; the key is namespaced by the customer's retailer.
+UPSERT_IDENTITIES = """
+UNWIND $rows AS row
+MATCH (c:Customer {customer_id: row.customer_id})
+MERGE (i:Identity {identity_key: c.retailer_id + ':' + row.kind + ':' + row.value})
+ON CREATE SET i.kind = row.kind, i.value = row.value, i.retailer_id = c.retailer_id
+MERGE (c)-[h:HAS_IDENTITY]->(i)
+SET h.channel_id = coalesce(row.channel_id, h.channel_id), h.since = coalesce(row.since, h.since)
+RETURN count(*) AS written
+"""
+
+
+def upsert_customers(graph: Graph, rows: list[dict[str, Any]]) -> int:
+    """Create or update customers; rows whose home store or region is missing are not written."""
+    return write_rows(graph, UPSERT_CUSTOMERS, rows)
+
+
+def upsert_identities(graph: Graph, rows: list[dict[str, Any]]) -> int:
+    """Attach identities to existing customers; rows of unknown customers are not written."""
+    return write_rows(graph, UPSERT_IDENTITIES, rows)
+
+
+def identity_key(retailer_id: str, kind: str, value: str) -> str:
+    """The unique key of an identity: retailer, kind and value (retailers never share identities)."""
+    return f"{retailer_id}:{kind}:{value}"

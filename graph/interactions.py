@@ -1,0 +1,83 @@
+"""Customer x product interactions for the recommender: purchases, returns and behavioural events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from graph.driver import Graph
+
+# One row per order line or product event; times as epoch seconds so that no datetime is built per row.
+INTERACTIONS_OF_RETAILER = """
+MATCH (c:Customer {retailer_id: $retailer_id})-[:PLACED]->(o:Order)-[l:CONTAINS]->(p:Product)
+WHERE o.placed_at < $before
+RETURN c.customer_id AS customer_id, p.product_id AS product_id, o.order_id AS basket_id,
+       o.placed_at.epochSeconds AS at,
+       CASE WHEN o.kind = 'return' OR l.quantity < 0 THEN 'return' ELSE 'purchase' END AS kind,
+       head([(o)-[:AT_STORE]->(s:Store) | s.store_id]) AS store_id,
+       head([(o)-[:VIA]->(ch:Channel) | ch.channel_id]) AS channel_id
+UNION ALL
+MATCH (c:Customer {retailer_id: $retailer_id})-[:DID]->(e:Event)-[:ABOUT]->(p:Product)
+WHERE e.occurred_at < $before AND e.kind IN $event_kinds
+RETURN c.customer_id AS customer_id, p.product_id AS product_id, e.event_id AS basket_id,
+       e.occurred_at.epochSeconds AS at, e.kind AS kind,
+       head([(e)-[:AT_STORE]->(s:Store) | s.store_id]) AS store_id,
+       head([(e)-[:VIA]->(ch:Channel) | ch.channel_id]) AS channel_id
+"""
+
+INTERACTIONS_OF_CUSTOMER = """
+MATCH (c:Customer {customer_id: $customer_id})-[:PLACED]->(o:Order)-[l:CONTAINS]->(p:Product)
+RETURN p.product_id AS product_id, o.order_id AS basket_id, o.placed_at.epochSeconds AS at,
+       CASE WHEN o.kind = 'return' OR l.quantity < 0 THEN 'return' ELSE 'purchase' END AS kind,
+       head([(o)-[:AT_STORE]->(s:Store) | s.store_id]) AS store_id
+UNION ALL
+MATCH (c:Customer {customer_id: $customer_id})-[:DID]->(e:Event)-[:ABOUT]->(p:Product)
+WHERE e.kind IN $event_kinds
+RETURN p.product_id AS product_id, e.event_id AS basket_id, e.occurred_at.epochSeconds AS at,
+       e.kind AS kind, head([(e)-[:AT_STORE]->(s:Store) | s.store_id]) AS store_id
+"""
+
+COLUMNS = ("customer_id", "product_id", "basket_id", "at", "kind", "store_id", "channel_id")
+
+
+def stream_interactions(graph: Graph, retailer_id: str, before: Any,
+                        event_kinds: list[str]) -> Iterator[tuple[Any, ...]]:
+    """Every interaction of the retailer's customers before `before` (aware datetime), one streamed pass.
+
+    Rows are tuples in the order of COLUMNS; `at` is epoch seconds.
+    """
+    for record in graph.stream(INTERACTIONS_OF_RETAILER, retailer_id=retailer_id, before=before,
+                               event_kinds=event_kinds):
+        yield tuple(record.values())
+
+
+def interactions_of_customer(graph: Graph, customer_id: str, event_kinds: list[str]) -> list[dict[str, Any]]:
+    """One customer's interactions (product_id, basket_id, at, kind, store_id), in one round trip."""
+    return [dict(r) for r in graph.read(INTERACTIONS_OF_CUSTOMER, customer_id=customer_id,
+                                        event_kinds=event_kinds)]
+
+
+MARK_PENDING_STREAM = "UNWIND $event_ids AS id MATCH (e:Event {event_id: id}) SET e.pending_stream = true"
+
+PENDING_STREAM = """
+MATCH (e:Event {pending_stream: true})
+RETURN e.event_id AS event_id, e.kind AS kind, head([(c:Customer)-[:DID]->(e) | c.customer_id]) AS customer_id,
+       head([(e)-[:ABOUT]->(p:Product) | p.product_id]) AS product_id
+LIMIT $limit
+"""
+
+CLEAR_PENDING_STREAM = "UNWIND $event_ids AS id MATCH (e:Event {event_id: id}) REMOVE e.pending_stream"
+
+
+def mark_pending_stream(graph: Graph, event_ids: list[str]) -> None:
+    """Flag stored events that could not be appended to the event stream (replayed later)."""
+    graph.write(MARK_PENDING_STREAM, event_ids=event_ids)
+
+
+def pending_stream(graph: Graph, limit: int) -> list[dict[str, Any]]:
+    """Events flagged by mark_pending_stream: event_id, kind, customer_id, product_id."""
+    return [dict(r) for r in graph.read(PENDING_STREAM, limit=limit)]
+
+
+def clear_pending_stream(graph: Graph, event_ids: list[str]) -> None:
+    graph.write(CLEAR_PENDING_STREAM, event_ids=event_ids)

@@ -1,0 +1,232 @@
+"""Customer-360 reads for the API: a whole profile in one round trip, identity look-up, search.
+
+A profile is a map: the customer's own properties plus `identities`, `consents`, `home_store_id`,
+`currency`, `merged_from`, `value` (spend and order figures) and, only when asked for in `parts`,
+`orders` (one page), `events`, `service_cases` (with notes) and `timeline`. Parts not asked for
+cost nothing: their subqueries are guarded by parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from graph.driver import AsyncGraph
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    """Which orders: newest first, optionally by channel, store and [since, until), after a cursor."""
+
+    first: int = 20
+    channel_id: str | None = None
+    store_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    after_at: str | None = None
+    after_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ProfileParts:
+    """The optional parts of a profile to fetch (None / 0: not fetched)."""
+
+    orders: OrderPage | None = None
+    events_first: int = 0
+    event_kinds: tuple[str, ...] | None = None
+    cases_first: int = 0
+    timeline_first: int = 0
+
+
+# A merged-away id resolves to the profile it was merged into.
+CUSTOMER_PROFILES = """
+UNWIND $ids AS id
+MATCH (c0:Customer {customer_id: id})
+WITH id, coalesce(head([(c0)-[:MERGED_INTO*1..8]->(s:Customer) WHERE NOT (s)-[:MERGED_INTO]->() | s]), c0) AS c
+CALL (c) {
+  OPTIONAL MATCH (c)-[:PLACED]->(o:Order)
+  WITH o, coalesce(o.total_minor, reduce(t = 0, a IN [(o)-[l:CONTAINS]->() | coalesce(l.amount_minor, 0)] | t + a))
+          AS total
+  WITH o, CASE coalesce(o.kind, 'purchase') WHEN 'return' THEN -total ELSE total END AS signed
+  RETURN {spend_minor: sum(signed),
+          order_count: count(CASE WHEN coalesce(o.kind, 'purchase') <> 'return' THEN o END),
+          return_count: count(CASE WHEN o.kind = 'return' THEN o END),
+          first_purchase_at: min(o.placed_at), last_purchase_at: max(o.placed_at)} AS value
+}
+CALL (c) {
+  OPTIONAL MATCH (c)-[:PLACED]->(o:Order)
+  WHERE $orders IS NOT NULL
+    AND ($orders.channel_id IS NULL OR EXISTS { (o)-[:VIA]->(:Channel {channel_id: $orders.channel_id}) })
+    AND ($orders.store_id IS NULL OR EXISTS { (o)-[:AT_STORE]->(:Store {store_id: $orders.store_id}) })
+    AND ($orders.since IS NULL OR o.placed_at >= $orders.since)
+    AND ($orders.until IS NULL OR o.placed_at < $orders.until)
+  WITH o ORDER BY o.placed_at DESC, o.order_id DESC
+  WITH collect(o) AS matching
+  WITH matching, [o IN matching WHERE $orders.after_at IS NULL OR o.placed_at < datetime($orders.after_at)
+                   OR (o.placed_at = datetime($orders.after_at) AND o.order_id < $orders.after_id)] AS rest
+  RETURN size(matching) AS order_total,
+         [o IN rest[0..coalesce($orders.first, 0) + 1] | o {
+            .order_id, .placed_at, .kind, .status,
+            channel_id: head([(o)-[:VIA]->(ch:Channel) | ch.channel_id]),
+            store_id: head([(o)-[:AT_STORE]->(s:Store) | s.store_id]),
+            lines: [(o)-[l:CONTAINS]->(p:Product) | l {.line_no, .quantity, .unit_price_minor, .amount_minor,
+                    .discount_minor, .coupon_discount_minor, product_id: p.product_id}]
+         }] AS orders
+}
+CALL (c) {
+  OPTIONAL MATCH (c)-[:DID]->(e:Event)
+  WHERE $events_first > 0 AND ($event_kinds IS NULL OR e.kind IN $event_kinds)
+  WITH e ORDER BY e.occurred_at DESC LIMIT $events_first
+  RETURN collect(e {.event_id, .kind, .occurred_at, .query,
+                    product_id: head([(e)-[:ABOUT]->(p:Product) | p.product_id]),
+                    channel_id: head([(e)-[:VIA]->(ch:Channel) | ch.channel_id]),
+                    store_id: head([(e)-[:AT_STORE]->(s:Store) | s.store_id])}) AS events
+}
+CALL (c) {
+  OPTIONAL MATCH (c)-[:RAISED]->(sc:ServiceCase) WHERE $cases_first > 0
+  WITH sc ORDER BY sc.opened_at DESC LIMIT $cases_first
+  RETURN collect(sc {.case_id, .opened_at, .subject, .status,
+                     channel_id: head([(sc)-[:VIA]->(ch:Channel) | ch.channel_id]),
+                     order_id: head([(sc)-[:ABOUT_ORDER]->(o:Order) | o.order_id]),
+                     notes: [(sc)-[:HAS_NOTE]->(n:ServiceNote) | n {.note_id, .at, .author, .text}]}) AS cases
+}
+CALL (c) {
+  CALL (c) {
+    MATCH (c)-[:PLACED]->(o:Order) WHERE $timeline_first > 0
+    RETURN o.placed_at AS at, coalesce(o.kind, 'purchase') AS kind, o.order_id AS reference,
+           head([(o)-[:VIA]->(ch:Channel) | ch.channel_id]) AS channel_id,
+           head([(o)-[:AT_STORE]->(s:Store) | s.store_id]) AS store_id, null AS product_id,
+           coalesce(o.total_minor, reduce(t = 0, a IN [(o)-[l:CONTAINS]->() | coalesce(l.amount_minor, 0)] | t + a))
+             AS amount_minor,
+           null AS text
+    UNION ALL
+    MATCH (c)-[:DID]->(e:Event) WHERE $timeline_first > 0
+    RETURN e.occurred_at AS at, e.kind AS kind, e.event_id AS reference,
+           head([(e)-[:VIA]->(ch:Channel) | ch.channel_id]) AS channel_id,
+           head([(e)-[:AT_STORE]->(s:Store) | s.store_id]) AS store_id,
+           head([(e)-[:ABOUT]->(p:Product) | p.product_id]) AS product_id, null AS amount_minor, e.query AS text
+    UNION ALL
+    MATCH (c)-[:RAISED]->(sc:ServiceCase) WHERE $timeline_first > 0
+    RETURN sc.opened_at AS at, 'service_case' AS kind, sc.case_id AS reference,
+           head([(sc)-[:VIA]->(ch:Channel) | ch.channel_id]) AS channel_id,
+           null AS store_id, null AS product_id, null AS amount_minor, sc.subject AS text
+    UNION ALL
+    MATCH (c)-[:GAVE]->(k:Consent) WHERE $timeline_first > 0 AND k.updated_at IS NOT NULL
+    RETURN k.updated_at AS at, CASE WHEN k.granted THEN 'consent_granted' ELSE 'consent_withdrawn' END AS kind,
+           k.consent_id AS reference, k.source AS channel_id, null AS store_id, null AS product_id,
+           null AS amount_minor, k.purpose + '/' + k.medium AS text
+  }
+  WITH at, kind, reference, channel_id, store_id, product_id, amount_minor, text
+  ORDER BY at DESC LIMIT $timeline_first
+  RETURN collect({at: at, kind: kind, reference: reference, channel_id: channel_id, store_id: store_id,
+                  product_id: product_id, amount_minor: amount_minor, text: text}) AS timeline
+}
+RETURN id, c {.*,
+  identities: [(c)-[h:HAS_IDENTITY]->(i:Identity) | i {.kind, .value, channel_id: h.channel_id, since: h.since}],
+  consents: [(c)-[:GAVE]->(k:Consent) | k {.purpose, .medium, .granted, .updated_at, .source}],
+  home_store_id: head([(c)-[:HOME_STORE]->(s:Store) | s.store_id]),
+  merged_from: [(m:Customer)-[:MERGED_INTO]->(c) | m.customer_id],
+  currency: COLLECT { MATCH (r:Retailer {retailer_id: c.retailer_id}) RETURN r.currency }[0],
+  value: value, order_total: order_total, orders: orders, events: events, service_cases: cases,
+  timeline: timeline
+} AS profile
+"""
+
+
+async def customer_profiles(graph: AsyncGraph, ids: list[str], parts: ProfileParts) -> list[dict[str, Any] | None]:
+    """Profiles in the order of `ids` (None where no customer has that id), in one round trip."""
+    orders = asdict(parts.orders) if parts.orders else None
+    kinds = list(parts.event_kinds) if parts.event_kinds else None
+    records = await graph.read(CUSTOMER_PROFILES, ids=ids, orders=orders, events_first=parts.events_first,
+                               event_kinds=kinds, cases_first=parts.cases_first,
+                               timeline_first=parts.timeline_first)
+    by_id = {r["id"]: r["profile"] for r in records}
+    return [by_id.get(i) for i in ids]
+
+
+CUSTOMER_BY_IDENTITY = """
+MATCH (:Identity {kind: $kind, value: $value})<-[:HAS_IDENTITY]-(c:Customer)
+RETURN c.customer_id AS customer_id LIMIT 1
+"""
+
+
+async def customer_id_by_identity(graph: AsyncGraph, kind: str, value: str) -> str | None:
+    """The customer holding this identity (loyalty card, phone, e-mail ...), None if nobody does."""
+    records = await graph.read(CUSTOMER_BY_IDENTITY, kind=kind, value=value)
+    return records[0]["customer_id"] if records else None
+
+
+_SEARCH_TAIL = """
+WITH DISTINCT c WHERE NOT (c)-[:MERGED_INTO]->()
+  AND ($email IS NULL OR c.email = $email) AND ($phone IS NULL OR c.phone = $phone)
+  AND ($name IS NULL OR c.last_name STARTS WITH $name OR toLower(c.last_name) STARTS WITH toLower($name))
+  AND ($card IS NULL OR EXISTS { (c)-[:HAS_IDENTITY]->(:Identity {kind: 'loyalty_card', value: $card}) })
+  AND ($after IS NULL OR c.customer_id > $after)
+RETURN c.customer_id AS customer_id ORDER BY customer_id LIMIT $limit
+"""
+SEARCH_CUSTOMERS = {
+    "card": "MATCH (:Identity {kind: 'loyalty_card', value: $card})<-[:HAS_IDENTITY]-(c:Customer)" + _SEARCH_TAIL,
+    "email": "MATCH (c:Customer) WHERE c.email = $email" + _SEARCH_TAIL,
+    "phone": "MATCH (c:Customer) WHERE c.phone = $phone" + _SEARCH_TAIL,
+    "name": "MATCH (c:Customer) WHERE c.last_name STARTS WITH $name OR c.last_name STARTS WITH $title"
+            + _SEARCH_TAIL,
+}
+
+
+async def search_customer_ids(graph: AsyncGraph, *, name: str | None = None, phone: str | None = None,
+                              email: str | None = None, card: str | None = None, after: str | None = None,
+                              limit: int = 20) -> list[str]:
+    """Ids of customers matching every given criterion (last-name prefix, exact phone/e-mail/card)."""
+    anchor = next(k for k, v in (("card", card), ("email", email), ("phone", phone), ("name", name)) if v)
+    records = await graph.read(SEARCH_CUSTOMERS[anchor], name=name, title=(name or "").title(), phone=phone,
+                               email=email, card=card, after=after, limit=limit)
+    return [r["customer_id"] for r in records]
+
+
+KNOWN_IDS = """
+RETURN COLLECT { UNWIND $customers AS id MATCH (c:Customer {customer_id: id}) RETURN [id, c.retailer_id] } AS customers,
+       COLLECT { UNWIND $products AS id MATCH (p:Product {product_id: id}) RETURN [id, p.retailer_id] } AS products,
+       COLLECT { UNWIND $stores AS id MATCH (s:Store {store_id: id}) RETURN [id, s.retailer_id] } AS stores,
+       COLLECT { UNWIND $orders AS id MATCH (o:Order {order_id: id}) RETURN [id, o.retailer_id] } AS orders,
+       COLLECT { UNWIND $cases AS id MATCH (:ServiceCase {case_id: id})<-[:RAISED]-(c:Customer)
+                 RETURN [id, c.customer_id] } AS cases,
+       COLLECT { MATCH (r:Retailer) RETURN r.retailer_id LIMIT 2 } AS retailers
+"""
+
+
+async def known_ids(graph: AsyncGraph, *, customers: Sequence[str] = (), products: Sequence[str] = (),
+                    stores: Sequence[str] = (), orders: Sequence[str] = (),
+                    cases: Sequence[str] = ()) -> dict[str, dict[str, str]]:
+    """Which of the given ids exist, per kind, mapped to their retailer (cases: to their customer);
+    `retailers` lists up to two retailer ids (one means a single-retailer graph)."""
+    [r] = await graph.read(KNOWN_IDS, customers=list(customers), products=list(products), stores=list(stores),
+                           orders=list(orders), cases=list(cases))
+    known = {kind: {pair[0]: pair[1] for pair in r[kind]} for kind in ("customers", "products", "stores", "orders",
+                                                                     "cases")}
+    known["retailers"] = {rid: rid for rid in r["retailers"]}
+    return known
+
+
+SERVICE_CASE = """
+MATCH (c:Customer)-[:RAISED]->(sc:ServiceCase {case_id: $case_id})
+RETURN sc {.case_id, .opened_at, .subject, .status, customer_id: c.customer_id,
+           channel_id: head([(sc)-[:VIA]->(ch:Channel) | ch.channel_id]),
+           order_id: head([(sc)-[:ABOUT_ORDER]->(o:Order) | o.order_id]),
+           notes: [(sc)-[:HAS_NOTE]->(n:ServiceNote) | n {.note_id, .at, .author, .text}]} AS service_case
+"""
+
+
+async def service_case(graph: AsyncGraph, case_id: str) -> dict[str, Any] | None:
+    """One service case with its notes and customer id; None if unknown."""
+    records = await graph.read(SERVICE_CASE, case_id=case_id)
+    return records[0]["service_case"] if records else None
+
+
+PING = "RETURN 1 AS ok"
+
+
+async def ping(graph: AsyncGraph) -> None:
+    """One trivial read; raises the driver's error when the graph does not answer."""
+    await graph.read(PING)

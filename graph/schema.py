@@ -1,0 +1,72 @@
+"""Uniqueness constraints and lookup indexes, applied idempotently at start-up and by loaders."""
+
+from __future__ import annotations
+
+from graph.driver import Graph
+
+UNIQUE_KEYS: dict[str, str] = {
+    "Retailer": "retailer_id",
+    "Customer": "customer_id",
+    "Identity": "identity_key",
+    "Product": "product_id",
+    "Category": "category_id",
+    "Brand": "brand_id",
+    "Store": "store_id",
+    "Region": "region_id",
+    "Channel": "channel_id",
+    "Order": "order_id",
+    "Event": "event_id",
+    "ServiceCase": "case_id",
+    "ServiceNote": "note_id",
+    "Consent": "consent_id",
+    "Campaign": "campaign_id",
+    "Coupon": "coupon_id",
+    "Segment": "segment_id",
+    "RetailerFigures": "retailer_id",
+}
+
+INDEXES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "identity_kind_value": ("Identity", ("kind", "value")),
+    "order_placed_at": ("Order", ("placed_at",)),
+    "order_retailer": ("Order", ("retailer_id",)),
+    "event_occurred_at": ("Event", ("occurred_at",)),
+    "event_pending_stream": ("Event", ("pending_stream",)),
+    "customer_retailer": ("Customer", ("retailer_id",)),
+    "customer_lifecycle": ("Customer", ("lifecycle_stage",)),
+    "customer_value_tier": ("Customer", ("value_tier",)),
+    "customer_last_name": ("Customer", ("last_name",)),
+    "customer_email": ("Customer", ("email",)),
+    "customer_phone": ("Customer", ("phone",)),
+    "product_retailer": ("Product", ("retailer_id",)),
+    "store_retailer": ("Store", ("retailer_id",)),
+    "category_level": ("Category", ("level",)),
+}
+
+
+def constraint_statements() -> list[str]:
+    """Every CREATE CONSTRAINT / CREATE INDEX statement, each idempotent."""
+    statements = [
+        f"CREATE CONSTRAINT {label.lower()}_{key} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{key} IS UNIQUE"
+        for label, key in UNIQUE_KEYS.items()
+    ]
+    for name, (label, props) in INDEXES.items():
+        columns = ", ".join(f"n.{p}" for p in props)
+        statements.append(f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON ({columns})")
+    return statements
+
+
+def apply_schema(graph: Graph) -> int:
+    """Create every constraint and index that is missing and wait until they are online."""
+    for statement in constraint_statements():
+        graph.write(statement)
+    graph.write("CALL db.awaitIndexes(300)")
+    return len(UNIQUE_KEYS) + len(INDEXES)
+
+
+EXISTING_CONSTRAINTS = "SHOW CONSTRAINTS YIELD labelsOrTypes, properties, type RETURN labelsOrTypes, properties, type"
+
+
+def existing_unique_keys(graph: Graph) -> set[tuple[str, str]]:
+    """(label, property) of every uniqueness constraint in the database."""
+    return {(r["labelsOrTypes"][0], r["properties"][0])
+            for r in graph.read(EXISTING_CONSTRAINTS) if r["type"] == "UNIQUENESS"}

@@ -1,0 +1,108 @@
+"""One load run: schema and channels ensured, a writer thread, a rejects folder, progress bars, a summary."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from graph.channels import ensure_channels
+from graph.driver import Graph
+from graph.schema import apply_schema
+from loaders.batches import Batch, BatchWriter, Write
+from loaders.context import Context
+from loaders.report import FileStats, LoadProgress, LoadSummary, Rejects
+from loaders.rows import Rejected, RowRef, SourceFile
+
+Parse = Callable[[dict[str, str], Context], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One kind of file: required columns, how a row is parsed and written, and what it refers to."""
+
+    stem: str
+    required: tuple[str, ...]
+    parse: Parse
+    write: Write
+    refers_to: tuple[str, ...] = ()   # columns naming nodes that must exist; empty: no row is ever skipped
+    batch_size: int = 5_000
+
+
+class LoadSession:
+    """Context manager around a load; `summary` holds the figures once it is closed."""
+
+    def __init__(self, graph: Graph, rejects_dir: Path | None, progress: bool) -> None:
+        self.graph = graph
+        self.summary = LoadSummary(rejects_dir=rejects_dir)
+        self.rejects = Rejects(rejects_dir)
+        self.bar = LoadProgress(progress)
+        self.writer: BatchWriter | None = None
+        self._started = 0.0
+
+    def __enter__(self) -> LoadSession:
+        self._started = time.perf_counter()
+        apply_schema(self.graph)
+        ensure_channels(self.graph)
+        self.writer = BatchWriter(self.graph, self.rejects)
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            assert self.writer is not None
+            self.writer.close()
+        finally:
+            self.bar.__exit__(*exc)
+            self.rejects.close()
+            self.summary.seconds = time.perf_counter() - self._started
+
+    def submit(self, batch: Batch) -> None:
+        assert self.writer is not None
+        self.writer.submit(batch)
+
+    def drain(self) -> None:
+        assert self.writer is not None
+        self.writer.drain()
+
+    def load(self, source: SourceFile, spec: FileSpec, ctx: Context) -> FileStats:
+        """Parse every row of one file, reject the bad ones, write the good ones in batches."""
+        started, stats = time.perf_counter(), self.summary.add(source.name)
+        task = self.bar.task(source.name, source.size)
+        rows: list[dict[str, Any]] = []
+        origins: list[tuple[RowRef, list[str]]] = []
+        header, width = source.header, len(source.header)
+        explain = reference_explainer(header, spec.refers_to)
+        for line, fields in source.rows():
+            stats.read += 1
+            try:
+                if len(fields) != width:
+                    raise Rejected("", f"{len(fields)} fields where the header has {width}")
+                rows.append(spec.parse(dict(zip(header, fields)), ctx))
+                origins.append((RowRef(source.name, line), fields))
+            except Rejected as bad:
+                self.rejects.add(RowRef(source.name, line), bad.field, bad.reason, fields, stats)
+            if len(rows) >= spec.batch_size:
+                self.submit(Batch(spec.write, rows, origins, stats, explain))
+                rows, origins = [], []
+                self.bar.update(task, source.position(), stats.read)
+        self.submit(Batch(spec.write, rows, origins, stats, explain))
+        self.drain()
+        self.bar.update(task, source.size, stats.read)
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+
+def reference_explainer(header: list[str], refers_to: tuple[str, ...]) -> Callable[[list[str]], tuple[str, str]] | None:
+    """For a row the write skipped: the reference columns it fills in and their values."""
+    if not refers_to:
+        return None
+    columns = [(name, header.index(name)) for name in refers_to if name in header]
+
+    def explain(raw: list[str]) -> tuple[str, str]:
+        named = [(name, raw[i].strip()) for name, i in columns if raw[i].strip()]
+        values = ", ".join(f"{name} {value!r}" for name, value in named)
+        return " ".join(name for name, _ in named), f"refers to something not in the graph: {values}"
+    return explain

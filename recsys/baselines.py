@@ -1,0 +1,162 @@
+"""What a fold learns before a cut, and every method judged on it (all produce dense score rows).
+
+Methods: global popularity, store popularity, personal top frequency ("buy it again"), TIFU-KNN
+(Hu et al., SIGIR 2020: time-decayed personal item frequency blended with the nearest customers'),
+item-kNN (cosine or BM25), ALS, BPR, and the hybrid of recsys.hybrid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+from implicit.nearest_neighbours import ItemItemRecommender
+from scipy.sparse import csr_matrix
+
+from recsys import hybrid
+from recsys.history import Coded, PurchaseStats, encode, purchase_stats, weighted
+from recsys.interactions import IdMaps, InteractionSettings
+from recsys.model import Artifact, ModelSettings, fit
+from recsys.training import home_stores, train
+
+Scorer = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass
+class Fold:
+    """Everything learnt from the interactions before `cut` (epoch seconds)."""
+
+    cut: int
+    artifact: Artifact
+    coded: Coded
+    matrix: csr_matrix         # (customers, products) interaction weights
+    stats: PurchaseStats
+    home: np.ndarray           # (customers,) home store index, -1 unknown
+    categories: dict[str, str]
+
+    @property
+    def ids(self) -> IdMaps:
+        return self.artifact.ids
+
+
+def make_fold(table: pd.DataFrame, cut: int, settings: ModelSettings, interaction_settings: InteractionSettings,
+              categories: dict[str, str], hybrid_settings: hybrid.HybridSettings) -> Fold:
+    """Train on everything before the cut."""
+    before = table[table["at"] < cut]
+    artifact = train(before, settings, interaction_settings, cut, categories)
+    coded = encode(before, artifact.ids)
+    shape = (len(artifact.ids.customer_ids), len(artifact.ids.product_ids))
+    return Fold(cut, artifact, coded, weighted(coded, shape, interaction_settings, cut),
+                purchase_stats(coded, shape, artifact.categories, cut, hybrid_settings.rate_half_life_days),
+                home_stores(before, artifact.ids.customer_ids, artifact.store_ids), categories)
+
+
+def with_model(fold: Fold, settings: ModelSettings) -> Fold:
+    """The same fold with another collaborative model (refit on the same matrix)."""
+    artifact = replace(fold.artifact, model=fit(fold.matrix, settings), settings=settings)
+    return replace(fold, artifact=artifact)
+
+
+def global_popular(fold: Fold) -> Scorer:
+    popularity = fold.artifact.popularity.astype(np.float32)
+    return lambda rows: np.tile(popularity, (len(rows), 1))
+
+
+def store_popular(fold: Fold) -> Scorer:
+    return lambda rows: hybrid.popular_at(fold.artifact, fold.home[rows])
+
+
+def personal_top_frequency(fold: Fold) -> Scorer:
+    """Most often bought first (ties: more recent), topped up with popular products."""
+    fill = 1e-3 * hybrid.popular_at(fold.artifact, np.full(1, -1))[0]
+
+    def scores(rows: np.ndarray) -> np.ndarray:
+        recency = fold.stats.last[rows].copy()
+        recency.data = 1.0 / recency.data
+        return fold.stats.baskets[rows].toarray() + 1e-2 * recency.toarray() + fill
+    return scores
+
+
+def item_knn(fold: Fold, model: ItemItemRecommender) -> Scorer:
+    similarity = model.similarity.tocsr()
+    return lambda rows: np.asarray((fold.matrix[rows] @ similarity).toarray(), dtype=np.float32)
+
+
+def matrix_factorisation(fold: Fold) -> Scorer:
+    """ALS (customer factors recomputed from their row, as the worker does) or BPR (trained factors)."""
+    model = fold.artifact.model
+    if type(model).__name__ == "AlternatingLeastSquares":
+        return lambda rows: hybrid.collaborative(fold.artifact, fold.matrix[rows])
+    return lambda rows: np.asarray(model.user_factors[rows] @ model.item_factors.T, dtype=np.float32)
+
+
+def hybrid_scorer(fold: Fold, settings: hybrid.HybridSettings) -> Scorer:
+    def scores(rows: np.ndarray) -> np.ndarray:
+        parts = hybrid_parts(fold, rows, settings)
+        return hybrid.combine(parts, settings, np.ones(len(rows), dtype=bool)).total
+    return scores
+
+
+def hybrid_parts(fold: Fold, rows: np.ndarray, settings: hybrid.HybridSettings) -> hybrid.Components:
+    stats = PurchaseStats(*(getattr(fold.stats, f)[rows] for f in ("baskets", "last", "interval", "rate")))
+    return hybrid.components(fold.artifact, fold.matrix[rows], stats, fold.home[rows], settings)
+
+
+@dataclass(frozen=True)
+class TifuSettings:
+    """TIFU-KNN: baskets in groups of `group_size`, decayed within (`within`) and across (`across`) groups."""
+
+    group_size: int = 7
+    within: float = 0.9
+    across: float = 0.7
+    neighbours: int = 300
+    alpha: float = 0.7
+
+
+def tifu_knn(fold: Fold, settings: TifuSettings) -> Scorer:
+    """alpha * own time-decayed basket vector + (1 - alpha) * mean of the nearest customers' vectors."""
+    vectors = _tifu_vectors(fold.coded, fold.matrix.shape, settings)
+    near = _nearest_customers(vectors, settings.neighbours)
+
+    def scores(rows: np.ndarray) -> np.ndarray:
+        own = vectors[rows].toarray()
+        others = (near[rows] @ vectors).toarray()
+        return (settings.alpha * own + (1 - settings.alpha) * others).astype(np.float32)
+    return scores
+
+
+def _tifu_vectors(coded: Coded, shape: tuple[int, int], settings: TifuSettings) -> csr_matrix:
+    bought = coded.select(coded.kind == 0)
+    baskets = pd.DataFrame({"row": bought.row, "basket": bought.basket, "at": bought.at})
+    order = baskets.drop_duplicates(["row", "basket"]).sort_values(["row", "at"], ascending=[True, False])
+    rank = order.groupby("row").cumcount().to_numpy()
+    group, position = rank // settings.group_size, rank % settings.group_size
+    order["weight"] = settings.across ** group * settings.within ** position
+    totals = order.groupby("row")["weight"].transform("sum").to_numpy()
+    order["weight"] = order["weight"].to_numpy() / totals
+    weight_of = dict(zip(zip(order["row"].tolist(), order["basket"].tolist()), order["weight"].tolist()))
+    lines = pd.DataFrame({"row": bought.row, "col": bought.col, "basket": bought.basket}).drop_duplicates()
+    weights = np.fromiter((weight_of[(r, b)] for r, b in zip(lines["row"].tolist(), lines["basket"].tolist())),
+                          dtype=np.float64, count=len(lines))
+    matrix = csr_matrix((weights, (lines["row"].to_numpy(), lines["col"].to_numpy())), shape=shape)
+    matrix.sum_duplicates()
+    return matrix.astype(np.float32)
+
+
+def _nearest_customers(vectors: csr_matrix, k: int, batch: int = 1024) -> csr_matrix:
+    """Row-normalised (customers, customers) matrix averaging each customer's k most similar others."""
+    norms = np.sqrt(np.asarray(vectors.multiply(vectors).sum(axis=1)).ravel()) + 1e-12
+    unit = csr_matrix(vectors.multiply(1.0 / norms[:, None]))
+    n = vectors.shape[0]
+    k = max(1, min(k, n - 1))
+    rows, cols = [], []
+    for start in range(0, n, batch):
+        similarity = (unit[start:start + batch] @ unit.T).toarray()
+        similarity[np.arange(similarity.shape[0]), np.arange(start, start + similarity.shape[0])] = -1.0
+        best = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        rows.append(np.repeat(np.arange(start, start + similarity.shape[0]), k))
+        cols.append(best.ravel())
+    row, col = np.concatenate(rows), np.concatenate(cols)
+    return csr_matrix((np.full(len(row), 1.0 / k, dtype=np.float32), (row, col)), shape=(n, n))

@@ -1,0 +1,157 @@
+"""Tune every method on a validation cut, then judge all of them on the test cut.
+
+Validation: train before `cut - period_days`, truth = next basket after that (within the period, before
+the test cut). Each baseline keeps its best configuration per mode (all / new items) by NDCG@10 there;
+the hybrid's discovery weights are tuned on new items and its repurchase weights on all items.
+The test fold is then trained on everything before `cut` with the chosen configurations.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from recsys import baselines as b
+from recsys.evaluate import DAY_S, PROTOCOLS, metrics, metrics_grid, truth
+from recsys.hybrid import Components, HybridSettings, combine
+from recsys.interactions import InteractionSettings
+from recsys.model import ModelSettings, fit
+
+MODES = ("all", "new")
+METHODS = ("global_popular", "store_popular", "personal_top_frequency", "tifu_knn", "item_knn", "als", "bpr",
+           "hybrid")
+GRIDS: dict[str, list[Any]] = {
+    "tifu_knn": [b.TifuSettings(alpha=a, neighbours=k) for a in (0.5, 0.7, 0.9) for k in (100, 300)],
+    "item_knn": [ModelSettings(algorithm=a, neighbours=k) for a in ("cosine", "bm25") for k in (50, 200)],
+    "als": [ModelSettings(factors=f, alpha=a) for f in (32, 64, 128) for a in (1.0, 4.0)],
+    "bpr": [ModelSettings(algorithm="bpr", factors=64, learning_rate=lr) for lr in (0.01, 0.05)],
+}
+DISCOVERY_GRID = [(c, n, p) for c in (0.0, 0.5, 1.0) for n in (0.0, 0.5, 1.0) for p in (0.0, 0.1, 0.3)
+                  if c + n > 0]
+REPURCHASE_GRID = [(r, d) for r in (0.5, 1.0, 2.0, 4.0) for d in (0.0, 0.5, 1.0)]
+Results = dict[str, dict[str, dict[str, dict[int, dict[str, float]]]]]  # protocol -> mode -> method -> k
+
+
+@dataclass
+class Report:
+    """Test metrics per protocol, mode and method, and the configuration each method was judged with."""
+
+    cut: str
+    period_days: int
+    customers: dict[str, dict[str, int]] = field(default_factory=dict)
+    results: Results = field(default_factory=dict)
+    chosen: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def compare(table: pd.DataFrame, cut: int, period_days: int, categories: dict[str, str],
+            ks: tuple[int, ...] = (10, 20), step: Callable[[str], None] = lambda _: None) -> Report:
+    """The full comparison; `step` is called with a description before each long step."""
+    interaction_settings = InteractionSettings()
+    step("validation fold")
+    validation = b.make_fold(table[table["at"] < cut], cut - period_days * DAY_S, ModelSettings(),
+                             interaction_settings, categories, HybridSettings())
+    chosen = _tune(table[table["at"] < cut], validation, period_days, step)
+    step("test fold")
+    test = b.make_fold(table, cut, replace(chosen["als"]["all"]), interaction_settings, categories,
+                       HybridSettings())
+    report = Report(cut=pd.Timestamp(cut, unit="s", tz="UTC").isoformat(), period_days=period_days)
+    report.chosen = {m: {mode: _describe(c) for mode, c in per.items()} for m, per in chosen.items()}
+    for protocol, mode in itertools.product(PROTOCOLS, MODES):
+        target = truth(table, test, protocol, period_days, mode == "new")
+        report.customers.setdefault(protocol, {})[mode] = len(target.rows)
+        for method in METHODS:
+            step(f"test {protocol} {mode}: {method}")
+            scorer = _scorer(test, method, chosen[method][mode])
+            report.results.setdefault(protocol, {}).setdefault(mode, {})[method] = metrics(
+                scorer, target, ks, mode == "new")
+    return report
+
+
+def _tune(table: pd.DataFrame, fold: b.Fold, period_days: int, step: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+    targets = {mode: truth(table, fold, "next_basket", period_days, mode == "new") for mode in MODES}
+    chosen: dict[str, dict[str, Any]] = {m: dict.fromkeys(MODES) for m in ("global_popular", "store_popular",
+                                                                           "personal_top_frequency")}
+    for method, grid in GRIDS.items():
+        scored = []
+        for config in grid:
+            step(f"tune {method}: {_describe(config)}")
+            scorer = _scorer(fold, method, config)
+            scored.append({mode: _ndcg10(metrics(scorer, targets[mode], (10,), mode == "new")) for mode in MODES})
+        chosen[method] = {mode: grid[int(np.argmax([s[mode] for s in scored]))] for mode in MODES}
+    als_fold = b.with_model(fold, chosen["als"]["all"])
+    step("tune hybrid discovery weights")
+    discovery = _best(als_fold, targets["new"], True, [
+        HybridSettings(repurchase=1.0, collaborative=c, neighbours=n, popular=p) for c, n, p in DISCOVERY_GRID])
+    step("tune hybrid repurchase weights")
+    tuned = _best(als_fold, targets["all"], False, [
+        replace(discovery, repurchase=r, due_strength=d) for r, d in REPURCHASE_GRID])
+    chosen["hybrid"] = dict.fromkeys(MODES, tuned)
+    return chosen
+
+
+def _best(fold: b.Fold, target: Any, new_only: bool, grid: list[HybridSettings]) -> HybridSettings:
+    def prepare(rows: np.ndarray) -> Components:
+        return b.hybrid_parts(fold, rows, grid[0])
+
+    def scorer(settings: HybridSettings) -> Callable[[Components], np.ndarray]:
+        return lambda parts: combine(parts, settings, np.ones(parts.rate.shape[0], dtype=bool)).total
+
+    results = metrics_grid(prepare, [scorer(s) for s in grid], target, (10,), new_only)
+    return grid[int(np.argmax([_ndcg10(r) for r in results]))]
+
+
+def _scorer(fold: b.Fold, method: str, config: Any) -> b.Scorer:
+    if method == "global_popular":
+        return b.global_popular(fold)
+    if method == "store_popular":
+        return b.store_popular(fold)
+    if method == "personal_top_frequency":
+        return b.personal_top_frequency(fold)
+    if method == "tifu_knn":
+        return b.tifu_knn(fold, config)
+    if method == "item_knn":
+        return b.item_knn(fold, fit(fold.matrix, config))
+    if method in ("als", "bpr"):
+        return b.matrix_factorisation(b.with_model(fold, config))
+    return b.hybrid_scorer(fold, config)
+
+
+def _ndcg10(result: dict[int, dict[str, float]]) -> float:
+    return result[10]["ndcg"]
+
+
+def _describe(config: Any) -> str:
+    if config is None:
+        return "-"
+    if isinstance(config, ModelSettings):
+        if config.algorithm in ("cosine", "bm25"):
+            return f"{config.algorithm} K={config.neighbours}"
+        return f"{config.algorithm} factors={config.factors} alpha={config.alpha} lr={config.learning_rate}" \
+            if config.algorithm == "bpr" else f"factors={config.factors} alpha={config.alpha}"
+    if isinstance(config, b.TifuSettings):
+        return f"alpha={config.alpha} k={config.neighbours}"
+    return (f"repurchase={config.repurchase} due={config.due_strength} als={config.collaborative} "
+            f"knn={config.neighbours} popular={config.popular}")
+
+
+def markdown(report: Report) -> Iterator[str]:
+    """The report as Markdown tables, one per protocol and mode."""
+    for protocol, per_mode in report.results.items():
+        for mode, per_method in per_mode.items():
+            yield f"\n**{protocol.replace('_', ' ')}, {mode} items** ({report.customers[protocol][mode]} customers)\n"
+            ks = sorted(next(iter(per_method.values())))
+            head = [f"{m}@{k}" for k in ks for m in ("P", "R", "NDCG", "MAP", "HR", "Cov")]
+            yield "| method | " + " | ".join(head) + " |"
+            yield "|---" * (len(head) + 1) + "|"
+            best = max(v[10]["ndcg"] for m, v in per_method.items() if m != "hybrid")
+            for method, result in per_method.items():
+                cells = [f"{result[k][m]:.4f}" for k in ks for m in ("precision", "recall", "ndcg", "map",
+                                                                     "hit_rate", "coverage")]
+                if method == "hybrid" or result[10]["ndcg"] == best:
+                    cells[2] = f"**{cells[2]}**"
+                yield f"| {method} | " + " | ".join(cells) + " |"

@@ -1,0 +1,104 @@
+"""Offline evaluation: next-basket and next-period protocols, ranking metrics at k, all / new items.
+
+For each customer known before the cut: the truth is their first basket after the cut (next basket)
+or everything they bought in `period_days` after it (next period). "New items" keeps only products the
+customer never bought before the cut, in the truth and in every method's list alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+
+from recsys.baselines import Fold, Scorer
+from recsys.hybrid import top
+
+METRICS = ("precision", "recall", "ndcg", "map", "hit_rate", "coverage")
+PROTOCOLS = ("next_basket", "next_period")
+DAY_S = 86_400
+P = TypeVar("P")
+
+
+@dataclass(frozen=True)
+class Truth:
+    """What each evaluated customer bought after the cut."""
+
+    rows: np.ndarray        # (customers,) row index into the fold's customer ids
+    items: csr_matrix       # (customers, products) 1 where bought; products unseen before the cut dropped
+    sizes: np.ndarray       # (customers,) number of distinct products bought, unseen ones included
+    history: csr_matrix     # (customers, products) 1 where bought before the cut
+
+
+def truth(table: pd.DataFrame, fold: Fold, protocol: str, period_days: int, new_only: bool) -> Truth:
+    """The truth of one protocol; customers with nothing to find are left out."""
+    after = table[(table["at"] >= fold.cut) & (table["at"] < fold.cut + period_days * DAY_S)
+                  & (table["kind"] == "purchase")]
+    if protocol == "next_basket":
+        first = after.sort_values("at").drop_duplicates("customer_id")[["customer_id", "basket_id"]]
+        after = after.merge(first, on=["customer_id", "basket_id"])
+    after = after.drop_duplicates(["customer_id", "product_id"])
+    rows = pd.Categorical(after["customer_id"], categories=fold.ids.customer_ids).codes
+    cols = pd.Categorical(after["product_id"], categories=fold.ids.product_ids).codes
+    history = fold.stats.baskets.copy()
+    history.data = np.ones_like(history.data)
+    known = rows >= 0
+    rows, cols = rows[known], cols[known]
+    if new_only:
+        bought = np.asarray(history[rows, np.maximum(cols, 0)]).ravel() > 0
+        keep = (cols < 0) | ~bought
+        rows, cols = rows[keep], cols[keep]
+    n_rows = len(fold.ids.customer_ids)
+    sizes = np.bincount(rows, minlength=n_rows)
+    seen = cols >= 0
+    items = csr_matrix((np.ones(seen.sum(), dtype=np.float32), (rows[seen], cols[seen])),
+                       shape=history.shape)
+    evaluated = np.flatnonzero(sizes > 0)
+    return Truth(evaluated, items[evaluated], sizes[evaluated], history[evaluated])
+
+
+def metrics(scorer: Scorer, target: Truth, ks: tuple[int, ...], new_only: bool) -> dict[int, dict[str, float]]:
+    """Mean precision, recall, NDCG, MAP, hit rate at each k, and catalogue coverage."""
+    return metrics_grid(lambda rows: rows, [scorer], target, ks, new_only)[0]
+
+
+def metrics_grid(prepare: Callable[[np.ndarray], P], scorers: Sequence[Callable[[P], np.ndarray]], target: Truth,
+                 ks: tuple[int, ...], new_only: bool, batch: int = 256) -> list[dict[int, dict[str, float]]]:
+    """`metrics` of several scorers sharing one preparation per batch of customers (hyperparameter grids)."""
+    kmax = max(ks)
+    sums = [{k: dict.fromkeys(METRICS, 0.0) for k in ks} for _ in scorers]
+    shown: list[dict[int, set[int]]] = [{k: set() for k in ks} for _ in scorers]
+    discounts = 1.0 / np.log2(np.arange(2, kmax + 2))
+    for start in range(0, len(target.rows), batch):
+        part = slice(start, start + batch)
+        prepared = prepare(target.rows[part])
+        relevant = target.items[part].toarray() > 0
+        history = target.history[part].tocoo()
+        sizes = target.sizes[part].astype(np.float64)
+        for i, scorer in enumerate(scorers):
+            scores = scorer(prepared)
+            if new_only:
+                scores[history.row, history.col] = -np.inf
+            best = top(scores, kmax)
+            hits = np.take_along_axis(relevant, np.maximum(best, 0), axis=1) & (best >= 0)
+            for k in ks:
+                _accumulate(sums[i][k], hits[:, :k], sizes, discounts[:k], k)
+                shown[i][k].update(np.unique(best[:, :k][best[:, :k] >= 0]).tolist())
+    n, catalogue = max(len(target.rows), 1), target.items.shape[1]
+    return [{k: {**{m: v / n for m, v in total[k].items() if m != "coverage"},
+                 "coverage": len(seen[k]) / max(catalogue, 1)} for k in ks} for total, seen in zip(sums, shown)]
+
+
+def _accumulate(sums: dict[str, float], hits: np.ndarray, sizes: np.ndarray, discounts: np.ndarray, k: int) -> None:
+    n_hits = hits.sum(axis=1)
+    sums["precision"] += float((n_hits / k).sum())
+    sums["recall"] += float((n_hits / sizes).sum())
+    ideal = np.cumsum(discounts)[np.minimum(sizes, k).astype(int) - 1]
+    sums["ndcg"] += float(((hits * discounts).sum(axis=1) / ideal).sum())
+    precision_at = np.cumsum(hits, axis=1) / np.arange(1, k + 1)
+    sums["map"] += float(((precision_at * hits).sum(axis=1) / np.minimum(sizes, k)).sum())
+    sums["hit_rate"] += float((n_hits > 0).sum())

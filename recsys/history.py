@@ -1,0 +1,166 @@
+"""Interactions coded as integer arrays, and each customer's purchase statistics, in plain numpy.
+
+Numpy rather than pandas because the worker runs this for one customer per event, where pandas'
+fixed cost per operation (about a millisecond) would dominate the latency budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+
+from recsys.interactions import DAY_S, IdMaps, InteractionSettings
+
+KINDS = ("purchase", "return", "view", "cart", "wishlist")
+
+
+@dataclass(frozen=True)
+class Coded:
+    """Interactions as aligned arrays: row (customer index), col (product index), basket, kind, at."""
+
+    row: np.ndarray      # int32
+    col: np.ndarray      # int32
+    basket: np.ndarray   # int64, unique per order or event
+    kind: np.ndarray     # int8, index into KINDS
+    at: np.ndarray       # int64 epoch seconds
+
+    def select(self, keep: np.ndarray) -> Coded:
+        return Coded(self.row[keep], self.col[keep], self.basket[keep], self.kind[keep], self.at[keep])
+
+
+def encode(table: pd.DataFrame, ids: IdMaps) -> Coded:
+    """Code a table against id maps; rows whose customer or product is not in `ids` are dropped."""
+    row = pd.Categorical(table["customer_id"], categories=ids.customer_ids).codes.astype(np.int32)
+    col = pd.Categorical(table["product_id"], categories=ids.product_ids).codes.astype(np.int32)
+    basket = pd.factorize(table["basket_id"])[0].astype(np.int64)
+    kind = pd.Categorical(table["kind"], categories=list(KINDS)).codes.astype(np.int8)
+    coded = Coded(row, col, basket, kind, table["at"].to_numpy(dtype=np.int64))
+    return coded.select((row >= 0) & (col >= 0) & (kind >= 0))
+
+
+def encode_one(records: list[dict[str, object]], product_index: dict[str, int]) -> Coded:
+    """Code one customer's interaction records (row 0); unknown products and kinds are dropped."""
+    kinds = {k: i for i, k in enumerate(KINDS)}
+    kept = [r for r in records if r["product_id"] in product_index and r["kind"] in kinds]
+    baskets: dict[object, int] = {}
+    return Coded(
+        np.zeros(len(kept), dtype=np.int32),
+        np.array([product_index[r["product_id"]] for r in kept], dtype=np.int32),  # type: ignore[index]
+        np.array([baskets.setdefault(r["basket_id"], len(baskets)) for r in kept], dtype=np.int64),
+        np.array([kinds[r["kind"]] for r in kept], dtype=np.int8),  # type: ignore[index]
+        np.array([r["at"] for r in kept], dtype=np.int64))
+
+
+def weighted(coded: Coded, shape: tuple[int, int], settings: InteractionSettings, now: int) -> csr_matrix:
+    """Customer x product weights (see InteractionSettings); shape (customers, products), float32 >= 0."""
+    once = _first_per(coded, (coded.row, coded.col, coded.basket, coded.kind))
+    kind_weight = np.array([settings.weights.get(k, 0.0) for k in KINDS])
+    weight = kind_weight[once.kind]
+    if settings.half_life_days > 0:
+        weight = weight * np.exp2(-np.maximum(now - once.at, 0) / DAY_S / settings.half_life_days)
+    matrix = csr_matrix((weight, (once.row, once.col)), shape=shape, dtype=np.float64)
+    matrix.sum_duplicates()
+    matrix.data = np.maximum(matrix.data, 0.0)
+    matrix.eliminate_zeros()
+    return matrix.astype(np.float32)
+
+
+@dataclass(frozen=True)
+class PurchaseStats:
+    """Per customer x product purchase statistics, all csr (customers, products) with the same pattern.
+
+    baskets: number of baskets containing the product; last: days since the last one (+1, so that 0
+    means never); interval: mean days between purchases of the product, else of its category (0 = unknown);
+    rate: recency-weighted share of the customer's baskets that contain the product.
+    """
+
+    baskets: csr_matrix
+    last: csr_matrix
+    interval: csr_matrix
+    rate: csr_matrix
+
+
+def purchase_stats(coded: Coded, shape: tuple[int, int], categories: np.ndarray, now: int,
+                   half_life_days: float) -> PurchaseStats:
+    """Purchase statistics of every customer at time `now` (see PurchaseStats)."""
+    bought = coded.select(coded.kind == 0)
+    per_line = _first_per(bought, (bought.row, bought.col, bought.basket))
+    decay = np.exp2(-np.maximum(now - per_line.at, 0) / DAY_S / max(half_life_days, 1e-9))
+    start, count, first, last, decayed = _group(per_line, (per_line.row, per_line.col), decay)
+    row, col = per_line.row[start], per_line.col[start]
+    interval = np.where(count > 1, (last - first) / DAY_S / np.maximum(count - 1, 1), 0.0)
+    interval = _category_fallback(per_line, row, col, interval, categories)
+    baskets_of = _first_per(per_line, (per_line.row, per_line.basket))
+    basket_decay = np.bincount(baskets_of.row, weights=np.exp2(
+        -np.maximum(now - baskets_of.at, 0) / DAY_S / max(half_life_days, 1e-9)), minlength=shape[0])
+    rate = decayed / np.maximum(basket_decay[row], 1e-12)
+    since = (now - last) / DAY_S + 1.0
+
+    def make(values: np.ndarray) -> csr_matrix:
+        return csr_matrix((values.astype(np.float32), (row, col)), shape=shape)
+
+    return PurchaseStats(make(count.astype(np.float32)), make(since), make(interval), make(rate))
+
+
+def _category_fallback(lines: Coded, row: np.ndarray, col: np.ndarray, interval: np.ndarray,
+                       categories: np.ndarray) -> np.ndarray:
+    """Where a product was bought once, use the customer's interval within its category."""
+    category = categories[lines.col]
+    known = category >= 0
+    if not known.any():
+        return interval
+    in_category = lines.select(known)
+    cat = category[known]
+    once = _first_per_arrays((in_category.row, cat, in_category.basket), in_category, cat)
+    sub, cats = once
+    start, count, first, last, _ = _group(sub, (sub.row, cats), np.ones(len(sub.row)))
+    cat_interval = np.where(count > 1, (last - first) / DAY_S / np.maximum(count - 1, 1), 0.0)
+    width = int(categories.max()) + 1
+    group_keys = sub.row[start].astype(np.int64) * width + cats[start]
+    wanted = row.astype(np.int64) * width + categories[col]
+    found = np.clip(np.searchsorted(group_keys, wanted), 0, max(len(group_keys) - 1, 0))
+    usable = (interval == 0) & (categories[col] >= 0) & (len(group_keys) > 0)
+    usable &= group_keys[found] == wanted if len(group_keys) else False
+    return np.where(usable, cat_interval[found] if len(group_keys) else 0.0, interval)
+
+
+def _order(keys: tuple[np.ndarray, ...], at: np.ndarray) -> np.ndarray:
+    return np.lexsort((at,) + tuple(reversed(keys)))
+
+
+def _first_per(coded: Coded, keys: tuple[np.ndarray, ...]) -> Coded:
+    """One row per distinct key (the earliest), sorted by key then time."""
+    order = _order(keys, coded.at)
+    sorted_keys = [k[order] for k in keys]
+    new = np.ones(len(order), dtype=bool)
+    if len(order):
+        new[1:] = np.any([k[1:] != k[:-1] for k in sorted_keys], axis=0)
+    return coded.select(order[new])
+
+
+def _first_per_arrays(keys: tuple[np.ndarray, ...], coded: Coded, extra: np.ndarray) -> tuple[Coded, np.ndarray]:
+    order = _order(keys, coded.at)
+    sorted_keys = [k[order] for k in keys]
+    new = np.ones(len(order), dtype=bool)
+    if len(order):
+        new[1:] = np.any([k[1:] != k[:-1] for k in sorted_keys], axis=0)
+    picked = order[new]
+    return coded.select(picked), extra[picked]
+
+
+def _group(coded: Coded, keys: tuple[np.ndarray, ...], weights: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Groups of consecutive equal keys (input sorted by key, time): start, count, first, last, sum(weights)."""
+    n = len(coded.at)
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty, np.zeros(0)
+    new = np.ones(n, dtype=bool)
+    new[1:] = np.any([k[1:] != k[:-1] for k in keys], axis=0)
+    start = np.flatnonzero(new)
+    count = np.diff(np.append(start, n))
+    return (start, count, np.minimum.reduceat(coded.at, start), np.maximum.reduceat(coded.at, start),
+            np.add.reduceat(weights, start))

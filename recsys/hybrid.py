@@ -1,0 +1,229 @@
+"""The hybrid next-best-offer score: repurchase-due + collaborative discovery + popular at the store.
+
+score = repurchase * (rate * (1 - due_strength + due_strength * due) + recency / (days since + 1))
+      + collaborative * ALS score / customer's best ALS score
+      + neighbours * item-kNN score / customer's best item-kNN score
+      + popular * popularity at the home store / that store's best
+rate is the recency-weighted share of the customer's baskets holding the product; due is 1 when the
+days since the last purchase equal the customer's usual interval for the product (or its category)
+and falls off on a log scale either side. A product bought within `recent_days` is suppressed unless
+it is due. The component contributing most gives each offer its reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from recsys.history import PurchaseStats
+from recsys.interactions import log_scaled
+from recsys.model import Artifact, is_item_knn
+
+COMPONENTS = ("repurchase", "collaborative", "neighbours", "popular")
+REASON_CODES = ("repurchase_due", "buy_again", "similar_to_purchase", "bought_together",
+                "popular_at_store", "popular", "no_consent")
+DUE_WIDTH = 0.5  # standard deviation of log(days since / interval) in the due bell
+
+
+@dataclass(frozen=True)
+class HybridSettings:
+    """Blend weights and business rules; defaults tuned on complete_journey's validation split."""
+
+    repurchase: float = 1.0
+    collaborative: float = 0.3
+    neighbours: float = 0.3
+    popular: float = 0.1
+    due_strength: float = 0.5
+    recency: float = 0.0
+    recent_days: float = 3.0
+    due_from: float = 0.75
+    rate_half_life_days: float = 180.0
+    list_size: int = 50
+
+
+@dataclass
+class Scored:
+    """Dense scores of a batch of customers: total (-inf = suppressed) and the leading component."""
+
+    total: np.ndarray      # (batch, products) float32
+    leading: np.ndarray    # (batch, products) int8 index into COMPONENTS
+    due: np.ndarray        # (batch, products) float32, 0 where never bought
+
+
+@dataclass
+class Components:
+    """The unweighted parts of the score for a batch of customers, each (batch, products)."""
+
+    rate: np.ndarray
+    due: np.ndarray
+    recency: np.ndarray      # 1 / (days since the last purchase + 1), 0 never bought
+    collaborative: np.ndarray
+    neighbours: np.ndarray
+    popular: np.ndarray
+    suppressed: np.ndarray   # bool
+
+
+def components(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, home_stores: np.ndarray,
+               settings: HybridSettings) -> Components:
+    """Score parts for a batch of customers.
+
+    Parameters
+    ----------
+    artifact : the trained model, neighbours and popularity
+    user_items : csr (batch, products), current interaction weights of these customers
+    stats : purchase statistics of the same rows
+    home_stores : (batch,) store index into artifact.store_ids, -1 unknown
+    settings : the rules (recent_days, due_from)
+    """
+    recency = stats.last.copy()
+    recency.data = 1.0 / recency.data
+    return Components(stats.rate.toarray(), due_factor(stats).toarray(), recency.toarray(),
+                      _normalised(collaborative(artifact, user_items)),
+                      _normalised(neighbours(artifact, user_items)), popular_at(artifact, home_stores),
+                      suppressed_recent(stats, settings).toarray())
+
+
+def combine(parts: Components, settings: HybridSettings, personalise: np.ndarray) -> Scored:
+    """Weighted sum of the parts; customers who refused personalisation get popularity only."""
+    due = parts.due
+    stacked = np.stack([
+        settings.repurchase * (parts.rate * (1 - settings.due_strength + settings.due_strength * due)
+                               + settings.recency * parts.recency),
+        settings.collaborative * parts.collaborative, settings.neighbours * parts.neighbours,
+        settings.popular * parts.popular])
+    refused = ~personalise
+    if refused.any():
+        stacked[:3, refused] = 0.0
+        stacked[3, refused] = parts.popular[refused] + 1e-6
+    total = stacked.sum(axis=0)
+    total[parts.suppressed & personalise[:, None]] = -np.inf
+    due = due.copy()
+    due[refused] = 0.0
+    return Scored(total.astype(np.float32), stacked.argmax(axis=0).astype(np.int8), due)
+
+
+def score(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, home_stores: np.ndarray,
+          personalise: np.ndarray, settings: HybridSettings) -> Scored:
+    """Hybrid scores for a batch of customers (see `components`; personalise: (batch,) bool)."""
+    return combine(components(artifact, user_items, stats, home_stores, settings), settings, personalise)
+
+
+def due_factor(stats: PurchaseStats) -> csr_matrix:
+    """1 when the usual interval has just passed, falling off on a log scale; 0.5 where unknown."""
+    due = stats.rate.copy()
+    interval = stats.interval.data
+    ratio = np.maximum(stats.last.data - 1.0, 0.5) / np.maximum(interval, 1e-9)
+    bell = np.exp(-np.log(ratio) ** 2 / (2 * DUE_WIDTH ** 2))
+    due.data = np.where(interval > 0, bell, 0.5).astype(np.float32)
+    return due
+
+
+def suppressed_recent(stats: PurchaseStats, settings: HybridSettings) -> csr_matrix:
+    """Bought within recent_days and not yet due (csr bool, same shape as stats)."""
+    since = stats.last.data - 1.0
+    interval = stats.interval.data
+    due = (interval > 0) & (since >= settings.due_from * interval)
+    flags = stats.last.copy()
+    flags.data = ((since < settings.recent_days) & ~due).astype(np.float32)
+    flags.eliminate_zeros()
+    return flags.astype(bool)
+
+
+def collaborative(artifact: Artifact, user_items: csr_matrix) -> np.ndarray:
+    """Model scores (batch, products): ALS recomputes each customer's factors from `user_items`."""
+    model = artifact.model
+    if is_item_knn(model):
+        return neighbours(artifact, user_items)
+    if hasattr(model, "recalculate_user") and type(model).__name__ == "AlternatingLeastSquares":
+        factors = model.recalculate_user(np.arange(user_items.shape[0]),
+                                         log_scaled(user_items, artifact.settings.alpha))
+    else:
+        factors = _bpr_factors(artifact, user_items)
+    return np.asarray(factors @ model.item_factors.T, dtype=np.float32)
+
+
+def _bpr_factors(artifact: Artifact, user_items: csr_matrix) -> np.ndarray:
+    """BPR cannot recompute a customer: average the item factors of what they interacted with."""
+    weights = user_items.multiply(1.0 / np.maximum(user_items.sum(axis=1), 1e-9)).tocsr()
+    return np.asarray(weights @ artifact.model.item_factors)
+
+
+def neighbours(artifact: Artifact, user_items: csr_matrix) -> np.ndarray:
+    """Item-kNN scores (batch, products): similarity to everything the customer interacted with."""
+    binary = (user_items > 0).astype(np.float32)
+    return np.asarray((binary @ artifact.neighbours).toarray(), dtype=np.float32)
+
+
+def popular_at(artifact: Artifact, home_stores: np.ndarray) -> np.ndarray:
+    """Popularity (batch, products) at each customer's home store, overall where unknown; max 1."""
+    overall = artifact.popularity / max(float(artifact.popularity.max(initial=0.0)), 1e-9)
+    result = np.tile(overall.astype(np.float32), (len(home_stores), 1))
+    known = np.flatnonzero(home_stores >= 0)
+    if len(known):
+        at_store = _normalised(artifact.store_popularity[home_stores[known]].toarray())
+        has_data = at_store.max(axis=1) > 0
+        result[known[has_data]] = at_store[has_data]
+    return result
+
+
+def _normalised(scores: np.ndarray) -> np.ndarray:
+    """Divide each row by its maximum; negatives become 0."""
+    scores = np.maximum(scores, 0.0)
+    top = scores.max(axis=1, keepdims=True)
+    return np.divide(scores, top, out=np.zeros_like(scores), where=top > 0)
+
+
+def top(scores: np.ndarray, n: int) -> np.ndarray:
+    """Column indices of each row's n best finite scores, best first, -1 padded; shape (batch, n)."""
+    n_cols = scores.shape[1]
+    n_eff = min(n, n_cols)
+    part = np.argpartition(-scores, n_eff - 1, axis=1)[:, :n_eff] if n_eff < n_cols else \
+        np.tile(np.arange(n_cols), (scores.shape[0], 1))
+    picked = np.take_along_axis(scores, part, axis=1)
+    order = np.argsort(-picked, axis=1, kind="stable")
+    best = np.take_along_axis(part, order, axis=1)
+    best[~np.isfinite(np.take_along_axis(picked, order, axis=1))] = -1
+    if n_eff < n:
+        best = np.hstack([best, -np.ones((scores.shape[0], n - n_eff), dtype=best.dtype)])
+    return best
+
+
+def reason_codes(scored: Scored, rows: np.ndarray, cols: np.ndarray, home_known: np.ndarray,
+                 personalise: np.ndarray) -> np.ndarray:
+    """Reason code index (into REASON_CODES) of offers (rows[i], cols[i])."""
+    leading = scored.leading[rows, cols]
+    due = scored.due[rows, cols] > 0.5
+    codes = np.where(leading == 0, np.where(due, 0, 1),
+             np.where(leading == 1, 2, np.where(leading == 2, 3, np.where(home_known[rows], 4, 5))))
+    codes[~personalise[rows]] = 6
+    return codes.astype(np.int8)
+
+
+def sources(artifact: Artifact, user_items: csr_matrix, rows: np.ndarray, cols: np.ndarray,
+            codes: np.ndarray) -> np.ndarray:
+    """For each offer, the customer's product it comes from (product index, -1 none)."""
+    result = np.full(len(rows), -1, dtype=np.int64)
+    for code in (2, 3):
+        pick = np.flatnonzero(codes == code)
+        for row in np.unique(rows[pick]):
+            mine = user_items.indices[user_items.indptr[row]:user_items.indptr[row + 1]]
+            here = pick[rows[pick] == row]
+            if len(mine):
+                result[here] = mine[_closest(artifact, mine, cols[here], code == 2)]
+    here = np.flatnonzero(codes <= 1)
+    result[here] = cols[here]
+    return result
+
+
+def _closest(artifact: Artifact, mine: np.ndarray, offered: np.ndarray, by_factors: bool) -> np.ndarray:
+    """Index into `mine` of the product most similar to each offered one."""
+    model = artifact.model
+    if by_factors and hasattr(model, "item_factors"):
+        factors = model.item_factors
+        norms = np.linalg.norm(factors, axis=1) + 1e-9
+        similarity = (factors[mine] / norms[mine, None]) @ (factors[offered] / norms[offered, None]).T
+    else:
+        similarity = artifact.neighbours[mine][:, offered].toarray()
+    return np.asarray(similarity.argmax(axis=0))

@@ -1,0 +1,168 @@
+"""Interactions: read once (graph or canonical files) into a table, then weigh into a CSR matrix.
+
+The table is a pandas DataFrame with one row per order line or product event:
+customer_id, product_id, basket_id (order or event id), at (epoch seconds, int64), kind
+(purchase|return|view|cart|wishlist), store_id, channel_id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+
+from graph.driver import Graph
+from graph.interactions import COLUMNS, stream_interactions
+
+DAY_S = 86_400
+EVENT_KINDS = ["view", "cart", "wishlist", "purchase", "return"]  # events that are about a product
+
+
+@dataclass(frozen=True)
+class InteractionSettings:
+    """How interactions become matrix weights.
+
+    weights: per kind, added once per basket (a product bought twice in one order counts once);
+        a return subtracts, and a customer x product weight never goes below zero.
+    half_life_days: an interaction this old counts half (0 = no recency decay).
+    """
+
+    weights: dict[str, float] = field(default_factory=lambda: {
+        "purchase": 1.0, "cart": 0.3, "wishlist": 0.3, "view": 0.1, "return": -1.0})
+    half_life_days: float = 120.0
+
+
+@dataclass(frozen=True)
+class IdMaps:
+    """Row and column ids of a customer x product matrix."""
+
+    customer_ids: np.ndarray
+    product_ids: np.ndarray
+
+    def customer_index(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self.customer_ids.tolist())}
+
+    def product_index(self) -> dict[str, int]:
+        return {p: i for i, p in enumerate(self.product_ids.tolist())}
+
+
+def empty_table() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "at" else "object") for c in COLUMNS})
+
+
+def from_graph(graph: Graph, retailer_id: str, before: datetime) -> pd.DataFrame:
+    """The retailer's interactions before `before`, read in one streamed pass."""
+    rows = list(stream_interactions(graph, retailer_id, before, EVENT_KINDS))
+    if not rows:
+        return empty_table()
+    table = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
+    table["at"] = table["at"].astype("int64")
+    return table
+
+
+def from_records(records: list[dict[str, object]], customer_id: str) -> pd.DataFrame:
+    """One customer's interactions (rows of graph.interactions.interactions_of_customer) as a table."""
+    if not records:
+        return empty_table()
+    table = pd.DataFrame.from_records(records)
+    table["customer_id"] = customer_id
+    table["channel_id"] = None
+    table["at"] = table["at"].astype("int64")
+    return table[list(COLUMNS)]
+
+
+def from_canonical(folder: Path) -> pd.DataFrame:
+    """Interactions straight from a canonical import folder (orders, order_lines, events)."""
+    orders = _read(folder, "orders", ["order_id", "customer_id", "store_id", "channel_id", "placed_at", "kind"])
+    lines = _read(folder, "order_lines", ["order_id", "product_id", "quantity"])
+    parts = []
+    if orders is not None and lines is not None:
+        orders = orders.dropna(subset=["customer_id"])
+        joined = lines.merge(orders, on="order_id", how="inner")
+        returned = (joined["kind"].fillna("purchase") == "return") | (joined["quantity"].astype(float) < 0)
+        parts.append(pd.DataFrame({
+            "customer_id": joined["customer_id"], "product_id": joined["product_id"],
+            "basket_id": joined["order_id"], "at": _epoch(joined["placed_at"]),
+            "kind": np.where(returned, "return", "purchase"), "store_id": joined["store_id"],
+            "channel_id": joined["channel_id"]}))
+    events = _read(folder, "events", ["event_id", "customer_id", "kind", "product_id", "channel_id",
+                                      "store_id", "occurred_at"])
+    if events is not None:
+        events = events.dropna(subset=["customer_id", "product_id"])
+        events = events[events["kind"].isin(EVENT_KINDS)]
+        parts.append(pd.DataFrame({
+            "customer_id": events["customer_id"], "product_id": events["product_id"],
+            "basket_id": events["event_id"], "at": _epoch(events["occurred_at"]), "kind": events["kind"],
+            "store_id": events["store_id"], "channel_id": events["channel_id"]}))
+    if not parts:
+        raise FileNotFoundError(f"{folder}: no orders.csv + order_lines.csv or events.csv (.csv or .csv.gz)")
+    return pd.concat(parts, ignore_index=True)
+
+
+def _read(folder: Path, kind: str, columns: list[str]) -> pd.DataFrame | None:
+    for name in (f"{kind}.csv", f"{kind}.csv.gz"):
+        if (folder / name).exists():
+            wanted = set(columns)
+            return pd.read_csv(folder / name, dtype=str, usecols=lambda c: c in wanted, keep_default_na=False,
+                               na_values=[""])
+    return None
+
+
+def _epoch(values: pd.Series) -> pd.Series:
+    """ISO 8601 strings to epoch seconds; naive times are taken as UTC."""
+    parsed = pd.to_datetime(values, utc=True, format="ISO8601")
+    return (parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
+
+
+def id_maps(table: pd.DataFrame, products: list[str] | None = None) -> IdMaps:
+    """Sorted customer ids and product ids (the table's, plus any catalogue `products`)."""
+    product_ids = set(table["product_id"].unique().tolist()) | set(products or [])
+    return IdMaps(np.array(sorted(table["customer_id"].unique().tolist()), dtype=object),
+                  np.array(sorted(product_ids), dtype=object))
+
+
+def weighted_matrix(table: pd.DataFrame, ids: IdMaps, settings: InteractionSettings, now: int) -> csr_matrix:
+    """Customer x product weights.
+
+    Parameters
+    ----------
+    table : interactions (see module docstring); rows with ids outside `ids` are ignored
+    ids : row and column ids of the result
+    settings : weights per kind and recency half-life
+    now : epoch seconds the recency decay is measured from
+
+    Returns
+    -------
+    csr_matrix, shape (len(ids.customer_ids), len(ids.product_ids)), float32, weights >= 0
+    """
+    once = table.drop_duplicates(["customer_id", "product_id", "basket_id", "kind"])
+    rows = pd.Categorical(once["customer_id"], categories=ids.customer_ids).codes
+    cols = pd.Categorical(once["product_id"], categories=ids.product_ids).codes
+    weight = once["kind"].map(settings.weights).fillna(0.0).to_numpy(dtype=np.float64)
+    if settings.half_life_days > 0:
+        age_days = np.maximum(now - once["at"].to_numpy(dtype=np.int64), 0) / DAY_S
+        weight = weight * np.exp2(-age_days / settings.half_life_days)
+    keep = (rows >= 0) & (cols >= 0)
+    shape = (len(ids.customer_ids), len(ids.product_ids))
+    matrix = csr_matrix((weight[keep], (rows[keep], cols[keep])), shape=shape, dtype=np.float64)
+    matrix.sum_duplicates()
+    matrix.data = np.maximum(matrix.data, 0.0)
+    matrix.eliminate_zeros()
+    return matrix.astype(np.float32)
+
+
+def purchases(table: pd.DataFrame) -> pd.DataFrame:
+    """Purchase lines only, one row per customer x product x basket."""
+    bought = table[table["kind"] == "purchase"]
+    return bought.drop_duplicates(["customer_id", "product_id", "basket_id"])
+
+
+def log_scaled(matrix: csr_matrix, alpha: float) -> csr_matrix:
+    """Confidence 1 + alpha * log1p(weight), as in Hu, Koren and Volinsky's implicit-feedback ALS."""
+    scaled = matrix.copy()
+    scaled.data = (1.0 + alpha * np.log1p(scaled.data)).astype(np.float32)
+    return scaled

@@ -1,0 +1,161 @@
+"""Collaborative models from `implicit` and the versioned artifact the precompute and the worker load.
+
+An artifact is a folder `<models>/<version>/` holding the model, item neighbours, popularity and id maps;
+`<models>/LATEST` names the newest complete one (replaced atomically, so readers never see half a model).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from implicit.als import AlternatingLeastSquares
+from implicit.bpr import BayesianPersonalizedRanking
+from implicit.nearest_neighbours import BM25Recommender, CosineRecommender, ItemItemRecommender
+from implicit.recommender_base import RecommenderBase
+from scipy.sparse import csr_matrix, load_npz, save_npz
+
+from recsys.interactions import IdMaps, InteractionSettings, log_scaled
+
+ALGORITHMS = ("als", "bpr", "cosine", "bm25")
+LATEST = "LATEST"
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Hyperparameters; the defaults are the ones tuned on complete_journey's validation split."""
+
+    algorithm: str = "als"
+    factors: int = 64
+    regularization: float = 0.05
+    alpha: float = 2.0          # confidence = 1 + alpha * log1p(weight)
+    iterations: int = 15
+    learning_rate: float = 0.01  # BPR only
+    neighbours: int = 100        # item-kNN only, and the similar-products lists
+    seed: int = 42
+    threads: int = 1
+
+
+def build(settings: ModelSettings) -> RecommenderBase:
+    """An untrained implicit model, CPU only and seeded."""
+    if settings.algorithm == "als":
+        return AlternatingLeastSquares(factors=settings.factors, regularization=settings.regularization,
+                                       iterations=settings.iterations, random_state=settings.seed,
+                                       use_gpu=False, num_threads=settings.threads,
+                                       calculate_training_loss=False)
+    if settings.algorithm == "bpr":
+        return BayesianPersonalizedRanking(factors=settings.factors, learning_rate=settings.learning_rate,
+                                           regularization=settings.regularization,
+                                           iterations=settings.iterations * 10, random_state=settings.seed,
+                                           use_gpu=False, num_threads=settings.threads)
+    if settings.algorithm == "cosine":
+        return CosineRecommender(K=settings.neighbours, num_threads=settings.threads)
+    if settings.algorithm == "bm25":
+        return BM25Recommender(K=settings.neighbours, num_threads=settings.threads)
+    raise ValueError(f"unknown algorithm {settings.algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
+
+
+def fit(matrix: csr_matrix, settings: ModelSettings) -> RecommenderBase:
+    """Train on a customer x product weight matrix (shape (customers, products))."""
+    model = build(settings)
+    data = log_scaled(matrix, settings.alpha) if settings.algorithm in ("als", "bpr") else matrix
+    model.fit(data, show_progress=False)
+    return model
+
+
+def item_neighbours(matrix: csr_matrix, k: int, threads: int = 1) -> csr_matrix:
+    """Item x item cosine similarities, top `k` per product, diagonal removed; shape (products, products)."""
+    knn = CosineRecommender(K=k + 1, num_threads=threads)
+    knn.fit((matrix > 0).astype(np.float32), show_progress=False)
+    similarity = knn.similarity.tocsr().astype(np.float32)
+    similarity.setdiag(0)
+    similarity.eliminate_zeros()
+    return similarity
+
+
+@dataclass
+class Artifact:
+    """A trained recommender: model, item neighbours, popularity and the ids they are indexed by."""
+
+    version: str
+    trained_at: str
+    ids: IdMaps
+    model: RecommenderBase
+    neighbours: csr_matrix            # (products, products) cosine similarity
+    popularity: np.ndarray            # (products,) recency-weighted purchases
+    store_ids: np.ndarray             # (stores,)
+    store_popularity: csr_matrix      # (stores, products)
+    categories: np.ndarray            # (products,) category index, -1 unknown
+    settings: ModelSettings
+    interaction_settings: InteractionSettings
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def product_index(self) -> dict[str, int]:
+        return self.ids.product_index()
+
+
+def new_version(now: datetime, settings: ModelSettings) -> str:
+    digest = hashlib.sha1(json.dumps(asdict(settings), sort_keys=True).encode()).hexdigest()[:6]
+    return f"{now.astimezone(timezone.utc):%Y%m%dT%H%M%S}-{digest}"
+
+
+def save(artifact: Artifact, models_dir: Path) -> Path:
+    """Write the artifact into its own folder, then point LATEST at it atomically."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=models_dir, prefix=".staging-"))
+    artifact.model.save(str(staging / "model.npz"))
+    save_npz(staging / "neighbours.npz", artifact.neighbours)
+    save_npz(staging / "store_popularity.npz", artifact.store_popularity)
+    np.savez(staging / "arrays.npz", customer_ids=artifact.ids.customer_ids.astype(str),
+             product_ids=artifact.ids.product_ids.astype(str), popularity=artifact.popularity,
+             store_ids=artifact.store_ids.astype(str), categories=artifact.categories)
+    meta = {"version": artifact.version, "trained_at": artifact.trained_at, "counts": artifact.counts,
+            "settings": asdict(artifact.settings), "interactions": asdict(artifact.interaction_settings)}
+    (staging / "meta.json").write_text(json.dumps(meta, indent=2))
+    target = models_dir / artifact.version
+    os.replace(staging, target)
+    _write_atomically(models_dir / LATEST, artifact.version)
+    return target
+
+
+def latest_version(models_dir: Path) -> str | None:
+    pointer = models_dir / LATEST
+    return pointer.read_text().strip() if pointer.exists() else None
+
+
+def load(models_dir: Path, version: str | None = None) -> Artifact:
+    """The named (default: latest) artifact; FileNotFoundError says where none was found."""
+    version = version or latest_version(models_dir)
+    if version is None:
+        raise FileNotFoundError(f"no trained model under {models_dir}: run `c360 train` first")
+    folder = models_dir / version
+    meta: dict[str, Any] = json.loads((folder / "meta.json").read_text())
+    settings = ModelSettings(**meta["settings"])
+    model = type(build(settings)).load(str(folder / "model.npz"))
+    arrays = np.load(folder / "arrays.npz")
+    return Artifact(
+        version=meta["version"], trained_at=meta["trained_at"],
+        ids=IdMaps(arrays["customer_ids"].astype(object), arrays["product_ids"].astype(object)),
+        model=model, neighbours=load_npz(folder / "neighbours.npz").tocsr(),
+        popularity=arrays["popularity"], store_ids=arrays["store_ids"].astype(object),
+        store_popularity=load_npz(folder / "store_popularity.npz").tocsr(),
+        categories=arrays["categories"], settings=settings,
+        interaction_settings=InteractionSettings(**meta["interactions"]), counts=meta["counts"])
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def is_item_knn(model: RecommenderBase) -> bool:
+    return isinstance(model, ItemItemRecommender)

@@ -1,0 +1,214 @@
+"""Precompute: every customer's offer list, similar products and popular lists, as a new version."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import redis
+from scipy.sparse import csr_matrix
+
+from graph.driver import Graph, chunks
+from graph.recsys_reads import customer_profiles, products_of_retailer, store_assortments
+from recsys import hybrid, interactions, keys, offers
+from recsys.history import PurchaseStats, encode, purchase_stats, weighted
+from recsys.interactions import DAY_S, IdMaps
+from recsys.model import Artifact
+from recsys.training import home_stores
+
+CELLS_PER_BATCH = 20_000_000   # customers x products held densely at once (memory bound)
+POPULAR_SIZE = 100
+SIMILAR_SIZE = 20
+SUPPRESSED_SHOWN = 5
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Summary:
+    """What a precompute run wrote."""
+
+    version: str
+    customers: int = 0
+    products: int = 0
+    stores: int = 0
+    read_s: float = 0.0
+    write_s: float = 0.0
+    retailers: list[str] = field(default_factory=list)
+
+    @property
+    def customers_per_s(self) -> float:
+        return self.customers / self.write_s if self.write_s else 0.0
+
+
+@dataclass
+class Customers:
+    """One retailer's customers as matrix rows: current weights, purchase stats, store, consent."""
+
+    ids: np.ndarray
+    user_items: csr_matrix
+    stats: PurchaseStats
+    home: np.ndarray
+    personalise: np.ndarray
+
+    def rows(self, part: slice) -> Customers:
+        stats = PurchaseStats(*(getattr(self.stats, f)[part] for f in ("baskets", "last", "interval", "rate")))
+        return Customers(self.ids[part], self.user_items[part], stats, self.home[part], self.personalise[part])
+
+
+def precompute(graph: Graph, cache: redis.Redis, artifacts: dict[str, Artifact], version: str, now: datetime,
+               settings: hybrid.HybridSettings = hybrid.HybridSettings(), progress: Progress = lambda _: None,
+               total: Callable[[int], None] = lambda _: None) -> Summary:
+    """Write a complete new version for every retailer in `artifacts`, then switch to it.
+
+    A failure deletes what was written and leaves the current version served.
+    """
+    summary = Summary(version)
+    offers.begin(cache, version)
+    try:
+        for retailer_id, artifact in artifacts.items():
+            _precompute_retailer(graph, cache, retailer_id, artifact, version, now, settings, summary,
+                                 progress, total)
+    except BaseException:
+        offers.abandon(cache, version)
+        raise
+    replaced = offers.versions(cache).get("previous")
+    offers.switch(cache, version)
+    if replaced and replaced != version:
+        offers.abandon(cache, replaced)
+    return summary
+
+
+def _precompute_retailer(graph: Graph, cache: redis.Redis, retailer_id: str, artifact: Artifact, version: str,
+                         now: datetime, settings: hybrid.HybridSettings, summary: Summary, progress: Progress,
+                         total: Callable[[int], None]) -> None:
+    started = time.perf_counter()
+    epoch = int(now.timestamp())
+    table = interactions.from_graph(graph, retailer_id, now)
+    profiles = pd.DataFrame(customer_profiles(graph, retailer_id),
+                            columns=["customer_id", "home_store_id", "personalisation"])
+    catalogue = products_of_retailer(graph, retailer_id)
+    assortments = store_assortments(graph, retailer_id)
+    customers = customers_of(table, profiles, artifact, epoch, settings)
+    summary.read_s += time.perf_counter() - started
+    total(len(customers.ids))
+    started = time.perf_counter()
+    computed_at = now.isoformat()
+    batch = max(1, min(2_000, CELLS_PER_BATCH // max(len(artifact.ids.product_ids), 1)))
+    for start in range(0, len(customers.ids), batch):
+        part = customers.rows(slice(start, start + batch))
+        lists = offer_lists(artifact, part, settings)
+        pipe = cache.pipeline(transaction=False)
+        for customer_id, (entries, suppressed) in zip(part.ids.tolist(), lists):
+            pipe.set(keys.customer_offers(customer_id, version),
+                     offers.encode_list(artifact.version, computed_at, "model", entries, suppressed))
+        pipe.execute()
+        progress(len(part.ids))
+    _write_catalogue(cache, version, artifact, table, catalogue, assortments)
+    summary.write_s += time.perf_counter() - started
+    summary.customers += len(customers.ids)
+    summary.products += len(catalogue)
+    summary.stores += len(artifact.store_ids)
+    summary.retailers.append(retailer_id)
+
+
+def customers_of(table: pd.DataFrame, profiles: pd.DataFrame, artifact: Artifact, now: int,
+                 settings: hybrid.HybridSettings) -> Customers:
+    """Every profile (and every customer seen in the table) as rows against the artifact's products."""
+    ids = np.array(sorted(set(profiles["customer_id"].tolist()) | set(table["customer_id"].unique().tolist())),
+                   dtype=object)
+    coded = encode(table, IdMaps(ids, artifact.ids.product_ids))
+    shape = (len(ids), len(artifact.ids.product_ids))
+    stats = purchase_stats(coded, shape, artifact.categories, now, settings.rate_half_life_days)
+    home = home_stores(table, ids, artifact.store_ids)
+    by_id = profiles.set_index("customer_id")
+    store_index = {s: i for i, s in enumerate(artifact.store_ids.tolist())}
+    declared = by_id["home_store_id"].reindex(ids).map(lambda s: store_index.get(s, -1) if s else -1)
+    home = np.where(declared.fillna(-1).to_numpy(dtype=np.int64) >= 0, declared.fillna(-1).to_numpy(dtype=np.int64), home)
+    refused = by_id["personalisation"].reindex(ids).map(lambda g: g is False).to_numpy(dtype=bool)
+    return Customers(ids, weighted(coded, shape, artifact.interaction_settings, now), stats, home, ~refused)
+
+
+def offer_lists(artifact: Artifact, customers: Customers, settings: hybrid.HybridSettings
+                ) -> list[tuple[list[list[object]], list[list[object]]]]:
+    """Each customer's offers [product_id, score, reason_code, source_product_id, days] and suppressions."""
+    scored = hybrid.score(artifact, customers.user_items, customers.stats, customers.home, customers.personalise,
+                          settings)
+    best = hybrid.top(scored.total, settings.list_size)
+    rows, slots = np.nonzero(best >= 0)
+    cols = best[rows, slots]
+    codes = hybrid.reason_codes(scored, rows, cols, customers.home >= 0, customers.personalise)
+    sources = hybrid.sources(artifact, customers.user_items, rows, cols, codes)
+    interval = np.asarray(customers.stats.interval[rows, cols]).ravel() if len(rows) else np.zeros(0)
+    product_ids = artifact.ids.product_ids
+    values = zip(rows.tolist(), product_ids[cols].tolist(), np.round(scored.total[rows, cols], 5).tolist(),
+                 codes.tolist(), [product_ids[s] if s >= 0 else None for s in sources.tolist()],
+                 np.round(interval).astype(int).tolist())
+    lists: list[tuple[list[list[object]], list[list[object]]]] = [([], _suppressed(artifact, customers, r))
+                                                                  for r in range(len(customers.ids))]
+    for row, product, value, code, source, days in values:
+        lists[row][0].append([product, value, hybrid.REASON_CODES[code], source, days if code == 0 else None])
+    return lists
+
+
+def _suppressed(artifact: Artifact, customers: Customers, row: int) -> list[list[object]]:
+    if not customers.personalise[row]:
+        return []
+    last = customers.stats.last[row]
+    recent = hybrid.suppressed_recent(customers.stats, hybrid.HybridSettings())[row].indices[:SUPPRESSED_SHOWN]
+    days = {c: d for c, d in zip(last.indices.tolist(), last.data.tolist())}
+    return [[artifact.ids.product_ids[c], f"bought {int(days[c] - 1)} days ago and not due yet"]
+            for c in recent.tolist()]
+
+
+def _write_catalogue(cache: redis.Redis, version: str, artifact: Artifact, table: pd.DataFrame,
+                     catalogue: list[dict[str, object]], assortments: dict[str, list[str]]) -> None:
+    """Similar products, popular lists, product names and store assortments of one retailer."""
+    product_ids = artifact.ids.product_ids
+    pipe = cache.pipeline(transaction=False)
+    for start in range(0, len(product_ids), 1_000):
+        block = artifact.neighbours[start:start + 1_000]
+        for offset in range(block.shape[0]):
+            row = block[offset]
+            order = np.argsort(-row.data)[:SIMILAR_SIZE]
+            if len(order):
+                pipe.set(keys.similar_products(product_ids[start + offset], version),
+                         offers.encode_popular(list(zip(product_ids[row.indices[order]].tolist(),
+                                                        row.data[order].tolist()))))
+        pipe.execute()
+    pipe.set(keys.popular_overall(version), offers.encode_popular(_top_of(artifact.popularity, product_ids)))
+    for index, store_id in enumerate(artifact.store_ids.tolist()):
+        pipe.set(keys.popular_at_store(store_id, version),
+                 offers.encode_popular(_top_of(artifact.store_popularity[index].toarray().ravel(), product_ids)))
+    for channel_id, counts in _channel_popularity(table, product_ids).items():
+        pipe.set(keys.popular_in_channel(channel_id, version), offers.encode_popular(_top_of(counts, product_ids)))
+    for rows in chunks(catalogue, 5_000):
+        names = {r["product_id"]: r["name"] for r in rows if r.get("name")}
+        if names:
+            pipe.hset(keys.product_names(version), mapping=names)
+    for store_id, carried in assortments.items():
+        for part in chunks(carried, 5_000):
+            pipe.sadd(keys.store_assortment(store_id, version), *part)
+    pipe.execute()
+
+
+def _top_of(scores: np.ndarray, product_ids: np.ndarray) -> list[tuple[str, float]]:
+    order = np.argsort(-scores, kind="stable")[:POPULAR_SIZE]
+    return [(product_ids[i], float(scores[i])) for i in order if scores[i] > 0]
+
+
+def _channel_popularity(table: pd.DataFrame, product_ids: np.ndarray) -> dict[str, np.ndarray]:
+    bought = table[(table["kind"] == "purchase") & table["channel_id"].notna()]
+    if bought.empty:
+        return {}
+    latest = int(bought["at"].max())
+    weight = np.exp2(-(latest - bought["at"].to_numpy(dtype=np.int64)) / DAY_S / 28.0)
+    cols = pd.Categorical(bought["product_id"], categories=product_ids).codes
+    result = {}
+    for channel_id in bought["channel_id"].unique().tolist():
+        mine = (bought["channel_id"] == channel_id).to_numpy() & (cols >= 0)
+        result[channel_id] = np.bincount(cols[mine], weights=weight[mine], minlength=len(product_ids))
+    return result

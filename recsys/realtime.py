@@ -1,0 +1,142 @@
+"""Realtime: the one intake for events, and one customer's list recomputed from their latest interactions.
+
+record_event stores the event in Neo4j (idempotent by event id) and appends it to the Redis stream the
+workers consume; when Redis is unreachable the event stays stored, flagged, and replay_pending appends it
+once Redis is back.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import redis
+
+from graph.driver import Graph
+from graph.events import record_events
+from graph.interactions import clear_pending_stream, interactions_of_customer, mark_pending_stream, pending_stream
+from graph.recsys_reads import customer_profile
+from recsys import hybrid, keys, offers
+from recsys.history import encode_one, purchase_stats, weighted
+from recsys.interactions import EVENT_KINDS
+from recsys.model import Artifact
+from recsys.precompute import Customers, offer_lists
+
+STREAM_MAXLEN = 1_000_000
+REQUIRED = ("event_id", "kind", "channel_id")
+
+
+class BadEvent(ValueError):
+    """An event is missing a field or has a malformed one; the message names it."""
+
+
+def offers_changed_channel() -> str:
+    """Pub/sub channel of `{"customer_id", "model_version", "computed_at"}` notifications."""
+    return keys.offers_changed_channel()
+
+
+def record_event(graph: Graph, cache: redis.Redis, event: dict[str, Any]) -> bool:
+    """Store the event and queue it for the workers; True if it was new (a repeated event_id is ignored)."""
+    row = _graph_row(event)
+    new = bool(record_events(graph, [row]))
+    if new and row["customer_id"]:
+        try:
+            _append(cache, [_stream_fields(row)])
+        except redis.RedisError:
+            mark_pending_stream(graph, [row["event_id"]])
+    return new
+
+
+def request_refresh(cache: redis.Redis, customer_id: str, reason: str = "refresh") -> None:
+    """Ask the workers to recompute a customer (e.g. after a consent change)."""
+    _append(cache, [{"event_id": "", "customer_id": customer_id, "kind": reason, "product_id": ""}])
+
+
+def replay_pending(graph: Graph, cache: redis.Redis, limit: int = 1_000) -> int:
+    """Append events stored while Redis was down to the stream; returns how many."""
+    pending = pending_stream(graph, limit)
+    if not pending:
+        return 0
+    _append(cache, [{k: v or "" for k, v in e.items()} for e in pending if e["customer_id"]])
+    clear_pending_stream(graph, [e["event_id"] for e in pending])
+    return len(pending)
+
+
+def recompute_customer(graph: Graph, cache: redis.Redis, artifact: Artifact, customer_id: str,
+                       settings: hybrid.HybridSettings, now: float | None = None) -> dict[str, str] | None:
+    """Recompute, store and announce one customer's list; the notification payload, None if unknown."""
+    profile = customer_profile(graph, customer_id)
+    if profile is None:
+        return None
+    records = interactions_of_customer(graph, customer_id, EVENT_KINDS)
+    epoch = int(now if now is not None else time.time())
+    customer = one_customer(artifact, customer_id, profile, records, epoch, settings)
+    entries, suppressed = offer_lists(artifact, customer, settings)[0]
+    computed_at = datetime.fromtimestamp(epoch, timezone.utc).isoformat()
+    payload = {"customer_id": customer_id, "model_version": artifact.version, "computed_at": computed_at}
+    stored = offers.encode_list(artifact.version, computed_at, "realtime", entries, suppressed)
+    pipe = cache.pipeline(transaction=False)
+    for version in _live_versions(cache):
+        pipe.set(keys.customer_offers(customer_id, version), stored)
+    pipe.publish(keys.offers_changed_channel(), json.dumps(payload))
+    pipe.execute()
+    return payload
+
+
+def one_customer(artifact: Artifact, customer_id: str, profile: dict[str, Any], records: list[dict[str, Any]],
+                 now: int, settings: hybrid.HybridSettings) -> Customers:
+    """One customer as a one-row Customers batch."""
+    coded = encode_one(records, artifact.product_index())
+    shape = (1, len(artifact.ids.product_ids))
+    stats = purchase_stats(coded, shape, artifact.categories, now, settings.rate_half_life_days)
+    stores = {s: i for i, s in enumerate(artifact.store_ids.tolist())}
+    home = stores.get(profile.get("home_store_id"), -1)
+    if home < 0:
+        visited = [stores.get(r["store_id"], -1) for r in records if r["kind"] == "purchase"]
+        counts = np.bincount([v for v in visited if v >= 0], minlength=1)
+        home = int(counts.argmax()) if counts.sum() else -1
+    return Customers(np.array([customer_id], dtype=object),
+                     weighted(coded, shape, artifact.interaction_settings, now), stats,
+                     np.array([home]), np.array([profile.get("personalisation") is not False]))
+
+
+def _live_versions(cache: redis.Redis) -> list[str]:
+    """The current version, and one being built (so a precompute in flight does not lose the update)."""
+    known = offers.versions(cache)
+    return [v for v in dict.fromkeys([known.get("current"), known.get("building")]) if v]
+
+
+def _append(cache: redis.Redis, entries: list[dict[str, Any]]) -> None:
+    pipe = cache.pipeline(transaction=False)
+    for fields in entries:
+        pipe.xadd(keys.event_stream(), fields, maxlen=STREAM_MAXLEN, approximate=True)
+    pipe.execute()
+
+
+def _stream_fields(row: dict[str, Any]) -> dict[str, str]:
+    return {"event_id": row["event_id"], "customer_id": row["customer_id"] or "", "kind": row["props"]["kind"],
+            "product_id": row["product_id"] or ""}
+
+
+def _graph_row(event: dict[str, Any]) -> dict[str, Any]:
+    """The event as graph.events.record_events expects it; BadEvent names what is wrong."""
+    for name in REQUIRED:
+        if not event.get(name):
+            raise BadEvent(f"event field {name!r} is required")
+    occurred_at = event.get("occurred_at") or datetime.now(timezone.utc)
+    if isinstance(occurred_at, str):
+        try:
+            occurred_at = datetime.fromisoformat(occurred_at)
+        except ValueError:
+            raise BadEvent(f"event field 'occurred_at': {occurred_at!r} is not an ISO 8601 time") from None
+    if occurred_at.tzinfo is None:
+        raise BadEvent("event field 'occurred_at' needs a time-zone offset")
+    props = {"kind": event["kind"], "occurred_at": occurred_at}
+    if event.get("query"):
+        props["query"] = event["query"]
+    return {"event_id": str(event["event_id"]), "customer_id": event.get("customer_id"),
+            "product_id": event.get("product_id"), "channel_id": event["channel_id"],
+            "store_id": event.get("store_id"), "props": props}

@@ -1,0 +1,143 @@
+"""The stream consumer behind `c360 worker`: recompute a customer's list after each of their events.
+
+Workers share one consumer group, so several of them split the stream. An entry is acknowledged only
+after the customer's new list is written; entries a dead worker left pending are claimed (XAUTOCLAIM)
+once idle for `claim_idle_ms`. A newly trained model (LATEST of the retailer's model folder) is loaded
+between batches.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+from graph.driver import Graph
+from graph.recsys_reads import customer_profile
+from recsys import hybrid, keys, model, realtime
+
+log = logging.getLogger(__name__)
+Entry = tuple[bytes, dict[bytes, bytes]]
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    consumer: str
+    batch: int = 100
+    block_ms: int = 1_000
+    claim_idle_ms: int = 30_000
+    reload_every_s: float = 2.0
+    replay_every_s: float = 5.0
+
+
+@dataclass
+class Stats:
+    """What a worker did so far."""
+
+    entries: int = 0
+    lists: int = 0
+    claimed: int = 0
+    replayed: int = 0
+    models_loaded: list[str] = field(default_factory=list)
+
+
+class Worker:
+    """One consumer of the event stream."""
+
+    def __init__(self, graph: Graph, cache: redis.Redis, models_dir: Path, settings: WorkerSettings,
+                 hybrid_settings: hybrid.HybridSettings = hybrid.HybridSettings()) -> None:
+        self.graph, self.cache, self.models_dir = graph, cache, models_dir
+        self.settings, self.hybrid_settings = settings, hybrid_settings
+        self.stats = Stats()
+        self._artifacts: dict[str, model.Artifact] = {}
+        self._retailer_of: dict[str, str] = {}
+        self._checked_at = 0.0
+        self._replayed_at = 0.0
+
+    def ensure_group(self) -> None:
+        try:
+            self.cache.xgroup_create(keys.event_stream(), keys.worker_group(), id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def run(self, should_stop: Callable[[], bool] = lambda: False) -> Stats:
+        """Consume until `should_stop()` is true."""
+        self.ensure_group()
+        while not should_stop():
+            self.step()
+        return self.stats
+
+    def step(self) -> int:
+        """One round: replay, reload, claim abandoned entries, read new ones, process; entries handled."""
+        now = time.monotonic()
+        if now - self._replayed_at >= self.settings.replay_every_s:
+            self._replayed_at = now
+            self.stats.replayed += realtime.replay_pending(self.graph, self.cache)
+        if now - self._checked_at >= self.settings.reload_every_s:
+            self._checked_at = now
+            self._reload()
+        claimed = self.claim()
+        self.stats.claimed += len(claimed)
+        return self.process(claimed + self.read_new(block=not claimed))
+
+    def read_new(self, block: bool = True) -> list[Entry]:
+        reply = self.cache.xreadgroup(keys.worker_group(), self.settings.consumer, {keys.event_stream(): ">"},
+                                      count=self.settings.batch, block=self.settings.block_ms if block else None)
+        return [entry for _, entries in reply for entry in entries] if reply else []
+
+    def claim(self) -> list[Entry]:
+        """Entries other consumers read but never acknowledged for claim_idle_ms."""
+        reply = self.cache.xautoclaim(keys.event_stream(), keys.worker_group(), self.settings.consumer,
+                                      min_idle_time=self.settings.claim_idle_ms, start_id="0-0",
+                                      count=self.settings.batch)
+        return [entry for entry in reply[1] if entry[1]]
+
+    def process(self, entries: list[Entry]) -> int:
+        """Recompute each customer once, then acknowledge their entries (only after the write)."""
+        by_customer: dict[str, list[bytes]] = {}
+        for entry_id, fields in entries:
+            by_customer.setdefault(fields.get(b"customer_id", b"").decode(), []).append(entry_id)
+        for customer_id, entry_ids in by_customer.items():
+            if customer_id:
+                self._recompute(customer_id)
+            self.cache.xack(keys.event_stream(), keys.worker_group(), *entry_ids)
+            self.stats.entries += len(entry_ids)
+        return len(entries)
+
+    def _recompute(self, customer_id: str) -> None:
+        artifact = self._artifact_for(customer_id)
+        if artifact is None:
+            return
+        if realtime.recompute_customer(self.graph, self.cache, artifact, customer_id, self.hybrid_settings):
+            self.stats.lists += 1
+
+    def _artifact_for(self, customer_id: str) -> model.Artifact | None:
+        retailer_id = self._retailer_of.get(customer_id)
+        if retailer_id is None:
+            profile = customer_profile(self.graph, customer_id)
+            if profile is None:
+                return None
+            retailer_id = self._retailer_of.setdefault(customer_id, profile["retailer_id"])
+        if retailer_id not in self._artifacts:
+            try:
+                self._load(retailer_id)
+            except FileNotFoundError:
+                log.warning("no trained model for retailer %s; customer %s left as is", retailer_id, customer_id)
+                return None
+        return self._artifacts[retailer_id]
+
+    def _reload(self) -> None:
+        for retailer_id, artifact in list(self._artifacts.items()):
+            if model.latest_version(self.models_dir / retailer_id) != artifact.version:
+                self._load(retailer_id)
+
+    def _load(self, retailer_id: str) -> None:
+        artifact = model.load(self.models_dir / retailer_id)
+        self._artifacts[retailer_id] = artifact
+        self.stats.models_loaded.append(artifact.version)
+        log.info("loaded model %s for retailer %s", artifact.version, retailer_id)

@@ -1,0 +1,130 @@
+"""Customer 360: one graph round trip for the profile, identity look-up, search, unknown ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.config import Role
+
+CUSTOMER_360 = """
+query Customer360($id: ID!) {
+  customer(id: $id) {
+    id firstName lastName birthday tags
+    contact { email phone address }
+    demographics { gender ageBand }
+    loyalty { tier points }
+    identities { kind value maskedValue channel }
+    consents { purpose medium granted updatedAt source }
+    homeStore { id name region { name } }
+    value { totalSpend { amount currency } orderCount firstPurchaseAt lastPurchaseAt averageBasket { amountMinor } }
+    orders(first: 50) {
+      totalCount pageInfo { hasNextPage endCursor }
+      nodes { id placedAt channel total { amountMinor } store { id name }
+              lines { lineNo quantity amount { amountMinor } product { id name brand { name } categoryPath { name } } } }
+    }
+    events(first: 10) { id kind occurredAt channel product { id name } }
+    serviceCases { id subject status channel orderId notes { author text } }
+    timeline(first: 5) { at kind reference channel amount { amountMinor } }
+  }
+}
+"""
+
+
+def test_customer_360_reads_everything_in_few_graph_round_trips(shop: Any, api: Any) -> None:
+    # given a cold process-wide catalogue cache
+    api.services.graph.round_trips = 0
+    # when
+    result = api.query(CUSTOMER_360, id="C1")
+    # then
+    assert "errors" not in result, result
+    c = result["data"]["customer"]
+    assert (c["firstName"], c["lastName"], c["birthday"]) == ("Anna", "Berg", "1980-05-17")
+    assert c["contact"] == {"email": "anna@example.com", "phone": "+4670000001", "address": "Storgatan 1"}
+    assert c["loyalty"] == {"tier": "gold", "points": 1200} and sorted(c["tags"]) == ["eco", "vip"]
+    assert {(i["kind"], i["value"], i["maskedValue"]) for i in c["identities"]} == {
+        ("LOYALTY_CARD", "900001", "••0001"), ("EMAIL", "anna@example.com", "••••••••••••.com")}
+    assert c["homeStore"] == {"id": "S1", "name": "Store S1", "region": {"name": "North"}}
+    assert c["value"]["orderCount"] == 50 and c["value"]["totalSpend"] == {"amount": "200.00", "currency": "EUR"}
+    assert c["value"]["averageBasket"] == {"amountMinor": 400}
+    orders = c["orders"]
+    assert orders["totalCount"] == 50 and len(orders["nodes"]) == 50 and not orders["pageInfo"]["hasNextPage"]
+    newest = orders["nodes"][0]
+    assert newest["id"] == "O049" and newest["total"] == {"amountMinor": 400}
+    assert [line["lineNo"] for line in newest["lines"]] == [1, 2]
+    assert newest["lines"][0]["product"]["categoryPath"] == [{"name": "Food"}, {"name": "Dairy"}]
+    assert [e["id"] for e in c["events"]] == ["E2", "E1", "E0"]
+    assert c["serviceCases"] == [{"id": "K1", "subject": "Broken lid", "status": "open", "channel": "SERVICE_DESK",
+                                  "orderId": "O001", "notes": [{"author": "agent7", "text": "Refund offered"}]}]
+    assert [t["kind"] for t in c["timeline"]] == ["service_case", "view", "view", "view", "purchase"], c["timeline"]
+    # profile 1 + products 1 + stores 1, however many orders and lines
+    assert api.services.graph.round_trips <= 3
+
+
+def test_profile_is_one_round_trip_once_the_catalogue_is_cached(shop: Any, api: Any) -> None:
+    api.query(CUSTOMER_360, id="C1")
+    api.services.graph.round_trips = 0
+    assert "errors" not in api.query(CUSTOMER_360, id="C1")
+    assert api.services.graph.round_trips == 1
+
+
+def test_orders_page_by_cursor_and_filter_by_channel(shop: Any, api: Any) -> None:
+    page = """query($after: String) { customer(id: "C1") {
+        orders(first: 20, after: $after, channel: WEB) { totalCount nodes { id channel } pageInfo { hasNextPage endCursor } } } }"""
+    first = api.query(page)["data"]["customer"]["orders"]
+    second = api.query(page, after=first["pageInfo"]["endCursor"])["data"]["customer"]["orders"]
+    ids = [o["id"] for o in first["nodes"] + second["nodes"]]
+    assert first["totalCount"] == 25 and len(ids) == 25 and len(set(ids)) == 25
+    assert {o["channel"] for o in first["nodes"] + second["nodes"]} == {"WEB"}
+    assert not second["pageInfo"]["hasNextPage"] and first["pageInfo"]["hasNextPage"]
+
+
+def test_aliased_order_pages_with_different_filters_are_both_right(shop: Any, api: Any) -> None:
+    result = api.query("""{ customer(id: "C1") { web: orders(channel: WEB, first: 1) { totalCount }
+                                                 pos: orders(channel: POS, first: 1) { totalCount } } }""")
+    assert result["data"]["customer"] == {"web": {"totalCount": 25}, "pos": {"totalCount": 25}}
+
+
+def test_bad_cursor_is_an_error_naming_the_argument(shop: Any, api: Any) -> None:
+    result = api.query('{ customer(id: "C1") { orders(after: "nonsense") { totalCount } } }')
+    assert result["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "after"}
+
+
+def test_unknown_customer_is_null_without_errors(shop: Any, api: Any) -> None:
+    assert api.query('{ customer(id: "nobody") { id } }') == {"data": {"customer": None}}
+
+
+def test_customer_by_identity_finds_the_card_holder(shop: Any, api: Any) -> None:
+    query = "query($v: String!) { customerByIdentity(kind: LOYALTY_CARD, value: $v) { id firstName } }"
+    assert api.query(query, role=Role.KIOSK, v="900001")["data"]["customerByIdentity"] == {
+        "id": "C1", "firstName": "Anna"}
+    assert api.query(query, role=Role.KIOSK, v="123") == {"data": {"customerByIdentity": None}}
+
+
+def test_search_by_name_prefix_phone_email_and_card(shop: Any, api: Any) -> None:
+    query = """query($name: String, $phone: String, $email: String, $card: String) {
+      searchCustomers(name: $name, phone: $phone, email: $email, card: $card) { nodes { id } } }"""
+
+    def ids(**criteria: str) -> list[str]:
+        return [n["id"] for n in api.query(query, **criteria)["data"]["searchCustomers"]["nodes"]]
+
+    assert ids(name="berg") == ["C1", "C2"]
+    assert ids(name="Bergm") == ["C2"]
+    assert ids(phone="+4670000002") == ["C2"]
+    assert ids(email="ANNA@example.com") == ["C1"]
+    assert ids(card="900002") == ["C2"]
+    assert ids(name="Berg", card="900002") == ["C2"]
+    assert ids(name="Zed") == []
+
+
+def test_search_pages_by_cursor(shop: Any, api: Any) -> None:
+    query = """query($after: String) { searchCustomers(name: "Berg", first: 1, after: $after) {
+        nodes { id } pageInfo { hasNextPage endCursor } } }"""
+    first = api.query(query)["data"]["searchCustomers"]
+    second = api.query(query, after=first["pageInfo"]["endCursor"])["data"]["searchCustomers"]
+    assert [first["nodes"], second["nodes"]] == [[{"id": "C1"}], [{"id": "C2"}]]
+    assert first["pageInfo"]["hasNextPage"] and not second["pageInfo"]["hasNextPage"]
+
+
+def test_search_without_criteria_names_the_field(shop: Any, api: Any) -> None:
+    result = api.query('{ searchCustomers(name: "a") { nodes { id } } }')
+    assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
