@@ -12,6 +12,7 @@ from rich.console import Console
 COMMAND_MODULES = (
     "c360.commands.services",
     "c360.commands.serve",
+    "c360.commands.load",
     "c360.commands.generate",
     "c360.commands.train",
     "c360.commands.evaluate",

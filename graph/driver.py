@@ -78,14 +78,16 @@ class AsyncGraph:
 def open_graph(uri: str, user: str, password: str | None, database: str) -> Graph:
     """Connect and verify; raises neo4j.exceptions.ServiceUnavailable when nothing answers."""
     auth = (user, password) if password else None
-    driver = GraphDatabase.driver(uri, auth=auth, max_connection_pool_size=16)
+    driver = GraphDatabase.driver(uri, auth=auth, max_connection_pool_size=16,
+                                  notifications_min_severity="OFF")
     driver.verify_connectivity()
     return Graph(driver, database)
 
 
 async def open_async_graph(uri: str, user: str, password: str | None, database: str) -> AsyncGraph:
     auth = (user, password) if password else None
-    driver = AsyncGraphDatabase.driver(uri, auth=auth, max_connection_pool_size=64)
+    driver = AsyncGraphDatabase.driver(uri, auth=auth, max_connection_pool_size=64,
+                                       notifications_min_severity="OFF")
     await driver.verify_connectivity()
     return AsyncGraph(driver, database)
 
