@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "c360.commands.evaluate",
     "c360.commands.precompute",
     "c360.commands.worker",
+    "c360.commands.demo",
 )
 
 console = Console(stderr=True)
