@@ -55,7 +55,7 @@ def _recompute_retailer(graph: Any, retailer_id: str, tz: str, config: Analytics
     measures, refills = [], {}
     for done, (customer_id, orders, consumables) in enumerate(
             store.stream_histories(graph, retailer_id, tz, _end_of(at), config.replenish_min_purchases), 1):
-        measures.append(measure(customer_id, _orders(orders), today, config))
+        measures.append(measure(customer_id, orders_from_rows(orders), today, config))
         refills[customer_id] = _replenishments(customer_id, consumables, config)
         if done % 1000 == 0 or done == total:
             progress(f"{retailer_id}: reading", done, total)
@@ -89,13 +89,14 @@ def refresh_customer(graph: Any, customer_id: str, *, as_of: datetime | None = N
     if history is None:
         return None
     orders, consumables = history
-    figures = score(model, [measure(customer_id, _orders(orders), today, model.config)])[0]
+    figures = score(model, [measure(customer_id, orders_from_rows(orders), today, model.config)])[0]
     store.write_figures(graph, [_row(figures, today, _replenishments(customer_id, consumables, model.config))])
     segments.refresh_customer_memberships(graph, customer_id)
     return figures
 
 
-def _orders(rows: list[list[Any]]) -> list[Order]:
+def orders_from_rows(rows: list[list[Any]]) -> list[Order]:
+    """Orders from the graph's [epoch day, is_return, amount_minor] rows."""
     return [Order(date.fromordinal(EPOCH + int(day)), int(amount), bool(is_return)) for day, is_return, amount in rows]
 
 

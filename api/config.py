@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -87,3 +88,14 @@ def keys_from_file(path: Path) -> dict[str, Role]:
             raise ApiKeyError(f"{path}:{n}: a sha256 digest has 64 hex digits")
         hashes[digest.lower()] = parse_role(role, f"{path}:{n}")
     return hashes
+
+
+def new_api_key(role: Role | str, keys_file: Path | None = None) -> str:
+    """A fresh random key for `role`; with `keys_file`, its hash line is appended there (mode 0600)."""
+    role = parse_role(role.value if isinstance(role, Role) else role, "role")
+    key = f"c360_{secrets.token_urlsafe(24)}"
+    if keys_file is not None:
+        with keys_file.open("a") as f:
+            f.write(f"sha256:{hash_key(key)} {role.value}\n")
+        keys_file.chmod(0o600)
+    return key

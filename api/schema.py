@@ -11,24 +11,32 @@ import functools
 import strawberry
 from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
-from strawberry.tools import merge_types
 
 from api.config import Limits
 from api.errors import PublicErrors
 from api.extensions import limit_rules, request_policy
 from api.mutations.customers import CustomerMutation
 from api.mutations.events import EventMutation
+from api.mutations.merges import MergeMutation
+from api.mutations.segments import SegmentMutation
 from api.mutations.service_cases import ServiceCaseMutation
+from api.queries.audiences import AudienceQuery
 from api.queries.audit import AuditQuery
 from api.queries.catalog import CatalogQuery
 from api.queries.customer import CustomerQuery
 from api.queries.offers import OfferQuery
+from api.scalars import OVERRIDES
 from api.subscriptions import OfferSubscription
 
-QUERIES: tuple[type, ...] = (CustomerQuery, OfferQuery, CatalogQuery, AuditQuery)
-MUTATIONS: tuple[type, ...] = (EventMutation, CustomerMutation, ServiceCaseMutation)
+QUERIES: tuple[type, ...] = (CustomerQuery, OfferQuery, CatalogQuery, AuditQuery, AudienceQuery)
+MUTATIONS: tuple[type, ...] = (EventMutation, CustomerMutation, MergeMutation, ServiceCaseMutation, SegmentMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (OfferSubscription,)
 DOCUMENT_CACHE = 1_024
+
+
+def root(name: str, parts: tuple[type, ...], description: str) -> type:
+    """One root type holding the fields of every per-domain class (like merge_types, with a description)."""
+    return strawberry.type(type(name, parts[::-1], {}), description=description)
 
 
 @functools.cache
@@ -36,9 +44,9 @@ def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
     """The executable schema; built once per set of limits."""
     rules = limit_rules(limits)
     return strawberry.Schema(
-        query=merge_types("Query", QUERIES),
-        mutation=merge_types("Mutation", MUTATIONS),
-        subscription=merge_types("Subscription", SUBSCRIPTIONS),
+        query=root("Query", QUERIES, "Reads. Send the API key as `Authorization: Bearer <key>`."),
+        mutation=root("Mutation", MUTATIONS, "Writes; each returns a payload with a list of typed errors."),
+        subscription=root("Subscription", SUBSCRIPTIONS, "Live updates over graphql-transport-ws."),
         extensions=[
             request_policy(rules),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
@@ -47,6 +55,7 @@ def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
             PublicErrors,
         ],
         config=StrawberryConfig(auto_camel_case=True),
+        scalar_overrides=OVERRIDES,
     )
 
 

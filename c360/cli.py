@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "c360.commands.train",
     "c360.commands.evaluate",
     "c360.commands.precompute",
+    "c360.commands.analytics",
     "c360.commands.worker",
     "c360.commands.demo",
 )

@@ -10,16 +10,18 @@ Nodes (natural key, unique):
   Store(store_id)              retailer_id, name, format
   Region(region_id)            name
   Channel(channel_id)          pos|web|kiosk|app|service_desk|third_party
-  Order(order_id)              retailer_id, placed_at, kind (purchase|return), totals in minor units
+  Order(order_id)              retailer_id, placed_at, kind (purchase|return|adjustment), totals in minor units
   Event(event_id)              kind (view|cart|wishlist|search|visit|return|purchase), occurred_at
   ServiceCase(case_id), ServiceNote(note_id), Consent(consent_id), Campaign(campaign_id),
   Coupon(coupon_id), Segment(segment_id)
+  Charge(charge_id)            code, kind (postage|fee|manual|discount|sample|bad_debt|gift_voucher), name
 
 Relationships:
   (Customer)-[:HAS_IDENTITY {channel_id, since}]->(Identity)
   (Customer)-[:PLACED]->(Order)-[:CONTAINS {line_no, quantity, unit_price_minor, amount_minor,
       discount_minor, coupon_discount_minor}]->(Product)
-  (Order)-[:AT_STORE]->(Store), (Order)-[:VIA]->(Channel)
+  (Order)-[:AT_STORE]->(Store), (Order)-[:VIA]->(Channel), (Order)-[:IN_REGION]->(Region)
+  (Order)-[:CHARGED {line_no, quantity, unit_price_minor, amount_minor, description}]->(Charge)   non-product lines
   (Product)-[:IN_CATEGORY]->(Category)-[:PARENT]->(Category), (Product)-[:OF_BRAND]->(Brand)
   (Store)-[:IN_REGION]->(Region), (Store)-[:CARRIES {stock, source}]->(Product)
   (Store)-[:PROMOTED {week, display, mailer}]->(Product)

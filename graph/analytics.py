@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from graph.driver import Graph
+from graph.driver import AsyncGraph, Graph
 
 RETAILERS_WITH_CUSTOMERS = """
 MATCH (c:Customer) WHERE c.retailer_id IS NOT NULL
@@ -165,3 +165,20 @@ def _native(value: Any) -> Any:
 def retailer_figures(graph: Graph, retailer_id: str) -> dict[str, Any] | None:
     records = graph.read(RETAILER_FIGURES_BY_ID, retailer_id=retailer_id)
     return dict(records[0]["figures"]) if records else None
+
+
+REPLENISHMENTS_OF_CUSTOMERS = """
+UNWIND $ids AS id
+MATCH (c:Customer {customer_id: id})-[r:REPLENISHES]->(p:Product)
+RETURN id, p.product_id AS product_id, p.name AS product_name, r.interval_days AS interval_days,
+       r.purchases AS purchases, r.last_bought_on AS last_bought_on, r.due_on AS due_on
+ORDER BY id, due_on, product_id
+"""
+
+
+async def replenishments_of_customers(graph: AsyncGraph, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each customer's consumables with their due dates, soonest first (API; customers without any are left out)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for r in await graph.read(REPLENISHMENTS_OF_CUSTOMERS, ids=ids):
+        found.setdefault(r["id"], []).append(_native({k: r[k] for k in r.keys() if k != "id"}))
+    return found

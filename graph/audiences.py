@@ -35,19 +35,21 @@ RETURN """ + CONTACT + """, products
 ORDER BY customer_id SKIP $skip LIMIT $limit
 """
 
+# The channel a customer answers on: their stated preference, else the channel of most of their orders and events.
 ANSWER_CHANNEL = """
-coalesce(c.preferred_channel, head(COLLECT {
-  MATCH (c)-[:PLACED|DID]->(x)-[:VIA]->(ch:Channel)
+CALL (c) {
+  OPTIONAL MATCH (c)-[:PLACED|DID]->(x)-[:VIA]->(ch:Channel)
   WITH ch.channel_id AS channel_id, count(x) AS n ORDER BY n DESC, channel_id LIMIT 1
-  RETURN channel_id
-})) AS answer_channel
+  RETURN coalesce(c.preferred_channel, channel_id) AS answer_channel
+}
 """
 
 DORMANT_WORTH_WAKING = """
 MATCH (c:Customer {lifecycle_stage: 'dormant'})
 WHERE """ + AUDIENCE + """
   AND coalesce(c.rfm_monetary_minor, 0) >= $min_spend
-RETURN """ + CONTACT + ", " + ANSWER_CHANNEL + """, c.last_purchase_on AS last_purchase_on
+""" + ANSWER_CHANNEL + """
+RETURN """ + CONTACT + """, answer_channel, c.last_purchase_on AS last_purchase_on
 ORDER BY spend_minor DESC, customer_id SKIP $skip LIMIT $limit
 """
 
@@ -62,9 +64,9 @@ ORDER BY birthday.month, birthday.day, customer_id
 GIFT_BUYERS = """
 MATCH (o:Order {kind: 'purchase'}) WHERE o.placed_at >= $start AND o.placed_at < $end
 MATCH (c:Customer)-[:PLACED]->(o)-[:CONTAINS]->(p:Product)
-WITH c, p, [p.name] + [(p)-[:IN_CATEGORY]->(:Category)-[:PARENT*0..]->(k:Category) | k.name] AS names
-WITH c, p, [g IN $groups WHERE any(n IN names WHERE n IS NOT NULL AND
-          any(w IN g.words WHERE toUpper(n) CONTAINS w))] AS aimed
+WITH c, p, [p.name] + [(p)-[:IN_CATEGORY]->(:Category)-[:PARENT*0..]->(k:Category) | k.name] AS raw_names
+WITH c, p, [name IN raw_names WHERE name IS NOT NULL | toUpper(toString(name))] AS names
+WITH c, p, [g IN $groups WHERE any(w IN g.words WHERE any(name IN names WHERE name CONTAINS w))] AS aimed
 WITH c, p, [g IN aimed WHERE
           (g.group = 'children' AND (toString(c.kids_count) = '0' OR c.household_comp CONTAINS 'No Kids'))
        OR (g.group = 'women' AND toLower(left(coalesce(c.gender, ''), 1)) = 'm')
@@ -87,7 +89,8 @@ ORDER BY due_on, customer_id, product_id SKIP $skip LIMIT $limit
 AT_RISK_CORE = """
 MATCH (c:Customer {value_tier: 'core', lifecycle_stage: 'at_risk'})
 WHERE """ + AUDIENCE + """
-RETURN """ + CONTACT + ", " + ANSWER_CHANNEL + """, c.lifecycle_stage_since AS at_risk_since,
+""" + ANSWER_CHANNEL + """
+RETURN """ + CONTACT + """, answer_channel, c.lifecycle_stage_since AS at_risk_since,
        c.previous_lifecycle_stage AS previous_stage, c.last_purchase_on AS last_purchase_on
 ORDER BY at_risk_since DESC, spend_minor DESC, customer_id SKIP $skip LIMIT $limit
 """

@@ -57,16 +57,17 @@ def interactions_of_customer(graph: Graph, customer_id: str, event_kinds: list[s
                                         event_kinds=event_kinds)]
 
 
-MARK_PENDING_STREAM = "UNWIND $event_ids AS id MATCH (e:Event {event_id: id}) SET e.pending_stream = true"
+# A label rather than a property: finding the flagged events is a token-index lookup, not a scan of all events.
+MARK_PENDING_STREAM = "UNWIND $event_ids AS id MATCH (e:Event {event_id: id}) SET e:PendingStream"
 
 PENDING_STREAM = """
-MATCH (e:Event {pending_stream: true})
+MATCH (e:PendingStream)
 RETURN e.event_id AS event_id, e.kind AS kind, head([(c:Customer)-[:DID]->(e) | c.customer_id]) AS customer_id,
        head([(e)-[:ABOUT]->(p:Product) | p.product_id]) AS product_id
 LIMIT $limit
 """
 
-CLEAR_PENDING_STREAM = "UNWIND $event_ids AS id MATCH (e:Event {event_id: id}) REMOVE e.pending_stream"
+CLEAR_PENDING_STREAM = "UNWIND $event_ids AS id MATCH (e:Event {event_id: id}) REMOVE e:PendingStream"
 
 
 def mark_pending_stream(graph: Graph, event_ids: list[str]) -> None:

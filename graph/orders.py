@@ -47,7 +47,9 @@ RETURN sum(lines) AS written
 
 # row: {order_id, retailer_id, customer_id|None, store_id|None, region_id|None, channel_id, props,
 #       lines: [{product_id, line_no, quantity, unit_price_minor, amount_minor, discount_minor,
-#                coupon_discount_minor, coupon_match_discount_minor, kind}]}; missing keys are not stored.
+#                coupon_discount_minor, coupon_match_discount_minor, kind}],
+#       charges (optional): [{charge_id, line_no, quantity, unit_price_minor, amount_minor, description}]};
+#       missing keys are not stored.
 CREATE_ORDERS_WITH_LINES = """
 UNWIND $rows AS row
 OPTIONAL MATCH (done:Order {order_id: row.order_id})
@@ -71,7 +73,29 @@ CALL (o, row) {
     coupon_discount_minor: line.coupon_discount_minor, coupon_match_discount_minor: line.coupon_match_discount_minor,
     kind: line.kind}]->(p)
 }
+CALL (o, row) {
+  UNWIND coalesce(row.charges, []) AS charge
+  MATCH (t:Charge {charge_id: charge.charge_id})
+  CREATE (o)-[:CHARGED {line_no: charge.line_no, quantity: charge.quantity, unit_price_minor: charge.unit_price_minor,
+    amount_minor: charge.amount_minor, description: charge.description}]->(t)
+}
 RETURN count(*) AS written
+"""
+
+# row: {order_id, line_no, charge_id, props: {quantity, unit_price_minor, amount_minor, description}}
+UPSERT_ORDER_CHARGES = """
+UNWIND $rows AS row
+MATCH (o:Order {order_id: row.order_id})
+MATCH (t:Charge {charge_id: row.charge_id})
+MERGE (o)-[c:CHARGED {line_no: row.line_no}]->(t)
+SET c += row.props
+WITH o, count(*) AS lines
+CALL (o) {
+  MATCH (o)-[c:CHARGED]->()
+  WITH o, sum(c.amount_minor) AS charges
+  SET o.charges_minor = charges, o.total_minor = coalesce(o.goods_minor, 0) + charges
+}
+RETURN sum(lines) AS written
 """
 
 
@@ -92,3 +116,8 @@ def create_orders_with_lines(graph: Graph, rows: list[dict[str, Any]]) -> int:
     re-run skips what is done. Every customer, store, region and product referred to must exist already.
     """
     return write_rows(graph, CREATE_ORDERS_WITH_LINES, rows)
+
+
+def upsert_order_charges(graph: Graph, rows: list[dict[str, Any]]) -> int:
+    """Create or update non-product lines (keyed by order and line_no) and refresh the orders' charges and total."""
+    return write_rows(graph, UPSERT_ORDER_CHARGES, rows)

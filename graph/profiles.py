@@ -1,7 +1,8 @@
 """Customer-360 reads for the API: a whole profile in one round trip, identity look-up, search.
 
 A profile is a map: the customer's own properties plus `identities`, `consents`, `home_store_id`,
-`currency`, `merged_from`, `value` (spend and order figures) and, only when asked for in `parts`,
+`currency`, `merged_from` (MERGED_INTO records of profiles merged into this one), `value` (spend and
+order figures) and, only when asked for in `parts`,
 `orders` (one page), `events`, `service_cases` (with notes) and `timeline`. Parts not asked for
 cost nothing: their subqueries are guarded by parameters.
 """
@@ -119,7 +120,7 @@ CALL (c) {
            null AS amount_minor, k.purpose + '/' + k.medium AS text
   }
   WITH at, kind, reference, channel_id, store_id, product_id, amount_minor, text
-  ORDER BY at DESC LIMIT $timeline_first
+  ORDER BY at DESC, kind, reference LIMIT $timeline_first
   RETURN collect({at: at, kind: kind, reference: reference, channel_id: channel_id, store_id: store_id,
                   product_id: product_id, amount_minor: amount_minor, text: text}) AS timeline
 }
@@ -127,7 +128,7 @@ RETURN id, c {.*,
   identities: [(c)-[h:HAS_IDENTITY]->(i:Identity) | i {.kind, .value, channel_id: h.channel_id, since: h.since}],
   consents: [(c)-[:GAVE]->(k:Consent) | k {.purpose, .medium, .granted, .updated_at, .source}],
   home_store_id: head([(c)-[:HOME_STORE]->(s:Store) | s.store_id]),
-  merged_from: [(m:Customer)-[:MERGED_INTO]->(c) | m.customer_id],
+  merged_from: [(m:Customer)-[r:MERGED_INTO]->(c) | r {.*, customer_id: m.customer_id}],
   currency: COLLECT { MATCH (r:Retailer {retailer_id: c.retailer_id}) RETURN r.currency }[0],
   value: value, order_total: order_total, orders: orders, events: events, service_cases: cases,
   timeline: timeline

@@ -21,6 +21,7 @@ UNIQUE_KEYS: dict[str, str] = {
     "Consent": "consent_id",
     "Campaign": "campaign_id",
     "Coupon": "coupon_id",
+    "Charge": "charge_id",
     "Segment": "segment_id",
     "RetailerFigures": "retailer_id",
 }

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timezone
 from typing import Any
 
-from graph.driver import Graph
+from graph.driver import AsyncGraph, Graph
 
 LIST_FIELDS = ("region_ids", "age_bands", "genders", "income_bands", "tiers", "lifecycle_stages",
                "rfm_segments", "tags", "channels", "bought_product_ids", "bought_category_ids")
@@ -290,7 +290,15 @@ def refresh_members(graph: Graph, segment_id: str, f: SegmentFilter) -> int:
     ids = [r["customer_id"] for r in graph.stream(ALL_MATCHING, **_params(f))]
     for start in range(0, len(ids), 10_000):
         graph.write(ADD_MEMBERS, segment_id=segment_id, customer_ids=ids[start:start + 10_000])
-    return int(graph.read(RECOUNT, segment_id=segment_id, now=datetime.now(timezone.utc))[0]["n"])
+    return _recount(graph, segment_id, datetime.now(timezone.utc))
+
+
+def _recount(graph: Graph, segment_id: str, now: datetime) -> int:
+    """Store and return the segment's member count (a write: it sets member_count and counted_at)."""
+    def work(tx: Any) -> int:
+        record = tx.run(RECOUNT, segment_id=segment_id, now=now).single()
+        return int(record["n"]) if record else 0
+    return graph.write_tx(work)
 
 
 def refresh_all_memberships(graph: Graph) -> int:
@@ -312,3 +320,21 @@ def refresh_customer_memberships(graph: Graph, customer_id: str) -> list[str]:
         graph.write(RECOUNT, segment_id=r["segment_id"], now=now)
         member_of += [r["segment_id"]] if member else []
     return member_of
+
+
+SEGMENTS_OF_CUSTOMERS = """
+UNWIND $ids AS id
+MATCH (:Customer {customer_id: id})-[:MEMBER_OF]->(s:Segment)
+RETURN id, s.segment_id AS segment_id, s.name AS name, s.filter_json AS filter_json,
+       s.member_count AS member_count, s.counted_at AS counted_at, s.created_at AS created_at,
+       s.updated_at AS updated_at
+ORDER BY id, name
+"""
+
+
+async def segments_of_customers(graph: AsyncGraph, ids: list[str]) -> dict[str, list[Segment]]:
+    """The saved segments each customer is a member of, by name (API)."""
+    found: dict[str, list[Segment]] = {}
+    for r in await graph.read(SEGMENTS_OF_CUSTOMERS, ids=ids):
+        found.setdefault(r["id"], []).append(Segment.from_record(r))
+    return found

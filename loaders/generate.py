@@ -43,7 +43,7 @@ def generate_retailer(folder: Path, customers: int, seed: int, *, days: int = 36
         raise ValueError(f"need at least 1 customer and 30 days (got {customers} customers, {days} days)")
     began = time.perf_counter()
     folder.mkdir(parents=True, exist_ok=True)
-    with _bar(progress, 6 + len(FILE_ORDER)) as step:
+    with StepBar(progress, 6 + len(FILE_ORDER)) as step:
         tables = _build(np.random.default_rng(seed), customers, Period(START, days, TIMEZONE), step)
         rows = {}
         for name in FILE_ORDER:
@@ -75,7 +75,7 @@ def _build(rng: np.random.Generator, customers: int, period: Period,
     return tables
 
 
-class _bar:
+class StepBar:
     """A rich progress bar advanced one named step at a time (silent when `show` is false)."""
 
     def __init__(self, show: bool, total: int) -> None:

@@ -61,12 +61,15 @@ def compare(table: pd.DataFrame, cut: int, period_days: int, categories: dict[st
                        HybridSettings())
     report = Report(cut=pd.Timestamp(cut, unit="s", tz="UTC").isoformat(), period_days=period_days)
     report.chosen = {m: {mode: _describe(c) for mode, c in per.items()} for m, per in chosen.items()}
+    scorers: dict[tuple[str, str], b.Scorer] = {}   # built once per method and configuration
     for protocol, mode in itertools.product(PROTOCOLS, MODES):
         target = truth(table, test, protocol, period_days, mode == "new")
         report.customers.setdefault(protocol, {})[mode] = len(target.rows)
         for method in METHODS:
             step(f"test {protocol} {mode}: {method}")
-            scorer = _scorer(test, method, chosen[method][mode])
+            config = chosen[method][mode]
+            key = (method, _describe(config))
+            scorer = scorers[key] = scorers.get(key) or _scorer(test, method, config)
             report.results.setdefault(protocol, {}).setdefault(mode, {})[method] = metrics(
                 scorer, target, ks, mode == "new")
     return report

@@ -18,13 +18,18 @@ from typing import Any
 import numpy as np
 from implicit.als import AlternatingLeastSquares
 from implicit.bpr import BayesianPersonalizedRanking
-from implicit.nearest_neighbours import BM25Recommender, CosineRecommender, ItemItemRecommender
+from implicit.cpu import als as cpu_als
+from implicit.cpu import bpr as cpu_bpr
+from implicit.nearest_neighbours import BM25Recommender, CosineRecommender, ItemItemRecommender, bm25_weight, normalize
 from implicit.recommender_base import RecommenderBase
 from scipy.sparse import csr_matrix, load_npz, save_npz
+from threadpoolctl import threadpool_limits
 
 from recsys.interactions import IdMaps, InteractionSettings, log_scaled
 
 ALGORITHMS = ("als", "bpr", "cosine", "bm25")
+CLASSES: dict[str, Any] = {"als": cpu_als.AlternatingLeastSquares, "bpr": cpu_bpr.BayesianPersonalizedRanking,
+                           "cosine": CosineRecommender, "bm25": BM25Recommender}
 LATEST = "LATEST"
 
 
@@ -64,16 +69,28 @@ def build(settings: ModelSettings) -> RecommenderBase:
 
 def fit(matrix: csr_matrix, settings: ModelSettings) -> RecommenderBase:
     """Train on a customer x product weight matrix (shape (customers, products))."""
-    model = build(settings)
-    data = log_scaled(matrix, settings.alpha) if settings.algorithm in ("als", "bpr") else matrix
-    model.fit(data, show_progress=False)
+    with threadpool_limits(1, "blas"):   # implicit's own threads do the work; BLAS threads only contend
+        model = build(settings)
+        if isinstance(model, ItemItemRecommender):
+            _fit_item_knn(model, matrix)
+        else:
+            model.fit(log_scaled(matrix, settings.alpha), show_progress=False)
     return model
+
+
+def _fit_item_knn(model: ItemItemRecommender, matrix: csr_matrix) -> None:
+    """Cosine or BM25 weighting as implicit does it, handed over as CSR (implicit's own helpers make COO)."""
+    if isinstance(model, BM25Recommender):
+        weighted = bm25_weight(matrix.T, model.K1, model.B).T
+    else:
+        weighted = normalize(matrix.T).T
+    ItemItemRecommender.fit(model, csr_matrix(weighted), show_progress=False)
 
 
 def item_neighbours(matrix: csr_matrix, k: int, threads: int = 1) -> csr_matrix:
     """Item x item cosine similarities, top `k` per product, diagonal removed; shape (products, products)."""
     knn = CosineRecommender(K=k + 1, num_threads=threads)
-    knn.fit((matrix > 0).astype(np.float32), show_progress=False)
+    _fit_item_knn(knn, (matrix > 0).astype(np.float32).tocsr())
     similarity = knn.similarity.tocsr().astype(np.float32)
     similarity.setdiag(0)
     similarity.eliminate_zeros()
@@ -103,7 +120,8 @@ class Artifact:
 
 def new_version(now: datetime, settings: ModelSettings) -> str:
     digest = hashlib.sha1(json.dumps(asdict(settings), sort_keys=True).encode()).hexdigest()[:6]
-    return f"{now.astimezone(timezone.utc):%Y%m%dT%H%M%S}-{digest}"
+    now = now.astimezone(timezone.utc)
+    return f"{now:%Y%m%dT%H%M%S}{now.microsecond // 1000:03d}-{digest}"
 
 
 def save(artifact: Artifact, models_dir: Path) -> Path:
@@ -138,7 +156,8 @@ def load(models_dir: Path, version: str | None = None) -> Artifact:
     folder = models_dir / version
     meta: dict[str, Any] = json.loads((folder / "meta.json").read_text())
     settings = ModelSettings(**meta["settings"])
-    model = type(build(settings)).load(str(folder / "model.npz"))
+    with threadpool_limits(1, "blas"):
+        model = CLASSES[settings.algorithm].load(str(folder / "model.npz"))
     arrays = np.load(folder / "arrays.npz")
     return Artifact(
         version=meta["version"], trained_at=meta["trained_at"],

@@ -34,7 +34,7 @@ STORE_CHANNELS = ("kiosk", "pos")   # channels that sell only what the store car
 REASONS = {
     "repurchase_due": "You buy {product} about every {days} days: time to stock up again",
     "buy_again": "You often buy {product}",
-    "similar_to_purchase": "Goes with {source}, which you bought",
+    "similar_to_purchase": "Goes with {source}, which you bought or looked at",
     "bought_together": "Often bought with {source}",
     "popular_at_store": "Popular at your store",
     "popular": "Popular right now",

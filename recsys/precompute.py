@@ -137,7 +137,7 @@ def offer_lists(artifact: Artifact, customers: Customers, settings: hybrid.Hybri
     """Each customer's offers [product_id, score, reason_code, source_product_id, days] and suppressions."""
     scored = hybrid.score(artifact, customers.user_items, customers.stats, customers.home, customers.personalise,
                           settings)
-    best = hybrid.top(scored.total, settings.list_size)
+    best = hybrid.top(np.where(scored.total > 0, scored.total, -np.inf), settings.list_size)  # 0: no signal
     rows, slots = np.nonzero(best >= 0)
     cols = best[rows, slots]
     codes = hybrid.reason_codes(scored, rows, cols, customers.home >= 0, customers.personalise)
@@ -160,8 +160,12 @@ def _suppressed(artifact: Artifact, customers: Customers, row: int) -> list[list
     last = customers.stats.last[row]
     recent = hybrid.suppressed_recent(customers.stats, hybrid.HybridSettings())[row].indices[:SUPPRESSED_SHOWN]
     days = {c: d for c, d in zip(last.indices.tolist(), last.data.tolist())}
-    return [[artifact.ids.product_ids[c], f"bought {int(days[c] - 1)} days ago and not due yet"]
-            for c in recent.tolist()]
+    return [[artifact.ids.product_ids[c], f"bought {_days_ago(days[c] - 1)} and not due yet"] for c in recent.tolist()]
+
+
+def _days_ago(days: float) -> str:
+    whole = int(days)
+    return "today" if whole == 0 else "yesterday" if whole == 1 else f"{whole} days ago"
 
 
 def _write_catalogue(cache: redis.Redis, version: str, artifact: Artifact, table: pd.DataFrame,

@@ -9,6 +9,7 @@ between batches.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,6 +58,9 @@ class Worker:
         self._retailer_of: dict[str, str] = {}
         self._checked_at = 0.0
         self._replayed_at = 0.0
+        self._own_pending = True     # first read this consumer's own unacknowledged entries (a restart)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def ensure_group(self) -> None:
         try:
@@ -66,14 +70,39 @@ class Worker:
                 raise
 
     def run(self, should_stop: Callable[[], bool] = lambda: False) -> Stats:
-        """Consume until `should_stop()` is true."""
+        """Consume until `should_stop()` is true (or `stop()` is called)."""
         self.ensure_group()
-        while not should_stop():
+        while not (should_stop() or self._stop.is_set()):
             self.step()
         return self.stats
 
+    def start(self) -> threading.Thread:
+        """Run in a daemon thread until `stop()`; a failing step is logged and retried after a pause."""
+        self.ensure_group()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run_forgiving, name=f"worker-{self.settings.consumer}",
+                                        daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self, timeout: float = 10.0) -> Stats:
+        """Ask the thread to finish its current step and wait for it."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.stats
+
+    def _run_forgiving(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.step()
+            except Exception:  # noqa: BLE001 - a background worker logs and carries on (e.g. Redis restarting)
+                log.exception("worker %s: step failed; retrying in 1 s", self.settings.consumer)
+                self._stop.wait(1.0)
+
     def step(self) -> int:
-        """One round: replay, reload, claim abandoned entries, read new ones, process; entries handled."""
+        """One round: replay, reload, own leftovers after a restart, else claim abandoned entries and read new
+        ones; process them; returns the number of entries handled."""
         now = time.monotonic()
         if now - self._replayed_at >= self.settings.replay_every_s:
             self._replayed_at = now
@@ -81,11 +110,23 @@ class Worker:
         if now - self._checked_at >= self.settings.reload_every_s:
             self._checked_at = now
             self._reload()
+        if self._own_pending:
+            mine = self.read_own_pending()
+            if mine:
+                return self.process(mine)
+            self._own_pending = False
         claimed = self.claim()
         self.stats.claimed += len(claimed)
         return self.process(claimed + self.read_new(block=not claimed))
 
+    def read_own_pending(self) -> list[Entry]:
+        """Entries this consumer (by name) read before a restart but never acknowledged."""
+        reply = self.cache.xreadgroup(keys.worker_group(), self.settings.consumer, {keys.event_stream(): "0"},
+                                      count=self.settings.batch)
+        return [entry for _, entries in reply for entry in entries if entry[1]] if reply else []
+
     def read_new(self, block: bool = True) -> list[Entry]:
+        """Entries no consumer has read yet."""
         reply = self.cache.xreadgroup(keys.worker_group(), self.settings.consumer, {keys.event_stream(): ">"},
                                       count=self.settings.batch, block=self.settings.block_ms if block else None)
         return [entry for _, entries in reply for entry in entries] if reply else []

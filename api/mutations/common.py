@@ -10,10 +10,11 @@ from typing import Any, TypeVar
 import strawberry
 from anyio import to_thread
 
-from api.errors import MutationError, invalid
+from api.errors import CACHE_DOWN, MutationError, invalid
 from api.selection import child, customer_parts
 from api.types.customer import Customer, load_customers
 from graph.driver import Graph
+from recsys.realtime import request_refresh
 
 T = TypeVar("T")
 MAX_TEXT = 2_000
@@ -25,12 +26,20 @@ async def write(info: strawberry.Info, work: Callable[..., T], *args: Any) -> T:
     return await to_thread.run_sync(partial(work, graph, *args))
 
 
-async def changed_customer(info: strawberry.Info, customer_id: str) -> Customer | None:
-    """The customer as it is now, with the parts the payload's `customer` selection asks for."""
-    field = child(info.selected_fields[0].selections, "customer")
+async def changed_customer(info: strawberry.Info, customer_id: str, name: str = "customer") -> Customer | None:
+    """The customer as it is now, with the parts the payload's `name` selection asks for."""
+    field = child(info.selected_fields[0].selections, name)
     parts = customer_parts(field.selections if field else [])
     [customer] = await load_customers(info, [customer_id], parts)
     return customer
+
+
+def refresh_offers(info: strawberry.Info, customer_id: str, reason: str) -> None:
+    """Ask the offer worker to recompute a customer; while Redis is down the next event does it."""
+    try:
+        request_refresh(info.context.services.cache, customer_id, reason)
+    except CACHE_DOWN:
+        pass
 
 
 def aware(value: datetime | None, field: str, errors: list[MutationError]) -> datetime:

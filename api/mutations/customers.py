@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 
 from api.errors import MutationError, MutationErrorCode, invalid, not_found
-from api.mutations.common import changed_customer, text_field, write
+from api.mutations.common import changed_customer, refresh_offers, text_field, write
 from api.permissions import Authenticated
 from api.types.common import Channel, ConsentMedium, ConsentPurpose, IdentityKind
 from api.types.customer import Customer
@@ -120,7 +120,8 @@ class CustomerMutation:
     @strawberry.mutation(description="Register a new customer (a non-member joining at a till, kiosk or webshop) "
                                      "with identities and consents; the new id is generated. Every role.",
                          permission_classes=[Authenticated])
-    async def register_customer(self, info: strawberry.Info, input: RegisterCustomerInput) -> CustomerPayload:
+    async def register_customer(self, info: strawberry.Info, input: Annotated[RegisterCustomerInput, strawberry.argument(
+            description="The new customer.")]) -> CustomerPayload:
         errors = _register_errors(input)
         pairs = [(i.kind.value, _normalised(i.kind.value, i.value)) for i in input.identities if i.value.strip()]
         pairs += [(k, _normalised(k, v)) for k, v in (("email", input.email), ("phone", input.phone)) if v]
@@ -173,6 +174,7 @@ class CustomerMutation:
         if str(customer) not in known["customers"]:
             return CustomerPayload(customer=None, errors=[not_found("customer", f"no customer {customer}")])
         await write(info, upsert_consents, _consent_rows(str(customer), [decision], channel.value))
+        refresh_offers(info, str(customer), "consent")
         return CustomerPayload(customer=await changed_customer(info, str(customer)), errors=[])
 
 

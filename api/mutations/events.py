@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
@@ -98,7 +99,8 @@ def _line_errors(lines: list[PurchaseLineInput]) -> list[MutationError]:
 class EventMutation:
     @strawberry.mutation(description="Record an interaction (view, cart, search ...); stored once per eventId and "
                                      "streamed to the offer worker. Every role.", permission_classes=[Authenticated])
-    async def record_event(self, info: strawberry.Info, input: EventInput) -> RecordEventPayload:
+    async def record_event(self, info: strawberry.Info, input: Annotated[EventInput, strawberry.argument(
+            description="The interaction.")]) -> RecordEventPayload:
         errors: list[MutationError] = []
         event_id = text_field(str(input.event_id), "eventId", errors, required=True, most=100)
         query = text_field(input.query, "query", errors, most=500)
@@ -116,7 +118,8 @@ class EventMutation:
     @strawberry.mutation(description="Record a purchase or return with its lines; refreshes the customer's figures "
                                      "and notifies the offer worker. integrator and admin only.",
                          permission_classes=[CanRecordPurchases])
-    async def record_purchase(self, info: strawberry.Info, input: PurchaseInput) -> RecordPurchasePayload:
+    async def record_purchase(self, info: strawberry.Info, input: Annotated[PurchaseInput, strawberry.argument(
+            description="The basket.")]) -> RecordPurchasePayload:
         errors = _line_errors(input.lines)
         order_id = text_field(str(input.order_id), "orderId", errors, required=True, most=100)
         placed_at = aware(input.placed_at, "placedAt", errors)
@@ -134,10 +137,9 @@ class EventMutation:
 
 
 def _order_row(data: PurchaseInput, order_id: str, placed_at: datetime, retailer_id: str) -> dict[str, object]:
-    lines = [{"product_id": str(line.product), "line_no": n + 1,
-              "props": {"quantity": line.quantity, "amount_minor": line.amount_minor,
-                        "discount_minor": line.discount_minor,
-                        "unit_price_minor": round((line.amount_minor + line.discount_minor) / line.quantity)}}
+    lines = [{"product_id": str(line.product), "line_no": n + 1, "quantity": line.quantity,
+              "amount_minor": line.amount_minor, "discount_minor": line.discount_minor,
+              "unit_price_minor": round((line.amount_minor + line.discount_minor) / line.quantity)}
              for n, line in enumerate(data.lines)]
     goods = sum(line.amount_minor for line in data.lines)
     return {"order_id": order_id, "retailer_id": retailer_id, "customer_id": data.customer, "store_id": data.store,

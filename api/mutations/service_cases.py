@@ -55,7 +55,8 @@ class ServiceCaseMutation:
     @strawberry.mutation(description="Open a service case for a customer, optionally about an order and with a "
                                      "first note. service_desk, integrator and admin only.",
                          permission_classes=[CanHandleCases])
-    async def open_service_case(self, info: strawberry.Info, input: OpenServiceCaseInput) -> ServiceCasePayload:
+    async def open_service_case(self, info: strawberry.Info, input: Annotated[OpenServiceCaseInput, strawberry.argument(
+            description="The case.")]) -> ServiceCasePayload:
         errors: list[MutationError] = []
         subject = text_field(input.subject, "subject", errors, required=True, most=200)
         note = text_field(input.note, "note", errors)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -9,6 +10,7 @@ import strawberry
 
 from api import selection
 from api.permissions import CanHandleCases, CanReadPII
+from api.types.analytics import CustomerAnalytics
 from api.types.activity import Event, ServiceCase, TimelineEntry
 from api.types.common import Channel, ConsentMedium, ConsentPurpose, EventKind, IdentityKind, Money, channel, money
 from api.types.offer import MAX_OFFERS, OfferList, check_limit
@@ -70,6 +72,30 @@ class Consent:
     source: str | None = strawberry.field(description="Channel or system that recorded it.")
 
 
+@strawberry.type(description="Why and how another profile was merged into this one.")
+class MergeRecord:
+    raw_identity_value: strawberry.Private[str | None]
+    customer_id: strawberry.ID = strawberry.field(description="Id of the profile merged into this one.")
+    merge_id: strawberry.ID = strawberry.field(description="Id of the merge.")
+    identity_kind: IdentityKind | None = strawberry.field(description="Kind of the identifier the two shared.")
+    channel: Channel | None = strawberry.field(description="Channel where the match was found.")
+    by: str | None = strawberry.field(description="Who merged: role and key id of the caller.")
+    at: datetime | None = strawberry.field(description="When (UTC).")
+
+    @strawberry.field(description="The shared identifier with all but its last 4 characters hidden; every role.")
+    def masked_identity_value(self) -> str | None:
+        raw = self.raw_identity_value
+        return None if raw is None else "•" * max(len(raw) - 4, 0) + raw[-4:]
+
+    @classmethod
+    def from_record(cls, r: dict[str, Any]) -> "MergeRecord":
+        kind = r.get("identity_kind")
+        return cls(raw_identity_value=r.get("identity_value"), customer_id=strawberry.ID(r["customer_id"]),
+                   merge_id=strawberry.ID(r.get("merge_id") or ""),
+                   identity_kind=IdentityKind(kind) if kind in _IDENTITY_KINDS else None,
+                   channel=channel(r.get("channel_id")), by=r.get("by"), at=r.get("at"))
+
+
 @strawberry.type(description="What the customer is worth so far (purchases minus returns).")
 class CustomerValue:
     total_spend: Money = strawberry.field(description="Purchases minus returns, all time.")
@@ -93,7 +119,7 @@ def _text(value: Any) -> str | None:
 
 
 @strawberry.type(description="A person known to the retailer, with every identity, order and interaction.")
-class Customer:
+class Customer(CustomerAnalytics):
     profile: strawberry.Private[dict[str, Any]]
     parts: strawberry.Private[ProfileParts]
     customer_id: strawberry.Private[str]
@@ -105,7 +131,8 @@ class Customer:
     created_at: datetime | None = strawberry.field(description="When the profile was created (UTC).")
     identities: list[Identity] = strawberry.field(description="Every identifier, with its channel.")
     consents: list[Consent] = strawberry.field(description="Consents per purpose and medium.")
-    merged_from: list[strawberry.ID] = strawberry.field(description="Ids of profiles merged into this one.")
+    merged_from: list[MergeRecord] = strawberry.field(description="Profiles merged into this one: which, "
+                                                     "why, by whom and when (undo with unmergeCustomers).")
     value: CustomerValue = strawberry.field(description="Spend and order figures.")
 
     @strawberry.field(description="Family name. " + PII, permission_classes=[CanReadPII])
@@ -209,21 +236,64 @@ class Customer:
             preferred_channel=channel(p.get("preferred_channel")), created_at=p.get("created_at"),
             identities=[Identity(customer_id=cid, raw_value=str(i["value"]), kind=IdentityKind(i["kind"]),
                                  channel=channel(i.get("channel_id")), since=i.get("since"))
-                        for i in p.get("identities") or [] if i.get("kind") in _IDENTITY_KINDS],
+                        for i in _unique_identities(p.get("identities") or [])],
             consents=[Consent(purpose=ConsentPurpose(k["purpose"]), medium=ConsentMedium(k.get("medium") or "any"),
                               granted=bool(k.get("granted")), updated_at=k.get("updated_at"), source=k.get("source"))
-                      for k in p.get("consents") or [] if k.get("purpose") in _PURPOSES],
-            merged_from=[strawberry.ID(m) for m in p.get("merged_from") or []],
+                      for k in _latest_consents(p.get("consents") or [])],
+            merged_from=[MergeRecord.from_record(m) for m in p.get("merged_from") or []],
             value=_value(p.get("value") or {}, currency))
 
 
 _IDENTITY_KINDS = frozenset(k.value for k in IdentityKind)
 _PURPOSES = frozenset(k.value for k in ConsentPurpose)
+
+
+def _unique_identities(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Known kinds only, each (kind, value) once (a merge can bring the same identity twice)."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        if row.get("kind") in _IDENTITY_KINDS:
+            seen.setdefault((row["kind"], str(row["value"])), row)
+    return list(seen.values())
+
+
+def _latest_consents(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One decision per purpose and medium, the newest (merged profiles bring their own)."""
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        if row.get("purpose") not in _PURPOSES:
+            continue
+        key = (row["purpose"], row.get("medium") or "any")
+        held = latest.get(key)
+        if held is None or _newer(row.get("updated_at"), held.get("updated_at")):
+            latest[key] = row
+    return sorted(latest.values(), key=lambda r: (r["purpose"], r.get("medium") or "any"))
+
+
+def _newer(a: Any, b: Any) -> bool:
+    return a is not None and (b is None or a > b)
+
+
 _EMPTY_PARTS: dict[str, Any] = {"orders": [], "order_total": 0, "events": [], "service_cases": [], "timeline": []}
 
 
 async def load_customers(info: strawberry.Info, ids: list[str], parts: ProfileParts) -> list[Customer | None]:
     """Customers (None where unknown) with the given parts prefetched, in one graph round trip."""
     profiles = await customer_profiles(info.context.graph, ids, parts)
+    if parts != ProfileParts():
+        await _prime_catalog(info, [p for p in profiles if p])
     return [Customer.from_profile(p, parts) if p else None for p in profiles]
+
+
+async def _prime_catalog(info: strawberry.Info, profiles: list[dict[str, Any]]) -> None:
+    """Load every product and store the prefetched parts mention at once (one batch each, not one per depth)."""
+    products: set[str] = set()
+    stores: set[str] = {p["home_store_id"] for p in profiles if p.get("home_store_id")}
+    for p in profiles:
+        rows = [*(p.get("orders") or []), *(p.get("events") or []), *(p.get("timeline") or [])]
+        rows += [line for order in p.get("orders") or [] for line in order.get("lines") or []]
+        products.update(r["product_id"] for r in rows if r.get("product_id"))
+        stores.update(r["store_id"] for r in rows if r.get("store_id"))
+    loaders = info.context.loaders
+    await asyncio.gather(loaders.product_by_id.load_many(sorted(products)), loaders.store_by_id.load_many(sorted(stores)))
 

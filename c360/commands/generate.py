@@ -30,15 +30,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     gen.set_defaults(handler=run_generate)
     demo = subparsers.add_parser(
         "make-demo-data", help="rebuild demo/data from complete_journey (plus generated web, identities, consents)",
-        description="Rebuild the shipped demo data: every row of a deterministic choice of complete_journey "
-                    "households, in the canonical format, plus generated (fake) names, identities, consents, "
-                    "web and kiosk events and service cases for those same households.")
-    demo.add_argument("--from", dest="source", type=Path, required=True, metavar="PATH",
+        description="Rebuild the shipped demo data (canonical format, gzip CSV): every row of a deterministic "
+                    "choice of complete_journey households with demographics (their baskets, the products they "
+                    "bought, their stores, campaigns, coupons, redemptions, recent promotions), plus generated "
+                    "(invented, seeded) names, contact, identities, consents, store formats and regions, "
+                    "web/app/kiosk orders and returns, events, service cases and a few second profiles for "
+                    "those same households. Same source, --households and --seed: byte-identical files.")
+    demo.add_argument("--source", "--from", dest="source", type=Path, required=True, metavar="PATH",
                       help="the complete_journey folder, e.g. ../shared/data/complete_journey")
+    demo.add_argument("--out", dest="folder", type=Path, default=Path("demo/data"), metavar="DIR",
+                      help="folder to write (default demo/data)")
     demo.add_argument("--households", type=_positive, default=300, help="households to keep (default 300)")
     demo.add_argument("--seed", type=int, default=0, help="seed of the generated parts (default 0)")
-    demo.add_argument("folder", type=Path, nargs="?", default=Path("demo/data"), metavar="DIR",
-                      help="folder to write (default demo/data)")
+    demo.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
     demo.set_defaults(handler=run_make_demo_data)
 
 
@@ -52,8 +56,10 @@ def run_generate(args: argparse.Namespace) -> int:
 def run_make_demo_data(args: argparse.Namespace) -> int:
     if not args.source.is_dir():
         raise FileNotFoundError(f"{args.source}: not a folder (expected the complete_journey gzip CSVs)")
-    done = build_demo_data(args.source, args.folder, households=args.households, seed=args.seed)
-    _show(f"demo data for {args.households:,} households into {done.folder}", done.rows, done.sizes, done.seconds)
+    done = build_demo_data(args.source, args.folder, households=args.households, seed=args.seed,
+                           progress=not args.no_progress)
+    _show(f"demo data ({args.households:,} complete_journey households, seed {args.seed}) into {done.folder}",
+          done.rows, done.sizes, done.seconds)
     return 0
 
 

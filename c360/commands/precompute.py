@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
 from pathlib import Path
 
 from rich.console import Console
@@ -12,9 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from c360 import connect
 from c360.commands.train import models_dir
 from c360.settings import load_settings
-from graph.recsys_reads import retailer_ids
-from recsys import hybrid, model, offers
-from recsys.precompute import precompute
+from recsys import hybrid, jobs, offers
 
 out = Console()
 
@@ -38,21 +35,15 @@ def run(args: argparse.Namespace) -> int:
         return 0 if restored else 2
     graph = connect.graph(targets)
     try:
-        retailers = args.retailer or retailer_ids(graph)
-        artifacts = {r: model.load(models_dir(args) / r) for r in retailers
-                     if model.latest_version(models_dir(args) / r)}
-        if not artifacts:
-            out.print("[yellow]no trained model: run `c360 train` first[/]")
-            return 2
-        now = datetime.now(timezone.utc)
-        version = f"o{now:%Y%m%dT%H%M%S}"
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=out) as bar:
-            task = bar.add_task(f"precomputing version {version}", total=None)
-            summary = precompute(graph, cache, artifacts, version, now,
-                                 hybrid.HybridSettings(list_size=args.list_size),
-                                 progress=lambda n: bar.advance(task, n),
-                                 total=lambda n: bar.update(task, total=(bar.tasks[0].total or 0) + n))
+            task = bar.add_task("precomputing next-best-offers", total=None)
+            summary = jobs.precompute(graph, cache, models_dir(args), retailers=args.retailer,
+                                      list_size=args.list_size, progress=lambda n: bar.advance(task, n),
+                                      total=lambda n: bar.update(task, total=(bar.tasks[0].total or 0) + n))
+    except FileNotFoundError as exc:
+        out.print(f"[yellow]{exc}[/]")
+        return 2
     finally:
         graph.close()
     out.print(f"version {summary.version} is now served: {summary.customers:,} customers, {summary.products:,} "

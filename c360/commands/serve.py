@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import secrets
 from pathlib import Path
 
 from rich.console import Console
@@ -76,16 +75,12 @@ def run_schema(args: argparse.Namespace) -> int:
 
 
 def run_api_key(args: argparse.Namespace) -> int:
-    from api.config import hash_key  # noqa: PLC0415
+    from api.config import hash_key, new_api_key  # noqa: PLC0415
 
-    key = f"c360_{secrets.token_urlsafe(24)}"
-    line = f"sha256:{hash_key(key)} {args.role}\n"
+    key = new_api_key(args.role, args.file)
     if args.file:
-        with args.file.open("a") as f:
-            f.write(line)
-        args.file.chmod(0o600)
-        out.print(f"appended its hash to {args.file}")
+        out.print(f"appended its hash to {args.file} (serve with C360_API_KEYS_FILE={args.file})")
     else:
-        out.print(f"keys file line: {line.strip()}")
+        out.print(f"keys file line: sha256:{hash_key(key)} {args.role}")
     out.print(f"API key for {args.role} (shown once): {key}")
     return 0

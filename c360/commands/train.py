@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 from rich.console import Console
 
 from c360 import connect
 from c360.settings import load_settings
-from graph.recsys_reads import products_of_retailer, retailer_ids
-from recsys import interactions, model
-from recsys.training import train
+from graph.recsys_reads import retailer_ids
+from recsys import jobs, model
 
 out = Console()
 
@@ -41,29 +38,21 @@ def run(args: argparse.Namespace) -> int:
     settings = model.ModelSettings(algorithm=args.algorithm, factors=args.factors, iterations=args.iterations,
                                    regularization=args.regularization, seed=args.seed, threads=args.threads)
     try:
-        retailers = args.retailer or retailer_ids(graph)
-        if not retailers:
+        if not (args.retailer or retailer_ids(graph)):
             out.print("[yellow]no retailer in the graph: load data first (c360 load ...)[/]")
             return 2
-        for retailer_id in retailers:
-            started = time.perf_counter()
-            now = datetime.now(timezone.utc)
-            with out.status(f"reading interactions of retailer {retailer_id}"):
-                table = interactions.from_graph(graph, retailer_id, now)
-                categories = {p["product_id"]: p["category_id"] for p in products_of_retailer(graph, retailer_id)
-                              if p["category_id"]}
-            if table.empty:
-                out.print(f"[yellow]retailer {retailer_id}: no interactions, nothing trained[/]")
-                continue
-            read_s = time.perf_counter() - started
-            with out.status(f"training {settings.algorithm} for retailer {retailer_id}"):
-                artifact = train(table, settings, interactions.InteractionSettings(), int(now.timestamp()),
-                                 categories)
-                path = model.save(artifact, models_dir(args) / retailer_id)
-            c = artifact.counts
-            out.print(f"retailer {retailer_id}: trained {settings.algorithm} on {c['customers']:,} customers, "
-                      f"{c['products']:,} products, {c['interactions']:,} interactions "
-                      f"(read {read_s:.1f}s, trained {time.perf_counter() - started - read_s:.1f}s) -> {path}")
+        with out.status("training") as status:
+            trained = jobs.train(graph, models_dir(args), retailers=args.retailer, settings=settings,
+                                 on_status=status.update)
     finally:
         graph.close()
+    if not trained:
+        out.print("[yellow]no interactions in the graph: nothing trained[/]")
+        return 2
+    for run_ in trained:
+        c = run_.artifact.counts
+        out.print(f"retailer {run_.retailer_id}: trained {settings.algorithm} on {c['customers']:,} customers, "
+                  f"{c['products']:,} products, {c['interactions']:,} interactions ({c['matrix_entries']:,} "
+                  f"customer x product cells); read {run_.read_s:.1f}s, trained {run_.train_s:.1f}s -> "
+                  f"{run_.path} (version {run_.artifact.version})")
     return 0

@@ -35,3 +35,22 @@ def display(word: str) -> str:
 def email_part(word: str) -> str:
     """A name as it appears in an e-mail address: lower case, no spaces."""
     return word.replace("_", "").replace(" ", "").lower()
+
+# The demo's households shop in the US (America/New_York): common US given and family names, invented streets.
+US_FEMALE = tuple("""Mary Patricia Jennifer Linda Elizabeth Barbara Susan Jessica Sarah Karen Lisa Nancy Betty Sandra
+Ashley Kimberly Emily Donna Michelle Carol Amanda Melissa Deborah Stephanie Rebecca Sharon Laura Cynthia Amy
+Angela Anna Brenda Emma Olivia Nicole Samantha Katherine Christine Rachel Maria Sofia Grace""".split())
+US_MALE = tuple("""James Robert John Michael David William Richard Joseph Thomas Charles Christopher Daniel Matthew
+Anthony Mark Donald Steven Paul Andrew Joshua Kevin Brian George Timothy Ronald Jason Edward Jeffrey Ryan Jacob
+Gary Nicholas Eric Jonathan Stephen Larry Justin Scott Brandon Benjamin Samuel Carlos""".split())
+US_LAST = tuple("""Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez
+Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark Ramirez Lewis
+Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera
+Campbell Mitchell Carter Roberts Gomez Phillips Evans Turner Diaz Parker Cruz Edwards Collins Reyes Stewart
+Morris Murphy Cook Rogers Morgan Peterson Cooper Reed Bailey Bell Kelly Howard Ward Cox Richardson Wood Watson
+Brooks Bennett Gray James Price Hughes Sanders Patel Myers Long Ross Foster Kim""".split())
+US_STREETS = ("Maple Ave", "Oak St", "Elm St", "Cedar Ln", "Pine Rd", "Walnut St", "Lakeview Dr", "Hillcrest Rd",
+              "Park Pl", "River Rd", "Sunset Blvd", "Meadow Ln", "Church St", "Mill Rd", "Forest Ave", "Spring St")
+US_TOWNS = ("Springfield", "Riverton", "Fairview", "Greenville", "Franklin", "Clinton", "Georgetown", "Salem",
+            "Madison", "Ashland", "Oakdale", "Milford")
+US_AREA_CODES = ("212", "312", "415", "513", "614", "617", "702", "713", "859", "937")  # numbers are 555-01xx

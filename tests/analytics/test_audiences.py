@@ -75,7 +75,9 @@ def test_post_purchase_care_finds_buyers_of_a_category_and_keeps_consent(playboo
 def test_dormant_worth_waking_ranks_by_past_value_with_their_channel(playbook_shop: Graph) -> None:
     rows = audiences.dormant_worth_waking(playbook_shop)
     assert [(r["customer_id"], r["answer_channel"]) for r in rows] == [("eve", "web"), ("fay", "pos")]
-    assert audiences.dormant_worth_waking(playbook_shop, min_spend_minor=10_000) == []
+    # window spend: eve 6 x 90.00, fay 6 x 10.00
+    assert ids(audiences.dormant_worth_waking(playbook_shop, min_spend_minor=54_000)) == ["eve"]
+    assert audiences.dormant_worth_waking(playbook_shop, min_spend_minor=54_001) == []
     assert ids(audiences.dormant_worth_waking(playbook_shop, purpose="personalisation")) == ["gus", "eve", "fay"]
 
 

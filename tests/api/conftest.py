@@ -16,6 +16,7 @@ from api.config import ApiConfig, Limits, Role, hash_key
 from c360.connect import Targets
 from graph.driver import Graph
 from loaders.canonical import load_dir
+from recsys import keys, offers
 
 KEYS = {role: f"test-key-{role.value}" for role in Role}
 T0 = datetime(2024, 1, 1, 9, 0, tzinfo=timezone.utc)
@@ -131,3 +132,21 @@ class Api:
 @pytest.fixture
 def api(client: TestClient) -> Api:
     return Api(client)
+
+
+VERSION = "v-test"
+COMPUTED_AT = "2024-06-01T08:00:00+00:00"
+
+
+def seed_offers(cache: Any, customer_lists: dict[str, list[str]] | None = None) -> None:
+    """An offer store version with C1's list, popular lists, names and store S1's assortment (P1..P4)."""
+    lists = customer_lists if customer_lists is not None else {"C1": ["P5", "P1", "P2", "P3"]}
+    for customer_id, products in lists.items():
+        entries = [[p, 1.0 - n / 10, "buy_again", None, None] for n, p in enumerate(products)]
+        cache.set(keys.customer_offers(customer_id, VERSION), offers.encode_list(
+            "als-test", COMPUTED_AT, "model", entries, [["P6", "no consent to personalisation"]]))
+    cache.set(keys.popular_at_store("S1", VERSION), offers.encode_popular([("P4", 9.0), ("P3", 8.0), ("P1", 7.0)]))
+    cache.set(keys.popular_overall(VERSION), offers.encode_popular([("P6", 9.0), ("P5", 8.0), ("P4", 7.0)]))
+    cache.hset(keys.product_names(VERSION), mapping={f"P{i}": f"Product {i}" for i in range(1, 7)})
+    cache.sadd(keys.store_assortment("S1", VERSION), "P1", "P2", "P3", "P4")
+    offers.switch(cache, VERSION)

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import csv
+import gzip
+import itertools
 import shutil
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,3 +21,61 @@ def tiny(tmp_path: Path) -> Path:
 @pytest.fixture
 def rejects_dir(tmp_path: Path) -> Path:
     return tmp_path / "rejects"
+
+
+def _rows(path: Path) -> Iterator[list[str]]:
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
+        yield from csv.reader(f)
+
+
+def _write(path: Path, rows: Iterable[list[str]]) -> None:
+    with gzip.open(path, "wt", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+
+
+# Source lines (1-based, the header is line 1) of the online_retail subset: the first 12,000 rows, a stretch
+# where invoice 542806 is interrupted by another invoice, and the three A (bad debt) invoices.
+RETAIL_SUBSET = (range(2, 12_002), range(78_080, 78_130))
+BAD_DEBT_INVOICES = {"A563185", "A563186", "A563187"}
+
+
+@pytest.fixture(scope="session")
+def online_retail_subset(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with a 12,053-row online_retail.csv.gz cut from the real file (see RETAIL_SUBSET)."""
+    folder = tmp_path_factory.mktemp("online_retail")
+    wanted = set().union(*map(set, RETAIL_SUBSET))
+    rows = (row for line, row in enumerate(_rows(shared_data / "online_retail" / "online_retail.csv.gz"), 1)
+            if line == 1 or line in wanted or row[0] in BAD_DEBT_INVOICES)
+    _write(folder / "online_retail.csv.gz", rows)
+    return folder
+
+
+JOURNEY_LINES = 20_000   # transaction lines in the complete_journey subset
+
+
+@pytest.fixture(scope="session")
+def complete_journey_subset(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every complete_journey file cut down to the first 20,000 transaction lines and what they refer to."""
+    source, folder = shared_data / "complete_journey", tmp_path_factory.mktemp("complete_journey")
+    transactions = list(itertools.islice(_rows(source / "transactions.csv.gz"), JOURNEY_LINES + 1))
+    _write(folder / "transactions.csv.gz", transactions)
+    households = {row[0] for row in transactions[1:]}
+    stores = {row[1] for row in transactions[1:]}
+    sold = {row[3] for row in transactions[1:]}
+    demographics = list(_rows(source / "demographics.csv.gz"))
+    _write(folder / "demographics.csv.gz", demographics)
+    households |= {row[0] for row in demographics[1:]}
+    catalogue = [r for i, r in enumerate(_rows(source / "products.csv.gz")) if i <= 500 or r[0] in sold]
+    _write(folder / "products.csv.gz", catalogue)
+    products = sold | {row[0] for row in catalogue}
+    _write(folder / "campaign_descriptions.csv.gz", _rows(source / "campaign_descriptions.csv.gz"))
+    _write(folder / "campaigns.csv.gz", (r for i, r in enumerate(_rows(source / "campaigns.csv.gz"))
+                                         if i == 0 or r[1] in households))
+    coupons = list(itertools.islice(_rows(source / "coupons.csv.gz"), 3_001))
+    _write(folder / "coupons.csv.gz", coupons)
+    upcs = {row[0] for row in coupons}
+    _write(folder / "coupon_redemptions.csv.gz", (r for i, r in enumerate(_rows(source / "coupon_redemptions.csv.gz"))
+                                                  if i == 0 or (r[0] in households and r[1] in upcs)))
+    _write(folder / "promotions_sample.csv.gz", itertools.islice(
+        (r for i, r in enumerate(_rows(source / "promotions_sample.csv.gz")) if i == 0 or (r[1] in stores and r[0] in products)), 3_001))
+    return folder

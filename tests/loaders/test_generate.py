@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import math
 import re
 import statistics
 from collections import Counter, defaultdict
@@ -185,3 +186,15 @@ def test_a_small_generated_retailer_loads_without_rejects(graph: Graph, tmp_path
                       "ServiceCase": expected["service_cases"], "Campaign": expected["campaigns"]}
     lines = graph.read("MATCH (:Order)-[l:CONTAINS]->(:Product) RETURN count(l) AS n")[0]["n"]
     assert lines == expected["order_lines"]
+
+
+def test_product_popularity_is_a_power_law(table: dict[str, list[dict[str, str]]]) -> None:
+    sold = Counter(r["product_id"] for r in table["order_lines"])
+    ranked = sorted(sold.values(), reverse=True)
+    top = ranked[: max(1, len(table["products"]) // 20)]
+    assert sum(top) > 0.3 * sum(ranked)  # the top 5% of the catalogue sells about a third
+    # the slope of log(sales) against log(rank) over ranks 2..100 is that of Zipf (about -1), not flat or cliff-like
+    xs = [math.log(r) for r in range(2, 101)]
+    ys = [math.log(ranked[r - 1]) for r in range(2, 101)]
+    slope = statistics.linear_regression(xs, ys).slope
+    assert -1.6 < slope < -0.5, slope

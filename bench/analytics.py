@@ -1,0 +1,108 @@
+"""Analytics benchmark: full recompute (`c360 analytics`) per retailer; prints seconds and customers/s.
+
+    .venv/bin/python bench/analytics.py [--load-complete-journey DIR] [--load-canonical DIR] [--retailer ID]
+
+Uses the graph at NEO4J_URI / NEO4J_PASSWORD (loading the given folders into it first); without NEO4J_URI it
+starts its own Neo4j in a temporary folder, loads the folders and stops it afterwards. The issue's goal: a
+generated retailer of 100,000 customers (`c360 generate --customers 100000 DIR`, loaded with
+--load-canonical DIR) recomputed in under 60 s on the 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analytics import recompute  # noqa: E402
+from c360 import connect, services  # noqa: E402
+from c360.settings import load_settings  # noqa: E402
+from graph.analytics import count_customers, retailers_with_customers  # noqa: E402
+from graph.driver import Graph, open_graph  # noqa: E402
+from loaders import canonical, complete_journey  # noqa: E402
+
+GOAL_SECONDS = 60.0
+GOAL_CUSTOMERS = 100_000
+
+
+@contextmanager
+def target_graph() -> Iterator[Graph]:
+    """The configured graph, or one on services started for this run."""
+    if os.environ.get("NEO4J_URI"):
+        graph = connect.graph(connect.targets(load_settings()))
+        try:
+            yield graph
+        finally:
+            graph.close()
+        return
+    with tempfile.TemporaryDirectory(prefix="c360-bench-") as folder:
+        endpoints = services.start(Path(folder), heap="2g", pagecache="1g", persist=False)
+        try:
+            graph = open_graph(endpoints.neo4j_uri, "neo4j", endpoints.neo4j_password, "neo4j")
+            try:
+                yield graph
+            finally:
+                graph.close()
+        finally:
+            services.stop(Path(folder))
+
+
+class Phases:
+    """Progress callback that notes when each phase (reading, writing) of each retailer ends."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.last: dict[str, float] = {}
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        self.last[phase.split(": ")[-1]] = time.perf_counter() - self.started
+
+
+def bench_retailer(graph: Graph, retailer_id: str) -> tuple[int, float]:
+    """Customers and seconds of one full recompute; prints its phases."""
+    phases = Phases()
+    started = time.perf_counter()
+    [run] = recompute(graph, retailer_id=retailer_id, progress=phases)
+    seconds = time.perf_counter() - started
+    read = phases.last.get("reading", 0.0)
+    fit_and_write = seconds - read
+    print(f"{retailer_id:>12}: {run.customers:>9,} customers in {seconds:7.1f} s = "
+          f"{run.customers / seconds:>8,.0f} customers/s (read {read:.1f} s, fit + score + write + segments "
+          f"{fit_and_write:.1f} s); BG/NBD {'fitted' if run.model.bgnbd else 'not fitted'}")
+    return run.customers, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--load-complete-journey", type=Path, metavar="DIR")
+    parser.add_argument("--load-canonical", type=Path, metavar="DIR", action="append", default=[])
+    parser.add_argument("--retailer", action="append", metavar="ID", help="only these retailers")
+    args = parser.parse_args()
+    with target_graph() as graph, tempfile.TemporaryDirectory() as rejects:
+        if args.load_complete_journey:
+            complete_journey.load_dir(graph, args.load_complete_journey, rejects_dir=Path(rejects), progress=True)
+        for folder in args.load_canonical:
+            canonical.load_dir(graph, folder, rejects_dir=Path(rejects), progress=True)
+        retailers = [r for r, _ in retailers_with_customers(graph) if not args.retailer or r in args.retailer]
+        if not retailers:
+            sys.exit("no customers in the graph: pass --load-complete-journey or --load-canonical")
+        print(f"full recompute on {os.cpu_count()} cores, one retailer at a time:")
+        for retailer_id in retailers:
+            customers, seconds = bench_retailer(graph, retailer_id)
+            if customers >= GOAL_CUSTOMERS:
+                scaled = seconds * GOAL_CUSTOMERS / customers
+                verdict = "met" if scaled < GOAL_SECONDS else "NOT met"
+                print(f"{'':>12}  goal {GOAL_CUSTOMERS:,} customers < {GOAL_SECONDS:.0f} s: {scaled:.1f} s "
+                      f"per {GOAL_CUSTOMERS:,} ({verdict}); {count_customers(graph, retailer_id):,} in the graph")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,346 @@
+"""API load benchmark on loopback: GraphQL vs a bare Starlette endpoint doing the same reads.
+
+    .venv/bin/python bench/api.py [--clients 1,16,64] [--requests 3000] [--seconds 10]
+
+Uses NEO4J_URI / NEO4J_PASSWORD / REDIS_URL when set, else the local services (`c360 services start`).
+It loads a small `bench-` retailer (one customer with 50 orders of 2 lines, a loyalty card, two stores),
+puts that customer's offer list in Redis, starts uvicorn (uvloop, httptools, one worker) in a child
+process and drives it from this process over keep-alive HTTP/1.1 connections, one per client. For each
+scenario (kiosk offers by card, the customer-360 query, recordEvent) and client count it prints p50/p99
+latency and requests/s, for GraphQL and for the bare endpoint, and their ratio. Each run stops after
+`--requests` requests or `--seconds` seconds, whichever comes first; recordEvent adds `bench-` events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+KIOSK = """query Kiosk($card: String!, $store: ID!) {
+  nextBestOffers(identity: {kind: LOYALTY_CARD, value: $card}, store: $store, channel: KIOSK, limit: 10) {
+    customerId computedAt modelVersion source fallbackUsed
+    offers { reasonCode reason product { id name price { amount currency } } }
+    suppressed { reason product { id } } } }"""
+CUSTOMER_360 = """query Customer360($id: ID!) { customer(id: $id) {
+  id firstName lastName birthday tags contact { email phone address } loyalty { tier points }
+  identities { kind value channel } consents { purpose medium granted updatedAt }
+  homeStore { id name } value { totalSpend { amount currency } orderCount firstPurchaseAt lastPurchaseAt }
+  orders(first: 50) { totalCount pageInfo { hasNextPage endCursor }
+    nodes { id placedAt channel total { amount } store { id name }
+            lines { lineNo quantity amount { amount } product { id name brand { name } } } } }
+  events(first: 10) { id kind occurredAt product { id name } }
+  timeline(first: 5) { at kind reference channel } } }"""
+EVENT = """mutation Event($input: EventInput!) { recordEvent(input: $input) { eventId created errors { field } } }"""
+CUSTOMER, CARD, STORE = "bench-C1", "bench-card-1", "bench-S1"
+
+
+# ---------------------------------------------------------------- data
+def write_csv(folder: Path, name: str, rows: list[dict[str, Any]]) -> None:
+    with (folder / f"{name}.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def bench_data(folder: Path) -> Path:
+    """A `bench-` retailer: 20 products, 2 stores, one customer with 50 orders (2 lines each)."""
+    r = "bench-R"
+    write_csv(folder, "retailers", [{"retailer_id": r, "name": "Bench", "currency": "EUR", "timezone": "UTC"}])
+    write_csv(folder, "stores", [{"store_id": f"bench-S{i}", "retailer_id": r, "name": f"Bench store {i}",
+                                  "format": "super", "region_id": ""} for i in (1, 2)])
+    write_csv(folder, "brands", [{"brand_id": "bench-B", "name": "Bench brand"}])
+    write_csv(folder, "products", [{"product_id": f"bench-P{i}", "retailer_id": r, "name": f"Bench product {i}",
+                                    "category_id": "", "brand_id": "bench-B", "price": f"{i}.50",
+                                    "is_consumable": "true", "package_size": ""} for i in range(20)])
+    write_csv(folder, "store_products", [{"store_id": STORE, "product_id": f"bench-P{i}", "stock": 5,
+                                          "source": "bench"} for i in range(15)])
+    write_csv(folder, "customers", [{"customer_id": CUSTOMER, "retailer_id": r, "first_name": "Bea",
+                                     "last_name": "Bench", "email": "bea@bench.example", "phone": "+1555",
+                                     "address": "1 Bench Road", "birthday": "1980-01-01", "loyalty_tier": "gold",
+                                     "loyalty_points": "10", "tags": "bench", "home_store_id": STORE}])
+    write_csv(folder, "identities", [{"customer_id": CUSTOMER, "kind": "loyalty_card", "value": CARD,
+                                      "channel_id": "pos", "since": ""}])
+    t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    write_csv(folder, "orders", [{"order_id": f"bench-O{n}", "retailer_id": r, "customer_id": CUSTOMER,
+                                  "store_id": f"bench-S{1 + n % 2}", "channel_id": "pos",
+                                  "placed_at": (t0 + timedelta(days=n)).isoformat(), "kind": "purchase"}
+                                 for n in range(50)])
+    write_csv(folder, "order_lines", [{"order_id": f"bench-O{n}", "line_no": k, "product_id": f"bench-P{(n + k) % 20}",
+                                       "quantity": 1, "unit_price": "1.00", "amount": "1.00", "discount": "0"}
+                                      for n in range(50) for k in (1, 2)])
+    write_csv(folder, "events", [{"event_id": f"bench-E{n}", "customer_id": CUSTOMER, "kind": "view",
+                                  "product_id": f"bench-P{n}", "channel_id": "web", "store_id": "", "query": "",
+                                  "occurred_at": (t0 + timedelta(days=60, hours=n)).isoformat()} for n in range(10)])
+    return folder
+
+
+def prepare(targets: Any) -> None:
+    """Load the bench retailer (idempotent) and put the customer's offers into the current offer version."""
+    from c360 import connect
+    from loaders.canonical import load_dir
+    from recsys import keys, offers
+
+    graph, cache = connect.graph(targets), connect.cache(targets)
+    with tempfile.TemporaryDirectory() as tmp:
+        load_dir(graph, bench_data(Path(tmp)), progress=False)
+    version = offers.current_version(cache) or "bench"
+    entries = [[f"bench-P{i}", 1 - i / 30, "buy_again", None, None] for i in range(0, 20, 2)]
+    cache.set(keys.customer_offers(CUSTOMER, version), offers.encode_list(
+        "bench", datetime.now(timezone.utc).isoformat(), "model", entries, []))
+    cache.sadd(keys.store_assortment(STORE, version), *[f"bench-P{i}" for i in range(15)])
+    cache.set(keys.popular_at_store(STORE, version), offers.encode_popular([(f"bench-P{i}", 1.0) for i in range(5)]))
+    if offers.current_version(cache) is None:
+        offers.switch(cache, version)
+    graph.close()
+    cache.close()
+
+
+# ---------------------------------------------------------------- server (child process)
+def bare_routes() -> list[Any]:
+    """The same reads as the three GraphQL operations, written straight against the services."""
+    from anyio import to_thread
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    from api.dataloaders import Loaders
+    from graph.profiles import OrderPage, ProfileParts, customer_id_by_identity, customer_profiles
+    from recsys.realtime import record_event
+
+    def dump(data: Any) -> Response:
+        return Response(json.dumps(data, default=str), media_type="application/json")
+
+    async def kiosk(request: Request) -> Response:
+        services = request.app.state.services
+        loaders = Loaders.create(services.graph, services.catalog)
+        customer_id = await customer_id_by_identity(services.graph, "loyalty_card", request.query_params["card"])
+        nbo = await services.offers.next_best_offers(customer_id, channel="kiosk",
+                                                     store_id=request.query_params["store"], limit=10)
+        products = await loaders.product_by_id.load_many([o.product_id for o in nbo.offers])
+        return dump({"customerId": customer_id, "computedAt": nbo.computed_at, "source": nbo.source,
+                     "modelVersion": nbo.model_version, "fallbackUsed": nbo.fallback_used,
+                     "offers": [{"reasonCode": o.reason_code, "reason": o.reason,
+                                 "product": p and {"id": p["product_id"], "name": p["name"],
+                                                   "price": p["price_minor"]}}
+                                for o, p in zip(nbo.offers, products)],
+                     "suppressed": [{"reason": s.reason, "product": s.product_id} for s in nbo.suppressed]})
+
+    async def customer(request: Request) -> Response:
+        services = request.app.state.services
+        loaders = Loaders.create(services.graph, services.catalog)
+        parts = ProfileParts(orders=OrderPage(first=50), events_first=10, timeline_first=5)
+        [p] = await customer_profiles(services.graph, [request.query_params["id"]], parts)
+        ids = sorted({line["product_id"] for o in p["orders"] for line in o["lines"]}
+                     | {e["product_id"] for e in p["events"] if e.get("product_id")})
+        stores = sorted({o["store_id"] for o in p["orders"] if o.get("store_id")} | {p["home_store_id"]})
+        products, shops = await asyncio.gather(loaders.product_by_id.load_many(ids),
+                                               loaders.store_by_id.load_many(stores))
+        names = {i: r["name"] for i, r in zip(ids, products) if r}
+        store_names = {i: r["name"] for i, r in zip(stores, shops) if r}
+        p["orders"] = [{**o, "store": store_names.get(o.get("store_id")),
+                        "lines": [{**line, "product_name": names.get(line["product_id"])} for line in o["lines"]]}
+                       for o in p["orders"]]
+        return dump(p)
+
+    async def event(request: Request) -> Response:
+        services = request.app.state.services
+        body = await request.json()
+        created = await to_thread.run_sync(record_event, services.write_graph, services.cache, body)
+        return JSONResponse({"created": created})
+
+    return [Route("/bare/kiosk", kiosk), Route("/bare/customer", customer), Route("/bare/event", event,
+                                                                                   methods=["POST"])]
+
+
+def serve(port: int) -> None:
+    import uvicorn
+
+    from api.app import create_app
+    from c360.commands.serve import api_config
+    from c360.settings import load_settings
+
+    app = create_app(api_config(load_settings(), graphiql=False))
+    app.router.routes.extend(bare_routes())
+    uvicorn.run(app, host="127.0.0.1", port=port, loop="uvloop", http="httptools", access_log=False,
+                log_level="warning")
+
+
+# ---------------------------------------------------------------- load generator
+@dataclass
+class Run:
+    latencies_ns: list[int]
+    seconds: float
+    errors: int
+
+    def line(self) -> str:
+        lat = sorted(self.latencies_ns)
+        p50, p99 = lat[len(lat) // 2] / 1e6, lat[min(len(lat) - 1, int(len(lat) * 0.99))] / 1e6
+        return f"p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  {len(lat) / self.seconds:8.0f} req/s"
+
+    @property
+    def p99(self) -> float:
+        lat = sorted(self.latencies_ns)
+        return lat[min(len(lat) - 1, int(len(lat) * 0.99))] / 1e6
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies_ns) / self.seconds
+
+
+def http_request(method: str, path: str, body: bytes, headers: dict[str, str]) -> bytes:
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    return head.encode() + b"\r\n" + body
+
+
+async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> tuple[int, bytes]:
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    return status, await reader.readexactly(length)
+
+
+async def client(port: int, make: Any, quota: list[int], deadline: float, out: list[int], bad: list[int],
+                 check: Any) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while quota[0] > 0 and time.perf_counter() < deadline:
+            quota[0] -= 1
+            request = make()
+            start = time.perf_counter_ns()
+            status, body = await exchange(reader, writer, request)
+            out.append(time.perf_counter_ns() - start)
+            if status != 200 or (check and b'"errors"' in body):
+                bad.append(1)
+    finally:
+        writer.close()
+
+
+async def drive(port: int, make: Any, clients: int, requests: int, seconds: float, check: bool) -> Run:
+    warm: list[int] = []
+    await asyncio.gather(*(client(port, make, [50], time.perf_counter() + seconds, warm, [], check)
+                           for _ in range(min(clients, 4))))
+    out: list[int] = []
+    bad: list[int] = []
+    quota = [requests]
+    start = time.perf_counter()
+    await asyncio.gather(*(client(port, make, quota, start + seconds, out, bad, check) for _ in range(clients)))
+    return Run(out, time.perf_counter() - start, len(bad))
+
+
+def scenarios(keys: dict[str, str]) -> dict[str, tuple[Any, Any]]:
+    """name -> (GraphQL request factory, bare request factory)."""
+    def gql(document: str, role: str, variables: Any) -> Any:
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {keys[role]}"}
+        fixed = http_request("POST", "/graphql", json.dumps({"query": document, "variables": variables}).encode(),
+                             headers) if not callable(variables) else None
+        return (lambda: fixed) if fixed else (lambda: http_request(
+            "POST", "/graphql", json.dumps({"query": document, "variables": variables()}).encode(), headers))
+
+    def bare(method: str, path: str, body: Any = None) -> Any:
+        if body is None:
+            fixed = http_request(method, path, b"", {})
+            return lambda: fixed
+        return lambda: http_request(method, path, json.dumps(body()).encode(), {"Content-Type": "application/json"})
+
+    counter = iter(range(10**9))
+    run_id = secrets.token_hex(3)
+
+    def event_input() -> dict[str, Any]:
+        return {"input": {"eventId": f"bench-{run_id}-g{next(counter)}", "kind": "VIEW", "channel": "KIOSK",
+                          "customer": CUSTOMER, "product": "bench-P3", "store": STORE}}
+
+    def bare_event() -> dict[str, Any]:
+        return {"event_id": f"bench-{run_id}-b{next(counter)}", "kind": "view", "channel_id": "kiosk",
+                "customer_id": CUSTOMER, "product_id": "bench-P3", "store_id": STORE}
+
+    return {
+        "kiosk offers": (gql(KIOSK, "kiosk", {"card": CARD, "store": STORE}),
+                         bare("GET", f"/bare/kiosk?card={CARD}&store={STORE}")),
+        "customer 360 (50 orders)": (gql(CUSTOMER_360, "service_desk", {"id": CUSTOMER}),
+                                     bare("GET", f"/bare/customer?id={CUSTOMER}")),
+        "recordEvent": (gql(EVENT, "kiosk", event_input), bare("POST", "/bare/event", bare_event)),
+    }
+
+
+def wait_ready(port: int, child: subprocess.Popen[bytes]) -> None:
+    import socket
+
+    for _ in range(600):
+        if child.poll() is not None:
+            raise SystemExit("the server exited; see its output above")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit("the server did not start within 60 s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", default="1,16,64", help="comma-separated concurrent client counts")
+    parser.add_argument("--requests", type=int, default=3000, help="requests per run (upper bound)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="seconds per run (upper bound)")
+    parser.add_argument("--only", help="run only scenarios whose name contains this text")
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve)
+        return 0
+    import uvloop
+
+    from c360 import connect
+    from c360.services import free_port
+    from c360.settings import load_settings
+
+    prepare(connect.targets(load_settings()))
+    keys = {role: f"bench-{role}-{secrets.token_hex(8)}" for role in ("kiosk", "service_desk")}
+    port = free_port()
+    env = {**os.environ, "C360_API_KEYS": ",".join(f"{k}:{role}" for role, k in keys.items())}
+    child = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], env=env)
+    try:
+        wait_ready(port, child)
+        report(port, keys, args, uvloop)
+    finally:
+        child.terminate()
+        child.wait(10)
+    return 0
+
+
+def report(port: int, keys: dict[str, str], args: argparse.Namespace, uvloop: Any) -> None:
+    counts = [int(c) for c in args.clients.split(",")]
+    print(f"bench/api.py: uvicorn (1 worker) on 127.0.0.1:{port}; <= {args.requests} requests or "
+          f"{args.seconds:.0f} s per run")
+    for name, (gql, bare) in scenarios(keys).items():
+        if args.only and args.only not in name:
+            continue
+        print(f"\n{name}")
+        for clients in counts:
+            g = uvloop.run(drive(port, gql, clients, args.requests, args.seconds, True))
+            b = uvloop.run(drive(port, bare, clients, args.requests, args.seconds, False))
+            errors = f"  ERRORS {g.errors}+{b.errors}" if g.errors or b.errors else ""
+            print(f"  {clients:3d} clients  graphql {g.line()}")
+            print(f"               bare    {b.line()}   overhead x{b.rate / g.rate:4.2f} (req/s), "
+                  f"x{g.p99 / b.p99:4.2f} (p99){errors}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Recommender benchmark on data already loaded into the graph: training, precompute, realtime latency.
+
+    NEO4J_URI=... NEO4J_PASSWORD=... REDIS_URL=... .venv/bin/python bench/recsys.py [--retailer ID] [--events 1000]
+
+For each retailer: trains (seconds), precomputes every customer's list into Redis (customers/s), then
+measures one customer's recomputation (graph read + ALS recalculate_user + hybrid + Redis write, p50/p99,
+with the pure computation on its own) and event-to-updated-list latency over `--events` view events: each
+goes through recsys.realtime.record_event while a worker runs in a background thread, and the clock stops
+when the worker's notification for that customer arrives. The benchmark's events stay in the graph
+(ids `bench-...`). Goals (issue 3): precompute >= 5,000 customers/s; event-to-list p99 < 25 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from c360 import connect  # noqa: E402
+from c360.settings import load_settings  # noqa: E402
+from graph.interactions import interactions_of_customer  # noqa: E402
+from graph.recsys_reads import customer_profile, retailer_ids  # noqa: E402
+from recsys import hybrid, jobs, keys, model, realtime  # noqa: E402
+from recsys.interactions import EVENT_KINDS  # noqa: E402
+from recsys.precompute import offer_lists  # noqa: E402
+from recsys.worker import Worker, WorkerSettings  # noqa: E402
+
+PRECOMPUTE_GOAL = 5_000.0
+EVENT_P99_GOAL_MS = 25.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--retailer", action="append", help="retailer id (default: every one in the graph)")
+    parser.add_argument("--events", type=int, default=1_000, help="events for the latency figures (default 1000)")
+    parser.add_argument("--models", type=Path, help="model folder (default: a temporary one)")
+    args = parser.parse_args()
+    targets = connect.targets(load_settings())
+    graph, cache = connect.graph(targets), connect.cache(targets)
+    with tempfile.TemporaryDirectory(prefix="c360-bench-models-") as scratch:
+        models_dir = args.models or Path(scratch)
+        try:
+            retailers = args.retailer or retailer_ids(graph)
+            if not retailers:
+                sys.exit("no retailer in the graph: load data first (c360 load ...)")
+            for retailer_id in retailers:
+                bench_retailer(graph, cache, models_dir, retailer_id, args.events)
+        finally:
+            graph.close()
+
+
+def bench_retailer(graph, cache, models_dir: Path, retailer_id: str, events: int) -> None:  # type: ignore[no-untyped-def]
+    """Print the figures of one retailer."""
+    print(f"\n== retailer {retailer_id}")
+    started = time.perf_counter()
+    trained = jobs.train(graph, models_dir, retailers=[retailer_id])
+    if not trained:
+        print("no interactions: skipped")
+        return
+    run = trained[0]
+    counts = run.artifact.counts
+    print(f"train: {counts['customers']:,} customers x {counts['products']:,} products, "
+          f"{counts['interactions']:,} interactions: read {run.read_s:.1f} s + train {run.train_s:.1f} s "
+          f"= {time.perf_counter() - started:.1f} s")
+    summary = jobs.precompute(graph, cache, models_dir, retailers=[retailer_id])
+    total_s = summary.read_s + summary.write_s
+    print(f"precompute: {summary.customers:,} customers; read {summary.read_s:.1f} s, compute+write "
+          f"{summary.write_s:.1f} s -> {summary.customers_per_s:,.0f} customers/s compute+write, "
+          f"{summary.customers / total_s:,.0f} customers/s overall (goal >= {PRECOMPUTE_GOAL:,.0f}: "
+          f"{summary.customers_per_s / PRECOMPUTE_GOAL:.2f}x)")
+    artifact = model.load(models_dir / retailer_id)
+    rng = np.random.default_rng(0)
+    sample = rng.choice(artifact.ids.customer_ids, size=min(events, len(artifact.ids.customer_ids)), replace=False)
+    one_customer_latency(graph, cache, artifact, sample[:200].tolist())
+    event_latency(graph, cache, models_dir, artifact, rng, sample.tolist(), events)
+
+
+def one_customer_latency(graph, cache, artifact: model.Artifact, customers: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """recompute_customer end to end, and its pure computation (records already read)."""
+    settings = hybrid.HybridSettings()
+    whole, compute = [], []
+    for customer_id in customers:
+        t0 = time.perf_counter()
+        realtime.recompute_customer(graph, cache, artifact, customer_id, settings)
+        whole.append(time.perf_counter() - t0)
+        profile = customer_profile(graph, customer_id)
+        records = interactions_of_customer(graph, customer_id, EVENT_KINDS)
+        t0 = time.perf_counter()
+        row = realtime.one_customer(artifact, customer_id, profile or {}, records, int(time.time()), settings)
+        offer_lists(artifact, row, settings)
+        compute.append(time.perf_counter() - t0)
+    print(f"one-customer recompute over {len(customers)} customers: read+compute+write p50 {_ms(whole, 50)} "
+          f"p99 {_ms(whole, 99)}; computation alone (ALS recalculate_user + hybrid + top-50) p50 "
+          f"{_ms(compute, 50)} p99 {_ms(compute, 99)}")
+
+
+def event_latency(graph, cache, models_dir: Path, artifact: model.Artifact, rng: np.random.Generator,  # type: ignore[no-untyped-def]
+                  customers: list[str], events: int) -> None:
+    """record_event -> worker (background thread) -> notification, one event at a time."""
+    worker = Worker(graph, cache, models_dir, WorkerSettings(consumer=f"bench-{uuid.uuid4().hex[:6]}", block_ms=50))
+    listener = cache.pubsub()
+    listener.subscribe(keys.offers_changed_channel())
+    listener.get_message(timeout=1.0)
+    products = artifact.ids.product_ids
+    worker.start()
+    latencies, intake = [], []
+    try:
+        for n in range(events):
+            customer_id = customers[n % len(customers)]
+            event = {"event_id": f"bench-{uuid.uuid4().hex}", "customer_id": customer_id, "kind": "view",
+                     "product_id": products[rng.integers(len(products))], "channel_id": "web",
+                     "occurred_at": datetime.now(timezone.utc)}
+            t0 = time.perf_counter()
+            realtime.record_event(graph, cache, event)
+            intake.append(time.perf_counter() - t0)
+            if _wait_for(listener, customer_id):
+                latencies.append(time.perf_counter() - t0)
+    finally:
+        worker.stop()
+        listener.close()
+    print(f"event to updated list over {len(latencies)} of {events} events: p50 {_ms(latencies, 50)} "
+          f"p99 {_ms(latencies, 99)} (goal p99 < {EVENT_P99_GOAL_MS:.0f} ms: "
+          f"{float(np.percentile(latencies, 99)) * 1000 / EVENT_P99_GOAL_MS:.2f}x the goal); of which "
+          f"record_event (Neo4j write + XADD) p50 {_ms(intake, 50)} p99 {_ms(intake, 99)}")
+
+
+def _wait_for(listener, customer_id: str, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        message = listener.get_message(timeout=deadline - time.perf_counter())
+        if message and message["type"] == "message" and json.loads(message["data"])["customer_id"] == customer_id:
+            return True
+    return False
+
+
+def _ms(values: list[float], q: float) -> str:
+    return f"{float(np.percentile(values, q)) * 1000:.1f} ms" if values else "-"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Mutations: typed payloads, errors naming the input field, idempotency, and what changes in the graph."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.config import Role
+from recsys import keys
+
+EVENT = """mutation($input: EventInput!) { recordEvent(input: $input) {
+  eventId created errors { code field message } } }"""
+PURCHASE = """mutation($input: PurchaseInput!) { recordPurchase(input: $input) {
+  orderId created errors { code field message } } }"""
+REGISTER = """mutation($input: RegisterCustomerInput!) { registerCustomer(input: $input) {
+  customer { id firstName contact { email phone } homeStore { id } identities { kind value channel }
+             consents { purpose medium granted source } }
+  errors { code field message } } }"""
+LINK = """mutation($customer: ID!, $kind: IdentityKind!, $value: String!) {
+  linkIdentity(customer: $customer, identity: {kind: $kind, value: $value}, channel: KIOSK) {
+    customer { identities { kind value } } errors { code field message } } }"""
+CONSENT = """mutation($granted: Boolean!) {
+  updateConsent(customer: "C1", decision: {purpose: MARKETING, medium: EMAIL, granted: $granted}, channel: APP) {
+    customer { consents { purpose medium granted source } } errors { code field } } }"""
+OPEN_CASE = """mutation($input: OpenServiceCaseInput!) { openServiceCase(input: $input) {
+  serviceCase { id subject status channel orderId notes { author text } } errors { code field message } } }"""
+ADD_NOTE = """mutation($case: ID!, $status: String) { addServiceNote(case: $case, text: "Called back", status: $status) {
+  serviceCase { id status notes { text } } errors { code field message } } }"""
+
+
+def view(event_id: str = "W1", **extra: Any) -> dict[str, Any]:
+    return {"eventId": event_id, "kind": "VIEW", "channel": "WEB", "customer": "C1", "product": "P2",
+            "occurredAt": "2024-06-01T10:00:00+02:00", **extra}
+
+
+def test_record_event_is_idempotent_and_streams_the_first_sighting(shop: Any, cache: Any, api: Any) -> None:
+    first = api.query(EVENT, role=Role.WEB, input=view())["data"]["recordEvent"]
+    again = api.query(EVENT, role=Role.WEB, input=view())["data"]["recordEvent"]
+    assert first == {"eventId": "W1", "created": True, "errors": []}
+    assert again == {"eventId": "W1", "created": False, "errors": []}
+    assert cache.xlen(keys.event_stream()) == 1
+    events = api.query('{ customer(id: "C1") { events(first: 1) { id kind occurredAt product { id } } } }')
+    assert events["data"]["customer"]["events"] == [
+        {"id": "W1", "kind": "view", "occurredAt": "2024-06-01T08:00:00+00:00", "product": {"id": "P2"}}]
+
+
+def test_record_event_errors_name_each_bad_field(shop: Any, api: Any) -> None:
+    bad = view(occurredAt="2024-06-01T10:00:00", product="nope", query="x" * 600)
+    result = api.query(EVENT, role=Role.KIOSK, input=bad)["data"]["recordEvent"]
+    assert result["created"] is False and result["eventId"] is None
+    assert {(e["code"], e["field"]) for e in result["errors"]} == {
+        ("INVALID", "occurredAt"), ("NOT_FOUND", "product"), ("INVALID", "query")}
+
+
+def test_malformed_input_is_a_validation_error_naming_the_field(shop: Any, api: Any) -> None:
+    result = api.query(EVENT, input={**view(), "kind": "TELEPORT"})
+    assert result["data"] is None and "kind" in result["errors"][0]["message"]
+    result = api.query(EVENT, input={**view(), "occurredAt": "yesterday"})
+    assert "occurredAt" in result["errors"][0]["message"]
+
+
+def test_record_purchase_adds_an_order_to_the_customer(shop: Any, api: Any) -> None:
+    basket = {"orderId": "X1", "channel": "POS", "customer": "C3", "store": "S1",
+              "placedAt": "2024-06-01T12:00:00+00:00",
+              "lines": [{"product": "P1", "quantity": 2, "amountMinor": 300}, {"product": "P2", "quantity": 1,
+                                                                               "amountMinor": 250}]}
+    assert api.query(PURCHASE, role=Role.INTEGRATOR, input=basket)["data"]["recordPurchase"] == {
+        "orderId": "X1", "created": True, "errors": []}
+    assert api.query(PURCHASE, role=Role.INTEGRATOR, input=basket)["data"]["recordPurchase"]["created"] is False
+    c = api.query('{ customer(id: "C3") { value { orderCount totalSpend { amountMinor } } '
+                  'orders { nodes { id total { amountMinor } lines { quantity product { id } } } } } }')
+    customer = c["data"]["customer"]
+    assert customer["value"] == {"orderCount": 1, "totalSpend": {"amountMinor": 550}}
+    assert customer["orders"]["nodes"][0]["lines"][0] == {"quantity": 2.0, "product": {"id": "P1"}}
+
+
+def test_record_purchase_errors_name_the_line(shop: Any, api: Any) -> None:
+    basket = {"orderId": "X2", "channel": "POS", "lines": [{"product": "P1", "quantity": 0, "amountMinor": 1},
+                                                           {"product": "Q9", "quantity": 1, "amountMinor": 1}]}
+    errors = api.query(PURCHASE, role=Role.ADMIN, input=basket)["data"]["recordPurchase"]["errors"]
+    assert {(e["code"], e["field"]) for e in errors} == {("INVALID", "lines.0.quantity"), ("NOT_FOUND", "lines.1.product")}
+
+
+def test_register_customer_at_a_kiosk(shop: Any, api: Any) -> None:
+    new = {"channel": "KIOSK", "firstName": "Dana", "email": "Dana@Example.com", "phone": "+4670000009",
+           "homeStore": "S1", "identities": [{"kind": "LOYALTY_CARD", "value": "900009"}],
+           "consents": [{"purpose": "PERSONALISATION", "medium": "ANY", "granted": True}]}
+    result = api.query(REGISTER, role=Role.SERVICE_DESK, input=new)["data"]["registerCustomer"]
+    c = result["customer"]
+    assert result["errors"] == [] and c["id"].startswith("C") and c["firstName"] == "Dana"
+    assert c["contact"] == {"email": "dana@example.com", "phone": "+4670000009"} and c["homeStore"] == {"id": "S1"}
+    assert {(i["kind"], i["value"], i["channel"]) for i in c["identities"]} == {
+        ("LOYALTY_CARD", "900009", "KIOSK"), ("EMAIL", "dana@example.com", "KIOSK"), ("PHONE", "+4670000009", "KIOSK")}
+    assert c["consents"] == [{"purpose": "PERSONALISATION", "medium": "ANY", "granted": True, "source": "kiosk"}]
+    found = api.query('{ customerByIdentity(kind: LOYALTY_CARD, value: "900009") { id } }', role=Role.KIOSK)
+    assert found["data"]["customerByIdentity"] == {"id": c["id"]}
+
+
+def test_register_refuses_a_card_someone_holds_and_a_bad_email(shop: Any, api: Any) -> None:
+    new = {"channel": "POS", "email": "nope", "identities": [{"kind": "LOYALTY_CARD", "value": "900001"}]}
+    result = api.query(REGISTER, role=Role.KIOSK, input=new)["data"]["registerCustomer"]
+    assert result["customer"] is None
+    assert {(e["code"], e["field"]) for e in result["errors"]} == {("INVALID", "email"),
+                                                                   ("CONFLICT", "identities.0.value")}
+
+
+def test_link_identity_and_conflict(shop: Any, api: Any) -> None:
+    linked = api.query(LINK, customer="C3", kind="WEB_ACCOUNT", value="cai-web")["data"]["linkIdentity"]
+    assert linked["errors"] == [] and {"kind": "WEB_ACCOUNT", "value": "cai-web"} in linked["customer"]["identities"]
+    taken = api.query(LINK, customer="C3", kind="LOYALTY_CARD", value="900001")["data"]["linkIdentity"]
+    assert [(e["code"], e["field"]) for e in taken["errors"]] == [("CONFLICT", "identity.value")]
+    missing = api.query(LINK, customer="C9", kind="PHONE", value="1")["data"]["linkIdentity"]
+    assert [(e["code"], e["field"]) for e in missing["errors"]] == [("NOT_FOUND", "customer")]
+
+
+def test_update_consent_newest_decision_wins(shop: Any, cache: Any, api: Any) -> None:
+    result = api.query(CONSENT, role=Role.WEB, granted=False)["data"]["updateConsent"]
+    assert result["errors"] == []
+    assert result["customer"]["consents"] == [{"purpose": "MARKETING", "medium": "EMAIL", "granted": False,
+                                               "source": "app"}]
+    assert cache.xlen(keys.event_stream()) == 1  # the offer worker is asked to recompute C1
+
+
+def test_open_case_and_add_notes(shop: Any, api: Any) -> None:
+    opened = api.query(OPEN_CASE, input={"customer": "C1", "subject": "Late delivery", "channel": "WEB",
+                                         "order": "O002", "note": "Customer called"})["data"]["openServiceCase"]
+    case = opened["serviceCase"]
+    assert opened["errors"] == [] and case["status"] == "open" and case["orderId"] == "O002"
+    assert case["notes"][0]["text"] == "Customer called" and case["notes"][0]["author"].startswith("service_desk:")
+    noted = api.query(ADD_NOTE, case=case["id"], status="closed")["data"]["addServiceNote"]
+    assert noted["serviceCase"]["status"] == "closed"
+    assert [n["text"] for n in noted["serviceCase"]["notes"]] == ["Customer called", "Called back"]
+    bad = api.query(ADD_NOTE, case="K404", status="done")["data"]["addServiceNote"]["errors"]
+    assert {(e["code"], e["field"]) for e in bad} == {("INVALID", "status"), ("NOT_FOUND", "case")}
+
+
+def test_open_case_errors_name_the_field(shop: Any, api: Any) -> None:
+    result = api.query(OPEN_CASE, input={"customer": "C9", "subject": " ", "channel": "WEB", "order": "O999"})
+    errors = result["data"]["openServiceCase"]["errors"]
+    assert {(e["code"], e["field"]) for e in errors} == {("INVALID", "subject"), ("NOT_FOUND", "customer"),
+                                                         ("NOT_FOUND", "order")}

@@ -1,0 +1,138 @@
+"""Offers: freshness and origin, held-back offers, kiosk store rules, Redis outages, live updates."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import redis
+from starlette.testclient import TestClient
+
+from api.app import create_app
+from api.config import Role
+from c360.services import free_port
+from recsys.realtime import offers_changed_channel
+from tests.api.conftest import COMPUTED_AT, KEYS, VERSION, Api, api_config, seed_offers
+
+OFFERS = """query($customer: ID, $card: String!, $store: ID, $channel: Channel, $limit: Int! = 3) {
+  nextBestOffers(customer: $customer, identity: {kind: LOYALTY_CARD, value: $card}, store: $store,
+                 channel: $channel, limit: $limit) {
+    customerId computedAt modelVersion source fallbackUsed
+    offers { reasonCode reason score product { id name } }
+    suppressed { reason product { id } } } }"""
+BY_ID = OFFERS.replace(", identity: {kind: LOYALTY_CARD, value: $card}", "").replace(" $card: String!,", "")
+BY_CARD = OFFERS.replace("customer: $customer, ", "").replace("$customer: ID, ", "")
+
+
+def offer_ids(result: dict[str, Any]) -> list[str]:
+    return [o["product"]["id"] for o in result["data"]["nextBestOffers"]["offers"]]
+
+
+def test_offer_list_says_how_fresh_it_is_and_where_it_came_from(shop: Any, cache: Any, api: Any) -> None:
+    seed_offers(cache)
+    result = api.query(BY_ID, role=Role.WEB, customer="C1", channel="WEB")
+    nbo = result["data"]["nextBestOffers"]
+    assert (nbo["computedAt"], nbo["modelVersion"], nbo["source"], nbo["fallbackUsed"]) == (
+        COMPUTED_AT, "als-test", "MODEL", False)
+    assert offer_ids(result) == ["P5", "P1", "P2"]
+    assert nbo["offers"][0] == {"reasonCode": "buy_again", "reason": "You often buy Product 5", "score": 1.0,
+                                "product": {"id": "P5", "name": "Product 5"}}
+    assert nbo["suppressed"] == [{"reason": "no consent to personalisation", "product": {"id": "P6"}}]
+
+
+def test_kiosk_offers_by_card_only_what_the_store_carries(shop: Any, cache: Any, api: Any) -> None:
+    seed_offers(cache)
+    result = api.query(BY_CARD, role=Role.KIOSK, card="900001", store="S1", channel="KIOSK", limit=4)
+    nbo = result["data"]["nextBestOffers"]
+    assert offer_ids(result) == ["P1", "P2", "P3", "P4"] and nbo["customerId"] == "C1"
+    assert {"reason": "not sold at store S1", "product": {"id": "P5"}} in nbo["suppressed"]
+    assert nbo["fallbackUsed"] and nbo["offers"][-1]["reasonCode"] == "popular_at_store"
+
+
+def test_unknown_card_is_null_and_bad_limit_names_the_argument(shop: Any, cache: Any, api: Any) -> None:
+    seed_offers(cache)
+    assert api.query(BY_CARD, role=Role.KIOSK, card="0000") == {"data": {"nextBestOffers": None}}
+    error = api.query(BY_ID, customer="C1", limit=500)["errors"][0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "limit"}
+
+
+def test_popular_and_similar_products_for_anonymous_visitors(shop: Any, cache: Any, api: Any) -> None:
+    seed_offers(cache)
+    result = api.query('{ popularProducts(store: "S1", limit: 2) { reasonCode product { id } } }', role=Role.KIOSK)
+    assert result["data"]["popularProducts"] == [{"reasonCode": "popular_at_store", "product": {"id": "P4"}},
+                                                 {"reasonCode": "popular_at_store", "product": {"id": "P3"}}]
+
+
+def down_app(targets: Any) -> Any:
+    """The app with Redis pointing at a port nobody listens on."""
+    config = api_config(targets)
+    return create_app(type(config)(**{**config.__dict__, "redis_url": f"redis://127.0.0.1:{free_port()}/0"}))
+
+
+def test_redis_down_offers_degrade_to_store_bestsellers_and_say_so(shop: Any, targets: Any) -> None:
+    with TestClient(down_app(targets)) as client:
+        result = Api(client).query(BY_ID, role=Role.KIOSK, customer="C1", store="S1", channel="KIOSK")
+    nbo = result["data"]["nextBestOffers"]
+    assert "errors" not in result and nbo["source"] == "FALLBACK" and nbo["fallbackUsed"]
+    assert nbo["modelVersion"] == "local-fallback" and len(nbo["offers"]) == 3
+    assert all("offer cache unavailable" in o["reason"] and "store S1" in o["reason"] for o in nbo["offers"])
+
+
+def test_redis_outage_uses_the_popular_lists_seen_before(shop: Any, cache: Any, api: Any) -> None:
+    # given popular lists this process has served
+    seed_offers(cache)
+    api.query('{ popularProducts(store: "S1", channel: KIOSK) { score } }', role=Role.KIOSK)
+    # when Redis goes away
+    api.services.offers.cache = redis.Redis(port=free_port(), socket_connect_timeout=0.2)
+    result = api.query(BY_ID, role=Role.KIOSK, customer="C1", store="S1", channel="KIOSK")
+    # then the kiosk still gets that store's bestsellers, marked as a fallback with the reason
+    assert offer_ids(result) == ["P4", "P3", "P1"]
+    assert "as of" in result["data"]["nextBestOffers"]["offers"][0]["reason"]
+
+
+def test_health_reports_each_service(shop: Any, targets: Any, api: Any) -> None:
+    assert api.client.get("/health").json() == {"graph": "ok", "cache": "ok"}
+    with TestClient(down_app(targets)) as client:
+        response = client.get("/health")
+    assert response.status_code == 503 and response.json() == {"graph": "ok", "cache": "unavailable"}
+
+
+SUBSCRIBE = """subscription { nextBestOffersChanged(customer: "C1", channel: WEB, limit: 2) {
+  source offers { product { id } } } }"""
+
+
+def test_subscription_pushes_fresh_offers_when_the_worker_announces_them(shop: Any, cache: Any, api: Any) -> None:
+    seed_offers(cache)
+    with api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {"apiKey": KEYS[Role.KIOSK]}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
+        first = ws.receive_json()
+        assert first["payload"]["data"]["nextBestOffersChanged"]["offers"] == [
+            {"product": {"id": "P5"}}, {"product": {"id": "P1"}}]
+        # when the worker rewrites C1's list and announces it
+        seed_offers(cache, {"C1": ["P3", "P2"]})
+        wait_for_listener(cache)
+        cache.publish(offers_changed_channel(), json.dumps({"customer_id": "C1", "model_version": "x",
+                                                            "computed_at": COMPUTED_AT}))
+        # then the new list is pushed
+        second = ws.receive_json()
+        assert second["type"] == "next"
+        assert second["payload"]["data"]["nextBestOffersChanged"]["offers"] == [
+            {"product": {"id": "P3"}}, {"product": {"id": "P2"}}]
+        ws.send_json({"id": "1", "type": "complete"})
+
+
+def wait_for_listener(cache: Any) -> None:
+    """Until the app's listener has subscribed to the channel (bounded by count, not by time)."""
+    for _ in range(10_000):
+        if cache.pubsub_numsub(offers_changed_channel())[0][1]:
+            return
+    raise AssertionError("the app never subscribed to the offers-changed channel")
+
+
+def test_subscription_without_key_is_refused(shop: Any, api: Any) -> None:
+    with api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {}})
+        message = ws.receive()
+    assert message["type"] == "websocket.close" and message["code"] == 4403

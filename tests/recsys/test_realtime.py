@@ -1,0 +1,135 @@
+"""Events to fresh lists: intake, the stream worker, crash recovery, Redis outages, model hot-loading."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import redis
+
+from c360.services import free_port
+from graph.interactions import pending_stream
+from recsys import jobs, keys, model, offers, realtime
+from recsys.worker import Worker, WorkerSettings
+
+
+def view(event_id: str, customer_id: str, product_id: str) -> dict[str, object]:
+    return {"event_id": event_id, "customer_id": customer_id, "kind": "view", "product_id": product_id,
+            "channel_id": "web", "occurred_at": datetime.now(timezone.utc).isoformat()}
+
+
+def worker(shop, cache: redis.Redis, name: str = "w1", **settings: object) -> Worker:
+    defaults: dict[str, object] = {"block_ms": 10, "reload_every_s": 0.0}
+    return Worker(shop.graph, cache, shop.models_dir, WorkerSettings(consumer=name, **{**defaults, **settings}))
+
+
+def first_b(listed: offers.OfferList) -> int:
+    return min(i for i, o in enumerate(listed.offers) if o.product_id.startswith("shop:b"))
+
+
+def pending(cache: redis.Redis) -> int:
+    return int(cache.xpending(keys.event_stream(), keys.worker_group())["pending"])
+
+
+def test_an_event_rewrites_the_list_and_announces_it(served, cache: redis.Redis) -> None:
+    before = offers.read_next_best_offers(cache, "shop:a7", limit=20)
+    consumer = worker(served, cache)
+    consumer.ensure_group()
+    listener = cache.pubsub()
+    listener.subscribe(realtime.offers_changed_channel())
+    for n in range(3):
+        assert realtime.record_event(served.graph, cache, view(f"rt-{n}", "shop:a7", served.group_b[n % 2]))
+    assert consumer.step() == 3
+    after = offers.read_next_best_offers(cache, "shop:a7", limit=20)
+    assert (before.source, after.source) == ("model", "realtime")
+    assert first_b(after) < first_b(before)     # the viewed kind of product moved up
+    messages = [listener.get_message(timeout=1.0) for _ in range(2)]
+    payload = json.loads(messages[1]["data"])
+    assert payload == {"customer_id": "shop:a7", "model_version": served.model_version,
+                       "computed_at": after.computed_at}
+    assert consumer.stats.lists == 1 and pending(cache) == 0
+    listener.close()
+
+
+def test_an_event_id_counts_once(served, cache: redis.Redis) -> None:
+    event = view("once-1", "shop:a8", served.group_b[0])
+    assert realtime.record_event(served.graph, cache, event) is True
+    assert realtime.record_event(served.graph, cache, event) is False
+    assert cache.xlen(keys.event_stream()) == 1
+
+
+def test_a_worker_killed_mid_way_loses_nothing(served, cache: redis.Redis) -> None:
+    dead = worker(served, cache, "dead")
+    dead.ensure_group()
+    realtime.record_event(served.graph, cache, view("kill-1", "shop:a9", served.group_b[0]))
+    realtime.record_event(served.graph, cache, view("kill-2", "shop:a10", served.group_b[1]))
+    assert len(dead.read_new()) == 2          # read, then killed before writing or acknowledging
+    assert pending(cache) == 2
+    survivor = worker(served, cache, "survivor", claim_idle_ms=0)
+    assert survivor.step() == 2
+    assert survivor.stats.claimed == 2 and pending(cache) == 0
+    for customer_id in ("shop:a9", "shop:a10"):
+        assert offers.read_next_best_offers(cache, customer_id).source == "realtime"
+
+
+def test_a_restarted_worker_first_finishes_its_own_entries(served, cache: redis.Redis) -> None:
+    first = worker(served, cache, "same-name")
+    first.ensure_group()
+    realtime.record_event(served.graph, cache, view("restart-1", "shop:a11", served.group_b[0]))
+    assert len(first.read_new()) == 1         # read, then the process died
+    again = worker(served, cache, "same-name")  # claim_idle_ms keeps the default: nothing to claim yet
+    assert again.step() == 1
+    assert pending(cache) == 0
+    assert offers.read_next_best_offers(cache, "shop:a11").source == "realtime"
+
+
+def test_several_workers_share_the_stream(served, cache: redis.Redis) -> None:
+    one, two = worker(served, cache, "one", batch=1), worker(served, cache, "two", batch=1)
+    one.ensure_group()
+    for n, customer_id in enumerate(("shop:a12", "shop:a13")):
+        realtime.record_event(served.graph, cache, view(f"share-{n}", customer_id, served.group_b[0]))
+    assert (one.step(), two.step()) == (1, 1)
+    assert pending(cache) == 0
+
+
+def test_events_while_redis_is_down_are_stored_and_replayed(served, cache: redis.Redis) -> None:
+    down = redis.Redis(port=free_port(), socket_connect_timeout=0.2)
+    assert realtime.record_event(served.graph, down, view("down-1", "shop:a14", served.group_b[0])) is True
+    assert [e["event_id"] for e in pending_stream(served.graph, 10)] == ["down-1"]
+    consumer = worker(served, cache, replay_every_s=0.0)
+    consumer.ensure_group()
+    assert consumer.step() == 1
+    assert consumer.stats.replayed == 1 and pending_stream(served.graph, 10) == []
+    assert offers.read_next_best_offers(cache, "shop:a14").source == "realtime"
+    down.close()
+
+
+def test_the_worker_hot_loads_a_new_model(served, cache: redis.Redis, tmp_path: Path) -> None:
+    consumer = worker(served, cache)
+    consumer.ensure_group()
+    realtime.record_event(served.graph, cache, view("hot-1", "shop:a15", served.group_b[0]))
+    consumer.step()
+    newer = jobs.train(served.graph, served.models_dir, now=served.now,
+                       settings=replace(model.ModelSettings(), factors=16))[0].artifact.version
+    assert model.latest_version(served.models_dir / "shop") == newer != served.model_version
+    realtime.record_event(served.graph, cache, view("hot-2", "shop:a15", served.group_b[1]))
+    consumer.step()
+    assert consumer.stats.models_loaded == [served.model_version, newer]
+    assert offers.read_next_best_offers(cache, "shop:a15").model_version == newer
+
+
+def test_the_worker_runs_in_a_background_thread(served, cache: redis.Redis) -> None:
+    consumer = worker(served, cache, "background")
+    consumer.start()
+    try:
+        realtime.record_event(served.graph, cache, view("thread-1", "shop:a16", served.group_b[0]))
+        deadline = time.monotonic() + 30
+        while offers.read_next_best_offers(cache, "shop:a16").source != "realtime" and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stats = consumer.stop()
+    assert offers.read_next_best_offers(cache, "shop:a16").source == "realtime"
+    assert stats.lists == 1
