@@ -72,12 +72,19 @@ def cached_loader(graph: AsyncGraph, cache: RecordCache, read: BatchRead) -> Dat
 
 @dataclass(slots=True)
 class Loaders:
-    """Fresh for every request."""
+    """Fresh for every request; `built` memoizes the GraphQL objects made from cached records."""
 
     product_by_id: DataLoader[str, Record | None]
     store_by_id: DataLoader[str, Record | None]
+    catalog: Catalog
+    built: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     @classmethod
     def create(cls, graph: AsyncGraph, catalog: Catalog) -> "Loaders":
         return cls(product_by_id=cached_loader(graph, catalog.products, products_by_ids),
-                   store_by_id=cached_loader(graph, catalog.stores, stores_by_ids))
+                   store_by_id=cached_loader(graph, catalog.stores, stores_by_ids), catalog=catalog)
+
+    def cached(self, kind: str, key: str) -> tuple[bool, Record | None]:
+        """(hit, record) from the process-wide cache of `kind` ("products" or "stores"), without waiting."""
+        cache: RecordCache = getattr(self.catalog, kind)
+        return cache.get(key, time.monotonic())

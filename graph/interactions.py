@@ -7,28 +7,37 @@ from typing import Any
 
 from graph.driver import Graph
 
-# One row per order line or product event; times as epoch seconds so that no datetime is built per row.
-INTERACTIONS_OF_RETAILER = """
-MATCH (c:Customer {retailer_id: $retailer_id})-[:PLACED]->(o:Order)-[l:CONTAINS]->(p:Product)
-WHERE o.placed_at < $before
-RETURN c.customer_id AS customer_id, p.product_id AS product_id, o.order_id AS basket_id,
-       o.placed_at.epochSeconds AS at,
-       CASE WHEN o.kind = 'return' OR l.quantity < 0 THEN 'return' ELSE 'purchase' END AS kind,
-       head([(o)-[:AT_STORE]->(s:Store) | s.store_id]) AS store_id,
-       head([(o)-[:VIA]->(ch:Channel) | ch.channel_id]) AS channel_id
+# One row per order line or product event of the given customers (void lines and till adjustments skipped); times as epoch seconds so that no datetime
+# is built per row; store and channel looked up once per order, not per line.
+INTERACTIONS_OF_CUSTOMERS = """
+UNWIND $customer_ids AS customer_id
+MATCH (:Customer {customer_id: customer_id})-[:PLACED]->(o:Order)
+WHERE o.placed_at < $before AND coalesce(o.kind, 'purchase') <> 'adjustment'
+WITH customer_id, o, head([(o)-[:AT_STORE]->(s:Store) | s.store_id]) AS store_id,
+     head([(o)-[:VIA]->(ch:Channel) | ch.channel_id]) AS channel_id, o.placed_at.epochSeconds AS at,
+     o.kind = 'return' AS returned
+MATCH (o)-[l:CONTAINS]->(p:Product)
+WHERE coalesce(l.kind, 'sale') <> 'void'
+RETURN customer_id, p.product_id AS product_id, o.order_id AS basket_id, at,
+       CASE WHEN returned OR l.quantity < 0 OR l.kind = 'return' THEN 'return' ELSE 'purchase' END AS kind,
+       store_id, channel_id
 UNION ALL
-MATCH (c:Customer {retailer_id: $retailer_id})-[:DID]->(e:Event)-[:ABOUT]->(p:Product)
+UNWIND $customer_ids AS customer_id
+MATCH (:Customer {customer_id: customer_id})-[:DID]->(e:Event)-[:ABOUT]->(p:Product)
 WHERE e.occurred_at < $before AND e.kind IN $event_kinds
-RETURN c.customer_id AS customer_id, p.product_id AS product_id, e.event_id AS basket_id,
+RETURN customer_id, p.product_id AS product_id, e.event_id AS basket_id,
        e.occurred_at.epochSeconds AS at, e.kind AS kind,
        head([(e)-[:AT_STORE]->(s:Store) | s.store_id]) AS store_id,
        head([(e)-[:VIA]->(ch:Channel) | ch.channel_id]) AS channel_id
 """
 
+CUSTOMER_IDS = "MATCH (c:Customer {retailer_id: $retailer_id}) RETURN c.customer_id AS customer_id"
+
 INTERACTIONS_OF_CUSTOMER = """
 MATCH (c:Customer {customer_id: $customer_id})-[:PLACED]->(o:Order)-[l:CONTAINS]->(p:Product)
+WHERE coalesce(o.kind, 'purchase') <> 'adjustment' AND coalesce(l.kind, 'sale') <> 'void'
 RETURN p.product_id AS product_id, o.order_id AS basket_id, o.placed_at.epochSeconds AS at,
-       CASE WHEN o.kind = 'return' OR l.quantity < 0 THEN 'return' ELSE 'purchase' END AS kind,
+       CASE WHEN o.kind = 'return' OR l.quantity < 0 OR l.kind = 'return' THEN 'return' ELSE 'purchase' END AS kind,
        head([(o)-[:AT_STORE]->(s:Store) | s.store_id]) AS store_id
 UNION ALL
 MATCH (c:Customer {customer_id: $customer_id})-[:DID]->(e:Event)-[:ABOUT]->(p:Product)
@@ -40,15 +49,18 @@ RETURN p.product_id AS product_id, e.event_id AS basket_id, e.occurred_at.epochS
 COLUMNS = ("customer_id", "product_id", "basket_id", "at", "kind", "store_id", "channel_id")
 
 
-def stream_interactions(graph: Graph, retailer_id: str, before: Any,
-                        event_kinds: list[str]) -> Iterator[tuple[Any, ...]]:
-    """Every interaction of the retailer's customers before `before` (aware datetime), one streamed pass.
+def stream_interactions(graph: Graph, retailer_id: str, before: Any, event_kinds: list[str],
+                        page: int = 2_000) -> Iterator[tuple[Any, ...]]:
+    """Every interaction of the retailer's customers before `before` (aware datetime), in one pass.
 
-    Rows are tuples in the order of COLUMNS; `at` is epoch seconds.
+    Rows are tuples in the order of COLUMNS; `at` is epoch seconds. One query per `page` customers, so no
+    transaction runs into the server's time limit however large the retailer.
     """
-    for record in graph.stream(INTERACTIONS_OF_RETAILER, retailer_id=retailer_id, before=before,
-                               event_kinds=event_kinds):
-        yield tuple(record.values())
+    customer_ids = [r["customer_id"] for r in graph.stream(CUSTOMER_IDS, retailer_id=retailer_id)]
+    for start in range(0, len(customer_ids), page):
+        for record in graph.stream(INTERACTIONS_OF_CUSTOMERS, customer_ids=customer_ids[start:start + page],
+                                   before=before, event_kinds=event_kinds):
+            yield tuple(record.values())
 
 
 def interactions_of_customer(graph: Graph, customer_id: str, event_kinds: list[str]) -> list[dict[str, Any]]:

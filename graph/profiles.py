@@ -96,6 +96,7 @@ CALL (c) {
 CALL (c) {
   CALL (c) {
     MATCH (c)-[:PLACED]->(o:Order) WHERE $timeline_first > 0
+    WITH o ORDER BY o.placed_at DESC LIMIT $timeline_first
     RETURN o.placed_at AS at, coalesce(o.kind, 'purchase') AS kind, o.order_id AS reference,
            head([(o)-[:VIA]->(ch:Channel) | ch.channel_id]) AS channel_id,
            head([(o)-[:AT_STORE]->(s:Store) | s.store_id]) AS store_id, null AS product_id,
@@ -104,12 +105,14 @@ CALL (c) {
            null AS text
     UNION ALL
     MATCH (c)-[:DID]->(e:Event) WHERE $timeline_first > 0
+    WITH e ORDER BY e.occurred_at DESC LIMIT $timeline_first
     RETURN e.occurred_at AS at, e.kind AS kind, e.event_id AS reference,
            head([(e)-[:VIA]->(ch:Channel) | ch.channel_id]) AS channel_id,
            head([(e)-[:AT_STORE]->(s:Store) | s.store_id]) AS store_id,
            head([(e)-[:ABOUT]->(p:Product) | p.product_id]) AS product_id, null AS amount_minor, e.query AS text
     UNION ALL
     MATCH (c)-[:RAISED]->(sc:ServiceCase) WHERE $timeline_first > 0
+    WITH sc ORDER BY sc.opened_at DESC LIMIT $timeline_first
     RETURN sc.opened_at AS at, 'service_case' AS kind, sc.case_id AS reference,
            head([(sc)-[:VIA]->(ch:Channel) | ch.channel_id]) AS channel_id,
            null AS store_id, null AS product_id, null AS amount_minor, sc.subject AS text

@@ -30,7 +30,7 @@ FORMATS = ("hypermarket", "supermarket", "express")            # by baskets in t
 REGIONS = ("North", "South", "East", "West", "Central")
 
 
-def build_demo_data(source: Path, folder: Path, *, households: int = 300, seed: int = 0,
+def build_demo_data(source: Path, folder: Path, *, households: int = 250, seed: int = 0,
                     progress: bool = True) -> Generated:
     """Write `folder/<kind>.csv.gz` (canonical format) for `households` households of `source`."""
     began = time.perf_counter()

@@ -99,8 +99,10 @@ def purchase_stats(coded: Coded, shape: tuple[int, int], categories: np.ndarray,
     rate = decayed / np.maximum(basket_decay[row], 1e-12)
     since = (now - last) / DAY_S + 1.0
 
+    indptr = np.searchsorted(row, np.arange(shape[0] + 1))   # groups come sorted by (row, col), unique
+
     def make(values: np.ndarray) -> csr_matrix:
-        return csr_matrix((values.astype(np.float32), (row, col)), shape=shape)
+        return csr_matrix((values.astype(np.float32), col.astype(np.int32), indptr.astype(np.int32)), shape=shape)
 
     return PurchaseStats(make(count.astype(np.float32)), make(since), make(interval), make(rate))
 

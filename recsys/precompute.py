@@ -147,20 +147,25 @@ def offer_lists(artifact: Artifact, customers: Customers, settings: hybrid.Hybri
     values = zip(rows.tolist(), product_ids[cols].tolist(), np.round(scored.total[rows, cols], 5).tolist(),
                  codes.tolist(), [product_ids[s] if s >= 0 else None for s in sources.tolist()],
                  np.round(interval).astype(int).tolist())
-    lists: list[tuple[list[list[object]], list[list[object]]]] = [([], _suppressed(artifact, customers, r))
+    recent = hybrid.suppressed_recent(customers.stats, settings)
+    lists: list[tuple[list[list[object]], list[list[object]]]] = [([], _suppressed(artifact, customers, recent, r))
                                                                   for r in range(len(customers.ids))]
     for row, product, value, code, source, days in values:
         lists[row][0].append([product, value, hybrid.REASON_CODES[code], source, days if code == 0 else None])
     return lists
 
 
-def _suppressed(artifact: Artifact, customers: Customers, row: int) -> list[list[object]]:
+def _suppressed(artifact: Artifact, customers: Customers, recent: csr_matrix, row: int) -> list[list[object]]:
+    """Up to SUPPRESSED_SHOWN products held back by the recent-purchase rule, with why."""
     if not customers.personalise[row]:
         return []
-    last = customers.stats.last[row]
-    recent = hybrid.suppressed_recent(customers.stats, hybrid.HybridSettings())[row].indices[:SUPPRESSED_SHOWN]
-    days = {c: d for c, d in zip(last.indices.tolist(), last.data.tolist())}
-    return [[artifact.ids.product_ids[c], f"bought {_days_ago(days[c] - 1)} and not due yet"] for c in recent.tolist()]
+    held = recent.indices[recent.indptr[row]:recent.indptr[row + 1]][:SUPPRESSED_SHOWN]
+    if not len(held):
+        return []
+    last = customers.stats.last
+    mine = slice(last.indptr[row], last.indptr[row + 1])
+    days = dict(zip(last.indices[mine].tolist(), last.data[mine].tolist()))
+    return [[artifact.ids.product_ids[c], f"bought {_days_ago(days[c] - 1)} and not due yet"] for c in held.tolist()]
 
 
 def _days_ago(days: float) -> str:

@@ -23,12 +23,12 @@ class Event:
     query: str | None = strawberry.field(description="Search text, for searches.")
 
     @strawberry.field(description="Product involved, if any.")
-    async def product(self, info: strawberry.Info) -> Product | None:
-        return await load_product(info, self.product_id)
+    def product(self, info: strawberry.Info) -> Product | None:
+        return load_product(info, self.product_id)  # type: ignore[return-value]
 
     @strawberry.field(description="Store involved, if any.")
-    async def store(self, info: strawberry.Info) -> Store | None:
-        return await load_store(info, self.store_id)
+    def store(self, info: strawberry.Info) -> Store | None:
+        return load_store(info, self.store_id)  # type: ignore[return-value]
 
     @classmethod
     def from_record(cls, r: dict[str, Any]) -> "Event":
@@ -78,12 +78,12 @@ class TimelineEntry:
     text: str | None = strawberry.field(description="Search text, case subject or consent purpose/medium.")
 
     @strawberry.field(description="Product involved, if any.")
-    async def product(self, info: strawberry.Info) -> Product | None:
-        return await load_product(info, self.product_id)
+    def product(self, info: strawberry.Info) -> Product | None:
+        return load_product(info, self.product_id)  # type: ignore[return-value]
 
     @strawberry.field(description="Store involved, if any.")
-    async def store(self, info: strawberry.Info) -> Store | None:
-        return await load_store(info, self.store_id)
+    def store(self, info: strawberry.Info) -> Store | None:
+        return load_store(info, self.store_id)  # type: ignore[return-value]
 
     @classmethod
     def from_record(cls, r: dict[str, Any], currency: str | None) -> "TimelineEntry":

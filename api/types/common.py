@@ -76,12 +76,14 @@ def enum_value(value: Any) -> Any:
 class Money:
     amount_minor: int = strawberry.field(description="Integer minor units (cents, pence).")
     currency: str = strawberry.field(description="ISO 4217 code, e.g. USD.")
-
-    @strawberry.field(description="Decimal string in major units, e.g. \"12.50\".")
-    def amount(self) -> str:
-        digits = 0 if self.currency in ZERO_DECIMAL_CURRENCIES else 2
-        return f"{self.amount_minor / 10 ** digits:.{digits}f}"
+    amount: str = strawberry.field(description="Decimal string in major units, e.g. \"12.50\".")
 
 
 def money(amount_minor: int | None, currency: str | None) -> Money | None:
-    return None if amount_minor is None else Money(amount_minor=int(amount_minor), currency=currency or "USD")
+    """Money from minor units; None when the amount is unknown (USD when the currency is)."""
+    if amount_minor is None:
+        return None
+    code = currency or "USD"
+    digits = 0 if code in ZERO_DECIMAL_CURRENCIES else 2
+    minor = int(amount_minor)
+    return Money(amount_minor=minor, currency=code, amount=f"{minor / 10 ** digits:.{digits}f}")

@@ -157,8 +157,8 @@ class Customer(CustomerAnalytics):
                             household_composition=p.get("household_comp"), kids_count=_text(p.get("kids_count")))
 
     @strawberry.field(description="Store the customer is attached to; null if none.")
-    async def home_store(self, info: strawberry.Info) -> Store | None:
-        return await load_store(info, self.profile.get("home_store_id"))
+    def home_store(self, info: strawberry.Info) -> Store | None:
+        return load_store(info, self.profile.get("home_store_id"))  # type: ignore[return-value]
 
     @strawberry.field(description=f"Orders newest first, 1..{selection.MAX_ORDERS} per page, filtered by channel, "
                                   "store and placed-at range [since, until).")

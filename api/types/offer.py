@@ -37,18 +37,18 @@ class Offer:
     reason: str = strawberry.field(description="Human-readable reason, fit to show to the customer.")
 
     @strawberry.field(description="The recommended product; null if it left the catalogue.")
-    async def product(self, info: strawberry.Info) -> Annotated["Product", strawberry.lazy(
+    def product(self, info: strawberry.Info) -> Annotated["Product", strawberry.lazy(
             "api.types.product")] | None:
         from api.types.product import load_product  # noqa: PLC0415
 
-        return await load_product(info, self.product_id)
+        return load_product(info, self.product_id)  # type: ignore[return-value]
 
     @strawberry.field(description="The product that triggered this offer (bought-with offers); else null.")
-    async def source_product(self, info: strawberry.Info) -> Annotated["Product", strawberry.lazy(
+    def source_product(self, info: strawberry.Info) -> Annotated["Product", strawberry.lazy(
             "api.types.product")] | None:
         from api.types.product import load_product  # noqa: PLC0415
 
-        return await load_product(info, self.source_product_id)
+        return load_product(info, self.source_product_id)  # type: ignore[return-value]
 
     @classmethod
     def from_offer(cls, o: Any) -> "Offer":
@@ -62,11 +62,11 @@ class SuppressedOffer:
     reason: str = strawberry.field(description="Why, e.g. no personalisation consent, not stocked in this store.")
 
     @strawberry.field(description="The held-back product.")
-    async def product(self, info: strawberry.Info) -> Annotated["Product", strawberry.lazy(
+    def product(self, info: strawberry.Info) -> Annotated["Product", strawberry.lazy(
             "api.types.product")] | None:
         from api.types.product import load_product  # noqa: PLC0415
 
-        return await load_product(info, self.product_id)
+        return load_product(info, self.product_id)  # type: ignore[return-value]
 
 
 @strawberry.type(description="A customer's next-best-offers with their freshness and origin.")

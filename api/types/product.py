@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated, Any
 
 import strawberry
@@ -34,8 +35,8 @@ class StoreAvailability:
     stock: int | None = strawberry.field(description="Units in stock; null where the store does not report stock.")
 
     @strawberry.field(description="The store.")
-    async def store(self, info: strawberry.Info) -> Store | None:
-        return await load_store(info, self.store_id)
+    def store(self, info: strawberry.Info) -> Store | None:
+        return load_store(info, self.store_id)  # type: ignore[return-value]
 
 
 @strawberry.type(description="A product the retailer sells.")
@@ -74,9 +75,23 @@ class Product:
                    is_consumable=r.get("is_consumable"), package_size=r.get("package_size"))
 
 
-async def load_product(info: Any, product_id: str | None) -> Product | None:
-    """The product through the request's DataLoader; None if absent or unknown."""
+def load_product(info: Any, product_id: str | None) -> Product | None | Awaitable[Product | None]:
+    """The product, at once when the process cache holds it, else awaitable through the DataLoader."""
     if not product_id:
         return None
-    record = await info.context.loaders.product_by_id.load(product_id)
-    return Product.from_record(record) if record else None
+    loaders = info.context.loaders
+    hit, record = loaders.cached("products", product_id)
+    if hit:
+        return _built(loaders, product_id, record)
+    return _product_later(loaders, product_id)
+
+
+def _built(loaders: Any, product_id: str, record: dict[str, Any] | None) -> Product | None:
+    key = ("product", product_id)
+    if key not in loaders.built:
+        loaders.built[key] = Product.from_record(record) if record else None
+    return loaders.built[key]  # type: ignore[no-any-return]
+
+
+async def _product_later(loaders: Any, product_id: str) -> Product | None:
+    return _built(loaders, product_id, await loaders.product_by_id.load(product_id))

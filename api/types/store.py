@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 import strawberry
@@ -27,9 +28,23 @@ class Store:
                    region=Region(id=strawberry.ID(region["region_id"]), name=region.get("name")) if region else None)
 
 
-async def load_store(info: Any, store_id: str | None) -> Store | None:
-    """The store through the request's DataLoader; None if absent or unknown."""
+def load_store(info: Any, store_id: str | None) -> Store | None | Awaitable[Store | None]:
+    """The store, at once when the process cache holds it, else awaitable through the DataLoader."""
     if not store_id:
         return None
-    record = await info.context.loaders.store_by_id.load(store_id)
-    return Store.from_record(record) if record else None
+    loaders = info.context.loaders
+    hit, record = loaders.cached("stores", store_id)
+    if hit:
+        return _built(loaders, store_id, record)
+    return _store_later(loaders, store_id)
+
+
+def _built(loaders: Any, store_id: str, record: dict[str, Any] | None) -> Store | None:
+    key = ("store", store_id)
+    if key not in loaders.built:
+        loaders.built[key] = Store.from_record(record) if record else None
+    return loaders.built[key]  # type: ignore[no-any-return]
+
+
+async def _store_later(loaders: Any, store_id: str) -> Store | None:
+    return _built(loaders, store_id, await loaders.store_by_id.load(store_id))

@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                       help="the complete_journey folder, e.g. ../shared/data/complete_journey")
     demo.add_argument("--out", dest="folder", type=Path, default=Path("demo/data"), metavar="DIR",
                       help="folder to write (default demo/data)")
-    demo.add_argument("--households", type=_positive, default=300, help="households to keep (default 300)")
+    demo.add_argument("--households", type=_positive, default=250, help="households to keep (default 250)")
     demo.add_argument("--seed", type=int, default=0, help="seed of the generated parts (default 0)")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
     demo.set_defaults(handler=run_make_demo_data)

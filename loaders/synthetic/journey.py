@@ -20,6 +20,7 @@ FILES = ("transactions", "products", "demographics", "campaigns", "campaign_desc
 LINE_CAP = 750            # households with more lines than this are left out (keeps demo/data small)
 MIN_BASKETS = 12          # and so are those with fewer baskets (nothing to recommend from)
 PROMOTION_WEEKS = 4       # promotions of the last weeks only
+COUPON_PRODUCTS = 10      # products kept per coupon: those the demo's households bought most
 DURABLE_DEPARTMENTS = frozenset({"FLORAL", "GARDEN CENTER", "TRAVEL & LEISURE", "PHOTO & VIDEO", "TOYS",
                                  "POSTAL CENTER", "CHARITABLE CONT", "AUTOMOTIVE", "ELECT &PLUMBING",
                                  "GM MERCH EXP", "HOUSEWARES", "COUPON", "MISCELLANEOUS", "CNTRL/STORE SUP",
@@ -69,7 +70,7 @@ def build_journey(source: dict[str, pd.DataFrame], households: np.ndarray) -> Jo
     tables: dict[str, Table] = {"retailers": {k: [v] for k, v in RETAILER.items()}}
     tables.update(_catalogue(products))
     tables.update(_orders(lines))
-    tables.update(_campaigns(source, households, set(products["product_id"])))
+    tables.update(_campaigns(source, households, lines["product_id"].value_counts()))
     tables["promotions"] = _promotions(source["promotions_sample"], set(lines["store_id"]), set(products["product_id"]))
     tables["store_products"] = _assortment(lines)
     return Journey(demographics[demographics["household_id"].isin(households)].sort_values("household_id"),
@@ -143,7 +144,7 @@ def _orders(lines: pd.DataFrame) -> dict[str, Table]:
     }
 
 
-def _campaigns(source: dict[str, pd.DataFrame], households: np.ndarray, products: set[int]) -> dict[str, Table]:
+def _campaigns(source: dict[str, pd.DataFrame], households: np.ndarray, bought: pd.Series) -> dict[str, Table]:
     """All campaigns; the chosen households' receipts and redemptions; coupons on the demo's products."""
     described = source["campaign_descriptions"].sort_values("campaign_id")
     received = source["campaigns"][source["campaigns"]["household_id"].isin(households)]
@@ -151,8 +152,11 @@ def _campaigns(source: dict[str, pd.DataFrame], households: np.ndarray, products
     redeemed = source["coupon_redemptions"][source["coupon_redemptions"]["household_id"].isin(households)]
     redeemed = redeemed.sort_values(["redemption_date", "household_id", "coupon_upc"])
     coupons = source["coupons"]
-    coupons = coupons[coupons["campaign_id"].isin(received["campaign_id"]) & coupons["product_id"].isin(products)]
+    coupons = coupons[coupons["campaign_id"].isin(received["campaign_id"]) & coupons["product_id"].isin(bought.index)]
     coupons = coupons[["coupon_upc", "campaign_id", "product_id"]].drop_duplicates()
+    coupons = coupons.assign(lines=-bought.reindex(coupons["product_id"]).to_numpy())
+    coupons = coupons.sort_values(["coupon_upc", "campaign_id", "lines", "product_id"])
+    coupons = coupons.groupby(["coupon_upc", "campaign_id"]).head(COUPON_PRODUCTS).drop(columns="lines")
     covered = set(zip(coupons["coupon_upc"], coupons["campaign_id"]))
     bare = redeemed[["coupon_upc", "campaign_id"]].drop_duplicates()
     bare = bare[[(c, k) not in covered for c, k in zip(bare["coupon_upc"], bare["campaign_id"])]]

@@ -139,3 +139,17 @@ def test_a_bad_segment_is_refused_with_the_field(api: Any) -> None:
               '{ segment { id } errors { field } } }')["data"]["createSegment"]
     assert got == {"segment": None, "errors": [{"field": "name"}, {"field": "filter.spendMinMinor"}]}
     assert api('{ segments { id } }', Role.KIOSK)["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_a_purchase_recorded_through_the_api_updates_the_buyers_figures(api: Any) -> None:
+    # given ivy at risk after the full run
+    assert api(CUSTOMER, id="ivy")["data"]["customer"]["lifecycleStage"] == "AT_RISK"
+    # when she buys now (years after the shop's data ends)
+    bought = api('mutation { recordPurchase(input: {orderId: "new1", channel: POS, customer: "ivy", '
+                 'lines: [{product: "bread", quantity: 1, amountMinor: 500}]}) { created errors { message } } }',
+                 Role.INTEGRATOR)
+    assert bought["data"]["recordPurchase"] == {"created": True, "errors": []}
+    # then only her figures moved on: back after a long silence, and out of the at-risk core audience
+    ivy = api(CUSTOMER, id="ivy")["data"]["customer"]
+    assert ivy["lifecycleStage"] == "REACTIVATED" and ivy["rfm"]["r"] == 5
+    assert api("{ atRiskCore { nodes { id } } }")["data"]["atRiskCore"]["nodes"] == []

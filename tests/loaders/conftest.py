@@ -50,12 +50,12 @@ def online_retail_subset(shared_data: Path, tmp_path_factory: pytest.TempPathFac
     return folder
 
 
-JOURNEY_LINES = 20_000   # transaction lines in the complete_journey subset
+JOURNEY_LINES = 5_000   # transaction lines in the complete_journey subset
 
 
 @pytest.fixture(scope="session")
 def complete_journey_subset(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every complete_journey file cut down to the first 20,000 transaction lines and what they refer to."""
+    """Every complete_journey file cut down to the first 5,000 transaction lines and what they refer to."""
     source, folder = shared_data / "complete_journey", tmp_path_factory.mktemp("complete_journey")
     transactions = list(itertools.islice(_rows(source / "transactions.csv.gz"), JOURNEY_LINES + 1))
     _write(folder / "transactions.csv.gz", transactions)
@@ -65,17 +65,17 @@ def complete_journey_subset(shared_data: Path, tmp_path_factory: pytest.TempPath
     demographics = list(_rows(source / "demographics.csv.gz"))
     _write(folder / "demographics.csv.gz", demographics)
     households |= {row[0] for row in demographics[1:]}
-    catalogue = [r for i, r in enumerate(_rows(source / "products.csv.gz")) if i <= 500 or r[0] in sold]
+    catalogue = [r for i, r in enumerate(_rows(source / "products.csv.gz")) if i <= 200 or r[0] in sold]
     _write(folder / "products.csv.gz", catalogue)
     products = sold | {row[0] for row in catalogue}
     _write(folder / "campaign_descriptions.csv.gz", _rows(source / "campaign_descriptions.csv.gz"))
     _write(folder / "campaigns.csv.gz", (r for i, r in enumerate(_rows(source / "campaigns.csv.gz"))
                                          if i == 0 or r[1] in households))
-    coupons = list(itertools.islice(_rows(source / "coupons.csv.gz"), 3_001))
+    coupons = list(itertools.islice(_rows(source / "coupons.csv.gz"), 1_001))
     _write(folder / "coupons.csv.gz", coupons)
     upcs = {row[0] for row in coupons}
     _write(folder / "coupon_redemptions.csv.gz", (r for i, r in enumerate(_rows(source / "coupon_redemptions.csv.gz"))
                                                   if i == 0 or (r[0] in households and r[1] in upcs)))
     _write(folder / "promotions_sample.csv.gz", itertools.islice(
-        (r for i, r in enumerate(_rows(source / "promotions_sample.csv.gz")) if i == 0 or (r[1] in stores and r[0] in products)), 3_001))
+        (r for i, r in enumerate(_rows(source / "promotions_sample.csv.gz")) if i == 0 or (r[1] in stores and r[0] in products)), 1_001))
     return folder

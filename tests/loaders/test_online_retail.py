@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from graph.census import fingerprint, node_by_key, relationship_counts
 from graph.driver import Graph
 from loaders import online_retail
 from loaders.online_retail import load_dir
+from loaders.report import LoadSummary
 
 HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
 
@@ -24,6 +26,22 @@ def read_rejects(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+@dataclass(frozen=True)
+class Loaded:
+    graph: Graph
+    summary: LoadSummary
+    fingerprint: str
+
+
+@pytest.fixture(scope="module")
+def loaded(session_graph: Graph, online_retail_subset: Path, tmp_path_factory: pytest.TempPathFactory) -> Loaded:
+    """The subset loaded once into an emptied graph; the tests using it only read (or reload the same rows)."""
+    delete_everything(session_graph)
+    rejects = tmp_path_factory.mktemp("rejects")
+    summary = load_dir(session_graph, online_retail_subset, rejects_dir=rejects, progress=False)
+    return Loaded(session_graph, summary, fingerprint(session_graph))
+
+
 def order(graph: Graph, order_id: str) -> dict[str, Any]:
     found = node_by_key(graph, "Order", "order_id", order_id)
     assert found is not None, order_id
@@ -31,8 +49,8 @@ def order(graph: Graph, order_id: str) -> dict[str, Any]:
 
 
 @pytest.mark.shared_data
-def test_the_subset_gives_exact_counts(graph: Graph, online_retail_subset: Path, rejects_dir: Path) -> None:
-    summary = load_dir(graph, online_retail_subset, rejects_dir=rejects_dir, progress=False)
+def test_the_subset_gives_exact_counts(loaded: Loaded) -> None:
+    graph, summary = loaded.graph, loaded.summary
 
     assert (summary.read, summary.written, summary.rejected) == (12_053, 12_053, 0)
     counts = label_counts(graph)
@@ -49,8 +67,8 @@ def test_the_subset_gives_exact_counts(graph: Graph, online_retail_subset: Path,
 
 
 @pytest.mark.shared_data
-def test_invoices_map_to_web_orders_in_pence_and_utc(graph: Graph, online_retail_subset: Path) -> None:
-    load_dir(graph, online_retail_subset, progress=False)
+def test_invoices_map_to_web_orders_in_pence_and_utc(loaded: Loaded) -> None:
+    graph = loaded.graph
 
     first = order(graph, "uci:536365")
     assert first["props"]["placed_at"].to_native() == datetime(2010, 12, 1, 8, 26, tzinfo=UTC)  # GMT in winter
@@ -69,9 +87,8 @@ def test_invoices_map_to_web_orders_in_pence_and_utc(graph: Graph, online_retail
 
 
 @pytest.mark.shared_data
-def test_cancellations_guests_charges_and_adjustments_have_their_meaning(graph: Graph,
-                                                                           online_retail_subset: Path) -> None:
-    load_dir(graph, online_retail_subset, progress=False)
+def test_cancellations_guests_charges_and_adjustments_have_their_meaning(loaded: Loaded) -> None:
+    graph = loaded.graph
 
     cancelled = order(graph, "uci:C536379")                       # a discount refunded: a return, no goods
     assert (cancelled["props"]["kind"], cancelled["props"]["total_minor"]) == ("return", -2_750)
@@ -93,14 +110,11 @@ def test_cancellations_guests_charges_and_adjustments_have_their_meaning(graph: 
 
 
 @pytest.mark.shared_data
-def test_loading_the_subset_twice_changes_nothing(graph: Graph, online_retail_subset: Path) -> None:
-    load_dir(graph, online_retail_subset, progress=False)
-    before = fingerprint(graph)
-
-    again = load_dir(graph, online_retail_subset, progress=False)
+def test_loading_the_subset_twice_changes_nothing(loaded: Loaded, online_retail_subset: Path) -> None:
+    again = load_dir(loaded.graph, online_retail_subset, progress=False)
 
     assert (again.read, again.written, again.rejected) == (12_053, 12_053, 0)
-    assert fingerprint(graph) == before
+    assert fingerprint(loaded.graph) == loaded.fingerprint
 
 
 class Interrupted(Exception):
@@ -108,11 +122,10 @@ class Interrupted(Exception):
 
 
 @pytest.mark.shared_data
-def test_an_interrupted_load_run_again_ends_in_the_same_graph(graph: Graph, online_retail_subset: Path,
+def test_an_interrupted_load_run_again_ends_in_the_same_graph(loaded: Loaded, graph: Graph,
+                                                              online_retail_subset: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    load_dir(graph, online_retail_subset, progress=False)
-    complete = fingerprint(graph)
-    delete_everything(graph)
+    complete = loaded.fingerprint
     monkeypatch.setattr(online_retail, "INVOICE_LINES", 2_000)
     real, calls = graph_orders.create_orders_with_lines, []
 

@@ -1,0 +1,69 @@
+"""Interaction weights, training and the offline comparison on small in-memory tables (pure logic)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recsys import model
+from recsys.comparison import METHODS, compare, markdown
+from recsys.evaluate import METRICS
+from recsys.interactions import DAY_S, InteractionSettings, id_maps, weighted_matrix
+from recsys.training import train
+
+NOW = 1_700_000_000
+
+
+def rows(*entries: tuple[str, str, str, float, str]) -> pd.DataFrame:
+    """(customer, product, basket, days ago, kind) -> an interaction table."""
+    return pd.DataFrame([{"customer_id": c, "product_id": p, "basket_id": b, "at": int(NOW - d * DAY_S), "kind": k,
+                          "store_id": "s1", "channel_id": "pos"} for c, p, b, d, k in entries])
+
+
+def test_weights_per_kind_once_per_basket_with_recency_decay() -> None:
+    table = rows(("c1", "milk", "o1", 0, "purchase"), ("c1", "milk", "o1", 0, "purchase"),
+                 ("c1", "milk", "o2", 120, "purchase"), ("c1", "jam", "e1", 0, "view"))
+    ids = id_maps(table)
+    matrix = weighted_matrix(table, ids, InteractionSettings(half_life_days=120), NOW).toarray()
+    assert matrix[0].tolist() == pytest.approx([0.1, 1.5])   # jam: one view; milk: 1 + 1/2 (one half-life ago)
+
+
+def test_a_return_takes_the_purchase_back_and_never_goes_negative() -> None:
+    table = rows(("c1", "kettle", "o1", 10, "purchase"), ("c1", "kettle", "r1", 9, "return"),
+                 ("c1", "toast", "r2", 9, "return"))
+    matrix = weighted_matrix(table, id_maps(table), InteractionSettings(half_life_days=0), NOW)
+    assert matrix.nnz == 0
+
+
+@pytest.mark.parametrize("algorithm", model.ALGORITHMS)
+def test_every_algorithm_trains_saves_and_loads(algorithm: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    table = rows(*[(f"c{n}", p, f"o{n}-{w}", 7 * w + 1, "purchase") for n in range(6) for w in range(3)
+                   for p in (("a", "b", "c") if n % 2 else ("x", "y", "z"))])
+    artifact = train(table, model.ModelSettings(algorithm=algorithm, factors=4, iterations=3, neighbours=5),
+                     InteractionSettings(), NOW)
+    model.save(artifact, tmp_path)
+    loaded = model.load(tmp_path)
+    assert loaded.version == artifact.version == model.latest_version(tmp_path)
+    assert loaded.counts == {"customers": 6, "products": 6, "interactions": 54, "matrix_entries": 18}
+    assert loaded.ids.product_ids.tolist() == ["a", "b", "c", "x", "y", "z"]
+
+
+def test_the_comparison_judges_every_method_on_both_protocols() -> None:
+    rng = np.random.default_rng(1)
+    entries = []
+    for n in range(40):
+        taste = ("a", "b", "c", "d") if n % 2 else ("w", "x", "y", "z")
+        for week in range(12):
+            picked = rng.choice(taste, size=2, replace=False)
+            entries += [(f"c{n}", p, f"o{n}-{week}", 84 - 7 * week, "purchase") for p in picked]
+    table = rows(*entries)
+    report = compare(table, NOW - 14 * DAY_S, 7, {})
+    for protocol in ("next_basket", "next_period"):
+        for mode in ("all", "new"):
+            assert list(report.results[protocol][mode]) == list(METHODS)
+            for result in report.results[protocol][mode].values():
+                assert set(result) == {10, 20}
+                assert all(0.0 <= result[k][m] <= 1.0 for k in (10, 20) for m in METRICS)
+    assert report.results["next_basket"]["all"]["personal_top_frequency"][10]["hit_rate"] == 1.0
+    assert any(line.startswith("| hybrid |") for line in markdown(report))
