@@ -12,6 +12,7 @@ active   everyone else who is not at risk
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import median
 
 import numpy as np
 
@@ -31,8 +32,9 @@ class Thresholds:
 
 def rhythm_days(purchase_days: list[int], retailer_rhythm: float, config: AnalyticsConfig) -> float:
     """Median interval between distinct purchase days (day numbers), or the retailer's rhythm if too few."""
-    intervals = np.diff(np.unique(purchase_days))
-    return float(np.median(intervals)) if len(intervals) >= config.min_intervals else retailer_rhythm
+    days = sorted(set(purchase_days))
+    intervals = [b - a for a, b in zip(days, days[1:])]
+    return float(median(intervals)) if len(intervals) >= config.min_intervals else retailer_rhythm
 
 
 def thresholds(rhythm: float, config: AnalyticsConfig) -> Thresholds:
@@ -46,7 +48,7 @@ def stage(purchase_days: list[int], today: int, rhythm: float, config: Analytics
     """Lifecycle stage on day number `today`; None for a customer who never bought."""
     if not purchase_days:
         return None
-    days = np.unique(purchase_days)
+    days = sorted(set(purchase_days))
     limits = thresholds(rhythm, config)
     silence = today - int(days[-1])
     if silence >= limits.churned_days:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
-
 from analytics.config import AnalyticsConfig
 
 
@@ -49,23 +47,33 @@ class Measures:
 
 def measure(customer_id: str, orders: list[Order], as_of: date, config: AnalyticsConfig) -> Measures:
     """Measures of one customer on `as_of`; orders after `as_of` are ignored."""
-    today = as_of.toordinal()
+    rows = [(o.day.toordinal(), o.amount_minor, o.is_return) for o in orders]
+    return measure_rows(customer_id, rows, as_of.toordinal(), config)
+
+
+def measure_rows(customer_id: str, rows: list[tuple[int, int, bool]], today: int,
+                 config: AnalyticsConfig) -> Measures:
+    """measure() on (day ordinal, amount_minor, is_return) rows; plain loops, as a full run calls it per customer."""
     window_start = today - config.window_days
-    seen = [o for o in orders if o.day.toordinal() <= today]
-    purchases = [o for o in seen if not o.is_return and o.amount_minor > 0]
     by_day: dict[int, int] = {}
-    for o in purchases:
-        by_day[o.day.toordinal()] = by_day.get(o.day.toordinal(), 0) + o.amount_minor
+    frequency = monetary = 0
+    for day, amount, is_return in rows:
+        if day > today:
+            continue
+        bought = not is_return and amount > 0
+        if bought:
+            by_day[day] = by_day.get(day, 0) + amount
+        if day > window_start:
+            monetary += -abs(amount) if is_return else amount
+            frequency += bought
     days = tuple(sorted(by_day))
-    in_window = [o for o in seen if o.day.toordinal() > window_start]
-    monetary = sum(-abs(o.amount_minor) if o.is_return else o.amount_minor for o in in_window)
     repeat = [by_day[d] for d in days[1:]]
     return Measures(
         customer_id=customer_id,
         purchase_days=days,
         recency_days=today - days[-1] if days else None,
-        frequency=sum(1 for o in in_window if not o.is_return and o.amount_minor > 0),
+        frequency=frequency,
         monetary_minor=monetary,
-        repeat_mean_minor=float(np.mean(repeat)) if repeat else 0.0,
+        repeat_mean_minor=sum(repeat) / len(repeat) if repeat else 0.0,
         today=today,
     )

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from analytics.config import AnalyticsConfig
 from analytics.figures import Figures, RetailerModel, learn, score
-from analytics.measures import Measures, Order, measure
+from analytics.measures import Measures, Order, measure_rows
 from analytics.replenishment import Replenishment, replenishment
 from analytics.stored import from_properties, to_properties
 from graph import analytics as store
@@ -55,7 +55,7 @@ def _recompute_retailer(graph: Any, retailer_id: str, tz: str, config: Analytics
     measures, refills = [], {}
     for done, (customer_id, orders, consumables) in enumerate(
             store.stream_histories(graph, retailer_id, tz, _end_of(at), config.replenish_min_purchases), 1):
-        measures.append(measure(customer_id, orders_from_rows(orders), today, config))
+        measures.append(measure_rows(customer_id, day_rows(orders), today.toordinal(), config))
         refills[customer_id] = _replenishments(customer_id, consumables, config)
         if done % 1000 == 0 or done == total:
             progress(f"{retailer_id}: reading", done, total)
@@ -89,10 +89,15 @@ def refresh_customer(graph: Any, customer_id: str, *, as_of: datetime | None = N
     if history is None:
         return None
     orders, consumables = history
-    figures = score(model, [measure(customer_id, orders_from_rows(orders), today, model.config)])[0]
+    figures = score(model, [measure_rows(customer_id, day_rows(orders), today.toordinal(), model.config)])[0]
     store.write_figures(graph, [_row(figures, today, _replenishments(customer_id, consumables, model.config))])
     segments.refresh_customer_memberships(graph, customer_id)
     return figures
+
+
+def day_rows(rows: list[list[Any]]) -> list[tuple[int, int, bool]]:
+    """(day ordinal, amount_minor, is_return) from the graph's [epoch day, is_return, amount_minor] rows."""
+    return [(EPOCH + int(day), int(amount), bool(is_return)) for day, is_return, amount in rows]
 
 
 def orders_from_rows(rows: list[list[Any]]) -> list[Order]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-
-import numpy as np
+from statistics import median
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,7 @@ def replenishment(customer_id: str, product_id: str, days: list[date], min_purch
     distinct = sorted(set(days))
     if len(distinct) < max(min_purchases, 2):
         return None
-    ordinals = np.array([d.toordinal() for d in distinct])
-    interval = float(np.median(np.diff(ordinals)))
+    ordinals = [d.toordinal() for d in distinct]
+    interval = float(median(b - a for a, b in zip(ordinals, ordinals[1:])))
     due = distinct[-1] + timedelta(days=int(round(interval)))
     return Replenishment(customer_id, product_id, interval, len(distinct), distinct[-1], due)

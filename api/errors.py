@@ -73,6 +73,8 @@ def public_error(error: GraphQLError) -> GraphQLError:
         return error
     if isinstance(original, ApiError):
         return _with(error, str(original), original.extensions)
+    if isinstance(original, CACHE_DOWN + GRAPH_DOWN):
+        log.warning("%s at %s: %s", type(original).__name__, error.path, original)
     if isinstance(original, CACHE_DOWN):
         return _with(error, str(cache_unavailable()), {"code": "CACHE_UNAVAILABLE"})
     if isinstance(original, GRAPH_DOWN):

@@ -7,8 +7,10 @@ mutations/) and add it to QUERIES (or MUTATIONS); fields on Customer go in api/t
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
@@ -39,11 +41,18 @@ def root(name: str, parts: tuple[type, ...], description: str) -> type:
     return strawberry.type(type(name, parts[::-1], {}), description=description)
 
 
+class C360Schema(strawberry.Schema):
+    """The schema without strawberry's stack-trace logging of every error (see `process_errors`)."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Bad input, refusals and outages are answered with a code; PublicErrors logs the unexpected ones."""
+
+
 @functools.cache
 def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
     """The executable schema; built once per set of limits."""
     rules = limit_rules(limits)
-    return strawberry.Schema(
+    return C360Schema(
         query=root("Query", QUERIES, "Reads. Send the API key as `Authorization: Bearer <key>`."),
         mutation=root("Mutation", MUTATIONS, "Writes; each returns a payload with a list of typed errors."),
         subscription=root("Subscription", SUBSCRIPTIONS, "Live updates over graphql-transport-ws."),

@@ -35,8 +35,26 @@ SETS: dict[str, Callable[..., LoadSummary]] = {
 GOAL_SECONDS = 60.0   # the issue's goal for the whole of complete_journey on a 2-core machine
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds a local process has used so far (0 when unknown)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def local_neo4j_pid() -> int | None:
+    """The pid of the Neo4j that `c360 services` runs under C360_DATA_DIR, if that is the configured one."""
+    settings = load_settings()
+    running = services.status(settings.data_dir)
+    return running.neo4j_pid if running and running.neo4j_uri == settings.neo4j_uri else None
+
+
 @contextmanager
-def target_graph(wipe: bool) -> Iterator[Graph]:
+def target_graph(wipe: bool) -> Iterator[tuple[Graph, int | None]]:
     """The configured graph (checked empty or wiped), or a graph on services started for this run."""
     if os.environ.get("NEO4J_URI"):
         graph = connect.graph(connect.targets(load_settings()))
@@ -45,7 +63,7 @@ def target_graph(wipe: bool) -> Iterator[Graph]:
                 if not wipe:
                     sys.exit("the graph at NEO4J_URI is not empty; pass --wipe to empty it first")
                 delete_everything(graph)
-            yield graph
+            yield graph, local_neo4j_pid()
         finally:
             graph.close()
         return
@@ -54,16 +72,18 @@ def target_graph(wipe: bool) -> Iterator[Graph]:
         try:
             graph = open_graph(endpoints.neo4j_uri, "neo4j", endpoints.neo4j_password, "neo4j")
             try:
-                yield graph
+                yield graph, endpoints.neo4j_pid
             finally:
                 graph.close()
         finally:
             services.stop(Path(folder))
 
 
-def report(name: str, summary: LoadSummary) -> None:
+def report(name: str, summary: LoadSummary, python_cpu: float, neo4j_cpu: float) -> None:
     print(f"\n{name}: {summary.read:,} rows read, {summary.written:,} written, {summary.rejected:,} rejected "
           f"in {summary.seconds:.1f} s = {summary.rows_per_second:,.0f} rows/s")
+    print(f"  CPU: loader (Python) {python_cpu:.1f} s, Neo4j {neo4j_cpu:.1f} s"
+          + ("" if neo4j_cpu else " (Neo4j not local: not measured)"))
     for s in summary.files:
         print(f"  {s.file:<32} {s.read:>10,} rows {s.seconds:>7.1f} s {s.rows_per_second:>10,.0f} rows/s")
 
@@ -75,15 +95,17 @@ def main() -> None:
     parser.add_argument("--wipe", action="store_true", help="empty the configured graph first")
     args = parser.parse_args()
     started = time.perf_counter()
-    with target_graph(args.wipe) as graph, tempfile.TemporaryDirectory() as rejects:
+    with target_graph(args.wipe) as (graph, pid), tempfile.TemporaryDirectory() as rejects:
         summaries = {}
         for name in args.only or list(SETS):
+            python_cpu, neo4j_cpu = time.process_time(), cpu_seconds(pid)
             summaries[name] = SETS[name](graph, args.data / name, rejects_dir=Path(rejects) / name, progress=False)
-            report(name, summaries[name])
+            report(name, summaries[name], time.process_time() - python_cpu, cpu_seconds(pid) - neo4j_cpu)
         print("\nnodes:", dict(sorted(label_counts(graph).items())))
         print("relationships:", dict(sorted(relationship_counts(graph).items())))
     total = sum(s.read for s in summaries.values())
     seconds = sum(s.seconds for s in summaries.values())
+    print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     print(f"\ntotal: {total:,} rows in {seconds:.1f} s of loading ({time.perf_counter() - started:.1f} s wall "
           f"with start-up) = {total / seconds:,.0f} rows/s")
     if "complete_journey" in summaries:

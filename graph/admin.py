@@ -5,9 +5,10 @@ from __future__ import annotations
 from graph.driver import Graph
 
 SERVER_COMPONENT = "CALL dbms.components() YIELD name, versions, edition RETURN name, versions[0] AS version, edition"
-# Relationships first: a node with many relationships (a channel, a big region) would not fit one transaction.
-DELETE_RELATIONSHIPS = "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS"
-DELETE_NODES = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+# Relationships first, in bounded transactions: a node with many relationships (a channel, a big region)
+# would not fit one transaction, and one long-running outer transaction would hit db.transaction.timeout.
+DELETE_SOME_RELATIONSHIPS = "MATCH ()-[r]->() WITH r LIMIT $limit DELETE r RETURN count(*) AS n"
+DELETE_SOME_NODES = "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS n"
 LABEL_COUNTS = "CALL db.labels() YIELD label CALL (label) { MATCH (n) WHERE label IN labels(n) RETURN count(n) AS n } RETURN label, n"
 
 
@@ -16,11 +17,11 @@ def server_component(graph: Graph) -> dict[str, str]:
     return dict(graph.read(SERVER_COMPONENT)[0])
 
 
-def delete_everything(graph: Graph) -> None:
+def delete_everything(graph: Graph, batch: int = 20_000) -> None:
     """Remove every node and relationship; constraints and indexes stay."""
-    with graph.driver.session(database=graph.database) as session:
-        session.run(DELETE_RELATIONSHIPS).consume()
-        session.run(DELETE_NODES).consume()
+    for query in (DELETE_SOME_RELATIONSHIPS, DELETE_SOME_NODES):
+        while graph.write_tx(lambda tx, q=query: tx.run(q, limit=batch).single(strict=True)["n"]):
+            pass
 
 
 def label_counts(graph: Graph) -> dict[str, int]:

@@ -34,20 +34,20 @@ COUNT_CUSTOMERS = """
 MATCH (c:Customer {retailer_id: $retailer_id}) WHERE NOT (c)-[:MERGED_INTO]->() RETURN count(c) AS n
 """
 
+# Per order: [epoch day, is_return, amount, consumable product ids of a purchase]; the lines are read only when
+# $consumables (the retailer flags consumable products), as they are most of the work.
 _HISTORY = """
 RETURN c.customer_id AS customer_id,
   [(c)-[:PLACED]->(o:Order) WHERE o.placed_at <= $as_of |
     [duration.inDays(date('1970-01-01'), date(datetime({datetime: o.placed_at, timezone: $timezone}))).days,
      o.kind = 'return',
-     coalesce(o.total_minor, 0)]] AS orders,
-  COLLECT {
-    MATCH (c)-[:PLACED]->(o:Order {kind: 'purchase'})-[l:CONTAINS]->(p:Product {is_consumable: true})
-    WHERE o.placed_at <= $as_of AND coalesce(l.quantity, 1) > 0
-    WITH p, collect(DISTINCT duration.inDays(date('1970-01-01'),
-                    date(datetime({datetime: o.placed_at, timezone: $timezone}))).days) AS days
-    WHERE size(days) >= $min_purchases
-    RETURN [p.product_id, days]
-  } AS consumables
+     coalesce(o.total_minor, 0),
+     CASE WHEN $consumables AND o.kind = 'purchase'
+          THEN [(o)-[:CONTAINS]->(p:Product) WHERE p.is_consumable = true | p.product_id] ELSE [] END]] AS orders
+"""
+
+HAS_CONSUMABLES = """
+RETURN EXISTS { MATCH (p:Product {retailer_id: $retailer_id}) WHERE p.is_consumable = true } AS found
 """
 
 HISTORIES_OF_RETAILER = """
@@ -120,17 +120,28 @@ def count_customers(graph: Graph, retailer_id: str) -> int:
 def stream_histories(graph: Graph, retailer_id: str, timezone: str, as_of: datetime,
                      min_purchases: int) -> Iterator[tuple[str, list[list[Any]], list[list[Any]]]]:
     """(customer_id, orders [[epoch day, is_return, amount_minor]], consumables [[product_id, [epoch days]]])."""
+    consumables = bool(graph.read(HAS_CONSUMABLES, retailer_id=retailer_id)[0]["found"])
     for r in graph.stream(HISTORIES_OF_RETAILER, retailer_id=retailer_id, timezone=timezone, as_of=as_of,
-                          min_purchases=min_purchases):
-        yield r["customer_id"], r["orders"], r["consumables"]
+                          consumables=consumables):
+        yield (r["customer_id"], *_split(r["orders"], min_purchases))
 
 
 def history_of_customer(graph: Graph, customer_id: str, timezone: str, as_of: datetime,
                         min_purchases: int) -> tuple[list[list[Any]], list[list[Any]]] | None:
     """One customer's orders and consumables (as in stream_histories); None if there is no such customer."""
     records = graph.read(HISTORY_OF_CUSTOMER, customer_id=customer_id, timezone=timezone, as_of=as_of,
-                         min_purchases=min_purchases)
-    return (records[0]["orders"], records[0]["consumables"]) if records else None
+                         consumables=True)
+    return _split(records[0]["orders"], min_purchases) if records else None
+
+
+def _split(rows: list[list[Any]], min_purchases: int) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Orders, and consumables bought on at least `min_purchases` distinct days with those days (ascending)."""
+    days_of: dict[str, set[int]] = {}
+    for day, _, _, products in rows:
+        for product_id in products:
+            days_of.setdefault(product_id, set()).add(day)
+    consumables = [[p, sorted(days)] for p, days in days_of.items() if len(days) >= min_purchases]
+    return [row[:3] for row in rows], consumables
 
 
 def write_figures(graph: Graph, rows: list[dict[str, Any]]) -> int:

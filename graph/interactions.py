@@ -50,7 +50,7 @@ COLUMNS = ("customer_id", "product_id", "basket_id", "at", "kind", "store_id", "
 
 
 def stream_interactions(graph: Graph, retailer_id: str, before: Any, event_kinds: list[str],
-                        page: int = 2_000) -> Iterator[tuple[Any, ...]]:
+                        page: int = 250) -> Iterator[tuple[Any, ...]]:
     """Every interaction of the retailer's customers before `before` (aware datetime), in one pass.
 
     Rows are tuples in the order of COLUMNS; `at` is epoch seconds. One query per `page` customers, so no

@@ -150,9 +150,17 @@ async def customer_profiles(graph: AsyncGraph, ids: list[str], parts: ProfilePar
     return [by_id.get(i) for i in ids]
 
 
+# Phone and e-mail are also found on the customer's own contact fields (loaded data often has no
+# identity node for them); a linked identity wins over a contact field.
 CUSTOMER_BY_IDENTITY = """
-MATCH (:Identity {kind: $kind, value: $value})<-[:HAS_IDENTITY]-(c:Customer)
-RETURN c.customer_id AS customer_id LIMIT 1
+CALL () {
+  MATCH (:Identity {kind: $kind, value: $value})<-[:HAS_IDENTITY]-(c:Customer) RETURN c, 0 AS rank
+  UNION
+  MATCH (c:Customer) WHERE $kind = 'phone' AND c.phone = $value RETURN c, 1 AS rank
+  UNION
+  MATCH (c:Customer) WHERE $kind = 'email' AND c.email = $value RETURN c, 1 AS rank
+}
+RETURN c.customer_id AS customer_id ORDER BY rank, customer_id LIMIT 1
 """
 
 
@@ -196,7 +204,9 @@ RETURN COLLECT { UNWIND $customers AS id MATCH (c:Customer {customer_id: id}) RE
        COLLECT { UNWIND $orders AS id MATCH (o:Order {order_id: id}) RETURN [id, o.retailer_id] } AS orders,
        COLLECT { UNWIND $cases AS id MATCH (:ServiceCase {case_id: id})<-[:RAISED]-(c:Customer)
                  RETURN [id, c.customer_id] } AS cases,
-       COLLECT { MATCH (r:Retailer) RETURN r.retailer_id LIMIT 2 } AS retailers
+       COLLECT { MATCH (r:Retailer) RETURN r.retailer_id LIMIT 2 } AS retailers,
+       COLLECT { UNWIND $customers AS id MATCH (:Customer {customer_id: id})-[:MERGED_INTO*1..8]->(s:Customer)
+                 WHERE NOT (s)-[:MERGED_INTO]->() RETURN [id, s.customer_id] } AS survivors
 """
 
 
@@ -204,12 +214,14 @@ async def known_ids(graph: AsyncGraph, *, customers: Sequence[str] = (), product
                     stores: Sequence[str] = (), orders: Sequence[str] = (),
                     cases: Sequence[str] = ()) -> dict[str, dict[str, str]]:
     """Which of the given ids exist, per kind, mapped to their retailer (cases: to their customer);
-    `retailers` lists up to two retailer ids (one means a single-retailer graph)."""
+    `retailers` lists up to two retailer ids (one means a single-retailer graph); `survivors` maps
+    merged-away customer ids to the profile they were merged into."""
     [r] = await graph.read(KNOWN_IDS, customers=list(customers), products=list(products), stores=list(stores),
                            orders=list(orders), cases=list(cases))
     known = {kind: {pair[0]: pair[1] for pair in r[kind]} for kind in ("customers", "products", "stores", "orders",
                                                                      "cases")}
     known["retailers"] = {rid: rid for rid in r["retailers"]}
+    known["survivors"] = {pair[0]: pair[1] for pair in r["survivors"]}
     return known
 
 

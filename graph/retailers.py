@@ -26,3 +26,14 @@ RETAILER_TIMEZONES = "MATCH (r:Retailer) RETURN r.retailer_id AS retailer_id, r.
 def retailer_timezones(graph: Graph) -> dict[str, str | None]:
     """Every retailer's IANA time zone name."""
     return {r["retailer_id"]: r["timezone"] for r in graph.read(RETAILER_TIMEZONES)}
+
+
+ORDER_COUNTS = """
+MATCH (o:Order {retailer_id: $retailer_id})
+RETURN o.kind AS kind, o.anonymous AS anonymous, count(*) AS n
+"""
+
+
+def retailer_order_counts(graph: Graph, retailer_id: str) -> dict[tuple[str, bool], int]:
+    """A retailer's orders counted by (kind, anonymous)."""
+    return {(r["kind"], r["anonymous"]): r["n"] for r in graph.read(ORDER_COUNTS, retailer_id=retailer_id)}

@@ -71,3 +71,15 @@ def existing_unique_keys(graph: Graph) -> set[tuple[str, str]]:
     """(label, property) of every uniqueness constraint in the database."""
     return {(r["labelsOrTypes"][0], r["properties"][0])
             for r in graph.read(EXISTING_CONSTRAINTS) if r["type"] == "UNIQUENESS"}
+
+
+EXISTING_INDEXES = """
+SHOW INDEXES YIELD name, labelsOrTypes, properties, state, owningConstraint
+RETURN name, labelsOrTypes, properties, state, owningConstraint
+"""
+
+
+def existing_indexes(graph: Graph) -> dict[str, tuple[str, tuple[str, ...], str]]:
+    """Every lookup index that no constraint owns: name -> (label, properties, state)."""
+    return {r["name"]: (r["labelsOrTypes"][0], tuple(r["properties"]), r["state"])
+            for r in graph.read(EXISTING_INDEXES) if r["owningConstraint"] is None and r["labelsOrTypes"]}

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from graph import charges, customers, orders, products, retailers, stores
+from graph.driver import Graph
 from loaders.batches import Batch
 from loaders.report import FileStats, LoadSummary
 from loaders.retail_rows import (COLUMNS, RETAILER, Clock, charge_of, customer_no, customer_of, invoice_no,
@@ -25,7 +26,6 @@ from loaders.retail_rows import (COLUMNS, RETAILER, Clock, charge_of, customer_n
                                  web_account_of)
 from loaders.rows import Rejected, RowRef, SourceFile, required_file
 from loaders.session import LoadSession
-from graph.driver import Graph
 
 INVOICE_LINES = 10_000
 PRODUCT_BATCH = 5_000
@@ -92,7 +92,7 @@ class InvoiceStream:
         return stats
 
     def _entry(self, f: list[str]) -> dict[str, Any]:
-        """One parsed line: [InvoiceNo, StockCode, Description, Quantity, InvoiceDate, UnitPrice, CustomerID, Country]."""
+        """One parsed line from the fields in COLUMNS order."""
         invoice, code, quantity, unit = invoice_no(f[0]), stock_code(f[1]), quantity_of(f[3]), price_minor(f[5])
         country = f[7].strip() or "Unspecified"
         return {"invoice": invoice, "code": code, "description": f[2].strip(), "quantity": quantity,
@@ -107,14 +107,17 @@ class InvoiceStream:
         customer = entry["customer"]
         if customer is not None and self._first("customers", customer):
             self.new["customers"].append(customer_of(customer, region["region_id"]))
+        done = self.line_counts.get(uci(entry["invoice"]), 0)
         return {"invoice": entry["invoice"], "customer": customer, "region_id": region["region_id"],
-                "at": entry["at"], "lines": [], "charges": []}
+                "at": entry["at"], "lines": [], "charges": [], "done": done, "next_no": done + 1}
 
     def _add(self, invoice: dict[str, Any], entry: dict[str, Any]) -> None:
-        """A goods line or a charge line of the invoice."""
+        """A goods line or a charge line of the invoice, numbered in file order."""
         code, quantity, unit = entry["code"], entry["quantity"], entry["unit_price_minor"]
         invoice["at"] = min(invoice["at"], entry["at"])
-        line = {"quantity": quantity, "unit_price_minor": unit, "amount_minor": quantity * unit}
+        line = {"line_no": invoice["next_no"], "quantity": quantity, "unit_price_minor": unit,
+                "amount_minor": quantity * unit}
+        invoice["next_no"] += 1
         charge = charge_of(code)
         if charge is not None:
             if self._first("charges", code):
@@ -141,17 +144,13 @@ class InvoiceStream:
         return True
 
     def _finish(self, invoice: dict[str, Any] | None) -> None:
-        """A complete invoice becomes an order row; lines of an invoice seen before are appended to it."""
+        """A complete invoice becomes an order row; the lines of an invoice seen before are appended to it."""
         if invoice is None:
             return
         order_id = uci(invoice["invoice"])
-        done = self.line_counts.get(order_id, 0)
-        numbered = invoice["lines"] + invoice["charges"]
-        for number, line in enumerate(numbered, start=done + 1):
-            line["line_no"] = number
-        self.line_counts[order_id] = done + len(numbered)
-        self.pending += len(numbered)
-        if not done:
+        self.line_counts[order_id] = invoice["next_no"] - 1
+        self.pending += invoice["next_no"] - 1 - invoice["done"]
+        if not invoice["done"]:
             self.orders.append(_order(order_id, invoice))
             return
         for line in invoice["lines"]:
@@ -204,7 +203,7 @@ def _order(order_id: str, invoice: dict[str, Any]) -> dict[str, Any]:
     kind = order_kind(invoice["invoice"], lines)
     props = {"placed_at": invoice["at"], "kind": kind, "status": "completed", "invoice_no": invoice["invoice"],
              "line_count": len(lines), "goods_minor": goods, "charges_minor": fees, "total_minor": goods + fees,
-             "discount_minor": 0}
+             "discount_minor": 0, "coupon_discount_minor": 0}
     return {"order_id": order_id, "retailer_id": "uci", "customer_id": _customer_id(invoice["customer"]),
             "store_id": None, "region_id": invoice["region_id"], "channel_id": "web", "props": props,
             "lines": lines, "charges": charged}

@@ -33,7 +33,7 @@ GRIDS: dict[str, list[Any]] = {
 }
 DISCOVERY_GRID = [(c, n, p) for c in (0.0, 0.5, 1.0) for n in (0.0, 0.5, 1.0) for p in (0.0, 0.1, 0.3)
                   if c + n > 0]
-REPURCHASE_GRID = [(r, d) for r in (0.5, 1.0, 2.0, 4.0) for d in (0.0, 0.5, 1.0)]
+REPURCHASE_GRID = [(r, d) for r in (1.0, 2.0, 4.0, 8.0, 16.0, 32.0) for d in (0.0, 0.5, 1.0)]
 Results = dict[str, dict[str, dict[str, dict[int, dict[str, float]]]]]  # protocol -> mode -> method -> k
 
 

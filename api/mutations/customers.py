@@ -155,6 +155,7 @@ class CustomerMutation:
         known = await known_ids(info.context.graph, customers=[str(customer)])
         if str(customer) not in known["customers"]:
             errors.append(not_found("customer", f"no customer {customer}"))
+        customer = strawberry.ID(known["survivors"].get(str(customer), str(customer)))
         pairs = [(identity.kind.value, _normalised(identity.kind.value, value))] if value else []
         errors += await _conflicts(info, str(customer), pairs, "identity")
         if errors:
@@ -173,6 +174,7 @@ class CustomerMutation:
         known = await known_ids(info.context.graph, customers=[str(customer)])
         if str(customer) not in known["customers"]:
             return CustomerPayload(customer=None, errors=[not_found("customer", f"no customer {customer}")])
+        customer = strawberry.ID(known["survivors"].get(str(customer), str(customer)))
         await write(info, upsert_consents, _consent_rows(str(customer), [decision], channel.value))
         refresh_offers(info, str(customer), "consent")
         return CustomerPayload(customer=await changed_customer(info, str(customer)), errors=[])

@@ -39,15 +39,21 @@ class RecordEventPayload:
     errors: list[MutationError] = strawberry.field(description="Problems with the input; empty on success.")
 
 
-async def _missing(info: strawberry.Info, refs: dict[str, tuple[str, str | None]]) -> list[MutationError]:
-    """NOT_FOUND errors for each given reference (field -> (kind, id)) that is not in the graph."""
+async def _missing(info: strawberry.Info, refs: dict[str, tuple[str, str | None]]
+                   ) -> tuple[list[MutationError], dict[str, dict[str, str]]]:
+    """NOT_FOUND errors for each given reference (field -> (kind, id)) not in the graph, and what is known."""
     wanted: dict[str, list[str]] = {"customers": [], "products": [], "stores": []}
     for kind, ref in refs.values():
         if ref:
-            wanted[kind].append(ref)
+            wanted[kind].append(str(ref))
     known = await known_ids(info.context.graph, **wanted)
     return [not_found(field, f"no {kind[:-1]} {ref}") for field, (kind, ref) in refs.items()
-            if ref and ref not in known[kind]]
+            if ref and str(ref) not in known[kind]], known
+
+
+def survivor(known: dict[str, dict[str, str]], customer_id: str | None) -> str | None:
+    """The live profile for a customer id (a merged-away id writes to the profile it was merged into)."""
+    return known["survivors"].get(str(customer_id), str(customer_id)) if customer_id else None
 
 
 @strawberry.enum(name="OrderKind", description="A sale or a return.")
@@ -105,12 +111,13 @@ class EventMutation:
         event_id = text_field(str(input.event_id), "eventId", errors, required=True, most=100)
         query = text_field(input.query, "query", errors, most=500)
         occurred_at = aware(input.occurred_at, "occurredAt", errors)
-        errors += await _missing(info, {"customer": ("customers", input.customer), "product": ("products", input.product),
-                                        "store": ("stores", input.store)})
+        missing, known = await _missing(info, {"customer": ("customers", input.customer),
+                                               "product": ("products", input.product), "store": ("stores", input.store)})
+        errors += missing
         if errors:
             return RecordEventPayload(event_id=None, created=False, errors=errors)
         event = {"event_id": event_id, "kind": input.kind.value, "channel_id": input.channel.value,
-                 "customer_id": input.customer, "product_id": input.product, "store_id": input.store,
+                 "customer_id": survivor(known, input.customer), "product_id": input.product, "store_id": input.store,
                  "occurred_at": occurred_at, "query": query}
         created = await write(info, lambda graph: record_event(graph, info.context.services.cache, event))
         return RecordEventPayload(event_id=strawberry.ID(event_id), created=created, errors=[])  # type: ignore[arg-type]
@@ -125,11 +132,12 @@ class EventMutation:
         placed_at = aware(input.placed_at, "placedAt", errors)
         refs = {"customer": ("customers", input.customer), "store": ("stores", input.store)}
         refs |= {f"lines.{n}.product": ("products", line.product) for n, line in enumerate(input.lines)}
-        errors += await _missing(info, refs)
+        missing, known = await _missing(info, refs)
+        errors += missing
         if errors:
             return RecordPurchasePayload(order_id=None, created=False, errors=errors)
-        known = await known_ids(info.context.graph, products=[str(input.lines[0].product)])
         row = _order_row(input, str(order_id), placed_at, known["products"][str(input.lines[0].product)])
+        row["customer_id"] = survivor(known, input.customer)
         created = bool(await write(info, create_orders_with_lines, [row]))
         if created and input.customer:
             await write(info, lambda graph: _after_purchase(graph, info.context.services.cache, row))

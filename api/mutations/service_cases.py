@@ -69,7 +69,8 @@ class ServiceCaseMutation:
         if errors:
             return ServiceCasePayload(service_case=None, errors=errors)
         case_id = f"SC{secrets.token_hex(6).upper()}"
-        case = {"case_id": case_id, "customer_id": str(input.customer), "channel_id": input.channel.value,
+        customer_id = known["survivors"].get(str(input.customer), str(input.customer))
+        case = {"case_id": case_id, "customer_id": customer_id, "channel_id": input.channel.value,
                 "order_id": str(input.order) if input.order else None,
                 "props": {"opened_at": datetime.now(timezone.utc), "subject": subject, "status": "open"}}
         notes = [_note_row(case_id, note, _author(info, None))] if note else []

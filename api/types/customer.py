@@ -49,7 +49,7 @@ class Identity:
     since: datetime | None = strawberry.field(description="When it was linked (UTC).")
 
     @strawberry.field(description="The identifier itself. " + PII, permission_classes=[CanReadPII])
-    def value(self) -> str:
+    def value(self) -> str | None:
         return self.raw_value
 
     @strawberry.field(description="The identifier with all but its last 4 characters hidden; readable by every role.")
@@ -140,7 +140,7 @@ class Customer(CustomerAnalytics):
         return self.profile.get("last_name")
 
     @strawberry.field(description="E-mail, phone and address. " + PII, permission_classes=[CanReadPII])
-    def contact(self) -> Contact:
+    def contact(self) -> Contact | None:
         p = self.profile
         return Contact(email=p.get("email"), phone=p.get("phone"), address=p.get("address"))
 
@@ -149,7 +149,7 @@ class Customer(CustomerAnalytics):
         return self.profile.get("birthday")
 
     @strawberry.field(description="Demographic bands. " + PII, permission_classes=[CanReadPII])
-    def demographics(self) -> Demographics:
+    def demographics(self) -> Demographics | None:
         p = self.profile
         return Demographics(gender=p.get("gender"), age_band=_text(p.get("age_band")),
                             income_band=_text(p.get("income_band")), home_ownership=p.get("home_ownership"),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from rich.console import Console
 
 from c360 import services
 from c360.settings import load_settings
+from graph.driver import open_graph
+from graph.schema import apply_schema
 
 out = Console()
 
@@ -30,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
                                        redis_port=settings.redis_port, heap=settings.neo4j_heap,
                                        pagecache=settings.neo4j_pagecache)
         _show(endpoints)
+        _ensure_schema(endpoints)
         return 0
     if args.action == "stop":
         stopped = services.stop(settings.data_dir)
@@ -43,6 +47,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ensure_schema(e: services.Endpoints) -> None:
+    """Constraints and indexes, created if missing (idempotent)."""
+    graph = open_graph(e.neo4j_uri, "neo4j", e.neo4j_password, "neo4j")
+    try:
+        out.print(f"schema: {apply_schema(graph)} constraints and indexes in place")
+    finally:
+        graph.close()
+
+
 def _show(e: services.Endpoints) -> None:
-    out.print(f"Neo4j  {e.neo4j_uri}  (user neo4j, password in .local/neo4j-password)  pid {e.neo4j_pid}  log {e.neo4j_log}")
+    password_file = Path(e.neo4j_log).parent.parent / "neo4j-password"
+    out.print(f"Neo4j  {e.neo4j_uri}  (user neo4j, password in {password_file})  pid {e.neo4j_pid}  log {e.neo4j_log}")
     out.print(f"Redis  {e.redis_url}  pid {e.redis_pid}  log {e.redis_log}")

@@ -19,6 +19,8 @@ FILES = ("transactions", "products", "demographics", "campaigns", "campaign_desc
          "coupon_redemptions", "promotions_sample")
 LINE_CAP = 750            # households with more lines than this are left out (keeps demo/data small)
 MIN_BASKETS = 12          # and so are those with fewer baskets (nothing to recommend from)
+DORMANT_SHARE = 0.08      # of the households: ones that stopped shopping, with or without demographics
+DORMANT_DAYS = 90
 PROMOTION_WEEKS = 4       # promotions of the last weeks only
 COUPON_PRODUCTS = 10      # products kept per coupon: those the demo's households bought most
 DURABLE_DEPARTMENTS = frozenset({"FLORAL", "GARDEN CENTER", "TRAVEL & LEISURE", "PHOTO & VIDEO", "TOYS",
@@ -31,7 +33,7 @@ DURABLE_DEPARTMENTS = frozenset({"FLORAL", "GARDEN CENTER", "TRAVEL & LEISURE", 
 class Journey:
     """The chosen households' rows: `lines` (one per transaction line, `at` in UTC) and canonical tables."""
 
-    households: pd.DataFrame  # household_id and the demographics columns, sorted by id
+    households: pd.DataFrame  # household_id and the demographics columns (empty where unpublished), sorted by id
     lines: pd.DataFrame
     products: pd.DataFrame    # product_id, department, product_category, product_type, brand, price_minor
     store_sales: pd.Series    # baskets per store in the full data (for the generated store formats)
@@ -49,15 +51,28 @@ def read_source(folder: Path) -> dict[str, pd.DataFrame]:
 
 
 def choose_households(source: dict[str, pd.DataFrame], count: int) -> np.ndarray:
-    """`count` households with demographics, spread evenly over activity (by lines), smallest id first."""
+    """`count` households spread evenly over activity (by lines), smallest id first.
+
+    Most have demographics; DORMANT_SHARE of them are households that stopped shopping (no basket in the
+    last DORMANT_DAYS days), which the households with demographics almost never do.
+    """
     tx = source["transactions"]
-    per = tx.groupby("household_id").agg(lines=("product_id", "size"), baskets=("basket_id", "nunique"))
-    eligible = per[per.index.isin(source["demographics"]["household_id"])
-                   & (per["lines"] <= LINE_CAP) & (per["baskets"] >= MIN_BASKETS)]
-    ranked = eligible.sort_values(["lines", "baskets"]).index.to_numpy()
+    per = tx.groupby("household_id").agg(lines=("product_id", "size"), baskets=("basket_id", "nunique"),
+                                         last=("transaction_timestamp", "max"))
+    per = per[(per["lines"] <= LINE_CAP) & (per["baskets"] >= MIN_BASKETS)]
+    quiet = pd.Timestamp(per["last"].max()) - pd.Timedelta(days=DORMANT_DAYS)
+    dormant = per[pd.to_datetime(per["last"]) < quiet]
+    with_demographics = per[per.index.isin(source["demographics"]["household_id"]) & ~per.index.isin(dormant.index)]
+    n_dormant = min(len(dormant), round(count * DORMANT_SHARE))
+    return np.sort(np.concatenate([_spread(dormant, n_dormant), _spread(with_demographics, count - n_dormant)]))
+
+
+def _spread(households: pd.DataFrame, count: int) -> np.ndarray:
+    """`count` of the households, evenly spaced in the order of their lines and baskets."""
+    ranked = households.sort_values(["lines", "baskets"]).index.to_numpy()
     if count >= len(ranked):
-        return np.sort(ranked)
-    return np.sort(ranked[np.linspace(0, len(ranked) - 1, count).round().astype(np.int64)])
+        return ranked
+    return ranked[np.linspace(0, len(ranked) - 1, count).round().astype(np.int64)]
 
 
 def build_journey(source: dict[str, pd.DataFrame], households: np.ndarray) -> Journey:
@@ -73,7 +88,8 @@ def build_journey(source: dict[str, pd.DataFrame], households: np.ndarray) -> Jo
     tables.update(_campaigns(source, households, lines["product_id"].value_counts()))
     tables["promotions"] = _promotions(source["promotions_sample"], set(lines["store_id"]), set(products["product_id"]))
     tables["store_products"] = _assortment(lines)
-    return Journey(demographics[demographics["household_id"].isin(households)].sort_values("household_id"),
+    chosen = pd.DataFrame({"household_id": np.sort(households)}).merge(demographics, how="left", on="household_id")
+    return Journey(chosen,
                    lines, products, tx.groupby("store_id")["basket_id"].nunique(), tables)
 
 

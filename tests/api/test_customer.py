@@ -100,6 +100,11 @@ def test_customer_by_identity_finds_the_card_holder(shop: Any, api: Any) -> None
     assert api.query(query, role=Role.KIOSK, v="123") == {"data": {"customerByIdentity": None}}
 
 
+def test_service_desk_finds_a_customer_by_the_phone_on_the_profile(shop: Any, api: Any) -> None:
+    query = '{ customerByIdentity(kind: PHONE, value: "+4670000002") { id contact { phone } } }'
+    assert api.query(query)["data"]["customerByIdentity"] == {"id": "C2", "contact": {"phone": "+4670000002"}}
+
+
 def test_search_by_name_prefix_phone_email_and_card(shop: Any, api: Any) -> None:
     query = """query($name: String, $phone: String, $email: String, $card: String) {
       searchCustomers(name: $name, phone: $phone, email: $email, card: $card) { nodes { id } } }"""

@@ -90,3 +90,13 @@ def test_unmerging_every_merge_restores_the_original_graph_exactly(shop: Any, pa
         assert unmerge_customers(shop, merged) is not None
     # then the graph is exactly the original
     assert graph_fingerprint(shop) == before
+
+
+def test_writes_to_a_merged_away_id_land_on_the_survivor(shop: Any, api: Any) -> None:
+    api.query(MERGE, survivor="C2", merged="C1")
+    event = """mutation { recordEvent(input: {eventId: "late", kind: VIEW, channel: WEB, customer: "C1",
+                                               product: "P1"}) { created errors { field } } }"""
+    assert api.query(event)["data"]["recordEvent"] == {"created": True, "errors": []}
+    api.query(UNMERGE, merged="C1")
+    events = '{ customer(id: "C2") { events { id } } }'
+    assert api.query(events)["data"]["customer"]["events"] == [{"id": "late"}]

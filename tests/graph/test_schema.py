@@ -1,6 +1,6 @@
 from graph.admin import server_component
 from graph.driver import Graph
-from graph.schema import UNIQUE_KEYS, apply_schema, existing_unique_keys
+from graph.schema import INDEXES, UNIQUE_KEYS, apply_schema, existing_indexes, existing_unique_keys
 
 
 def test_every_natural_key_has_a_uniqueness_constraint(graph: Graph) -> None:
@@ -17,3 +17,11 @@ def test_the_graph_answers_with_the_community_5_26_server(graph: Graph) -> None:
     component = server_component(graph)
     assert component["edition"] == "community"
     assert component["version"].startswith("5.26.")
+
+
+def test_the_lookups_the_api_makes_have_online_indexes(graph: Graph) -> None:
+    indexes = existing_indexes(graph)
+    for name, (label, props) in INDEXES.items():
+        assert indexes[name] == (label, props, "ONLINE")
+    assert {indexes[n][:2] for n in ("identity_kind_value", "order_placed_at", "event_occurred_at")} == {
+        ("Identity", ("kind", "value")), ("Order", ("placed_at",)), ("Event", ("occurred_at",))}

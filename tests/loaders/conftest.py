@@ -76,6 +76,7 @@ def complete_journey_subset(shared_data: Path, tmp_path_factory: pytest.TempPath
     upcs = {row[0] for row in coupons}
     _write(folder / "coupon_redemptions.csv.gz", (r for i, r in enumerate(_rows(source / "coupon_redemptions.csv.gz"))
                                                   if i == 0 or (r[0] in households and r[1] in upcs)))
-    _write(folder / "promotions_sample.csv.gz", itertools.islice(
-        (r for i, r in enumerate(_rows(source / "promotions_sample.csv.gz")) if i == 0 or (r[1] in stores and r[0] in products)), 1_001))
+    promotions = (r for i, r in enumerate(_rows(source / "promotions_sample.csv.gz"))
+                  if i == 0 or (r[1] in stores and r[0] in products))
+    _write(folder / "promotions_sample.csv.gz", itertools.islice(promotions, 1_001))
     return folder

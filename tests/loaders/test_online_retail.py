@@ -14,6 +14,7 @@ from graph import orders as graph_orders
 from graph.admin import delete_everything, label_counts
 from graph.census import fingerprint, node_by_key, relationship_counts
 from graph.driver import Graph
+from graph.retailers import retailer_order_counts
 from loaders import online_retail
 from loaders.online_retail import load_dir
 from loaders.report import LoadSummary
@@ -58,10 +59,9 @@ def test_the_subset_gives_exact_counts(loaded: Loaded) -> None:
     assert (counts["Region"], counts["Charge"], counts["Retailer"]) == (15, 7, 1)
     rels = relationship_counts(graph)
     assert (rels["CONTAINS"], rels["CHARGED"], rels["VIA"], rels["IN_REGION"]) == (12_007, 46, 573, 573 + 360)
-    kinds = {(r["kind"], r["anonymous"]): r["n"] for r in graph.read(
-        "MATCH (o:Order) RETURN o.kind AS kind, o.anonymous AS anonymous, count(*) AS n")}
-    assert kinds == {("purchase", False): 445, ("purchase", True): 43, ("return", False): 51,
-                     ("return", True): 1, ("adjustment", True): 33}
+    assert retailer_order_counts(graph, "uci") == {("purchase", False): 445, ("purchase", True): 43,
+                                                   ("return", False): 51, ("return", True): 1,
+                                                   ("adjustment", True): 33}
     lines = {r["kind"]: r["n"] for r in graph.read("MATCH ()-[l:CONTAINS]->() RETURN l.kind AS kind, count(*) AS n")}
     assert lines == {"sale": 11_832, "return": 129, "write_off": 30, "free": 16}
 
