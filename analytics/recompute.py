@@ -33,28 +33,31 @@ class RetailerRun:
 
 
 def recompute(graph: Any, *, config: AnalyticsConfig | None = None, as_of: datetime | None = None,
-              retailer_id: str | None = None, progress: Progress | None = None) -> list[RetailerRun]:
+              retailer_id: str | None = None, progress: Progress | None = None,
+              workers: int = 1) -> list[RetailerRun]:
     """Recompute and write every customer's figures, retailer by retailer, then segment memberships.
 
-    `as_of` defaults to each retailer's latest order time (the end of its data; now, in live operation).
+    `as_of` defaults to each retailer's latest order time (the end of its data; now, in live operation);
+    `workers` graph queries read the histories at once.
     """
     config = config or AnalyticsConfig()
     runs = []
     for rid, tz in store.retailers_with_customers(graph):
         if retailer_id is None or rid == retailer_id:
-            runs.append(_recompute_retailer(graph, rid, tz, config, as_of, progress or _quiet))
+            runs.append(_recompute_retailer(graph, rid, tz, config, as_of, progress or _quiet, workers))
     segments.refresh_all_memberships(graph)
     return runs
 
 
 def _recompute_retailer(graph: Any, retailer_id: str, tz: str, config: AnalyticsConfig,
-                        as_of: datetime | None, progress: Progress) -> RetailerRun:
+                        as_of: datetime | None, progress: Progress, workers: int) -> RetailerRun:
     at = as_of or store.last_order_at(graph, retailer_id) or datetime.now(timezone.utc)
     today = at.astimezone(ZoneInfo(tz)).date()
     total = store.count_customers(graph, retailer_id)
     measures, refills = [], {}
     for done, (customer_id, orders, consumables) in enumerate(
-            store.stream_histories(graph, retailer_id, tz, _end_of(at), config.replenish_min_purchases), 1):
+            store.stream_histories(graph, retailer_id, tz, _end_of(at), config.replenish_min_purchases,
+                                   workers), 1):
         measures.append(measure_rows(customer_id, day_rows(orders), today.toordinal(), config))
         refills[customer_id] = _replenishments(customer_id, consumables, config)
         if done % 1000 == 0 or done == total:

@@ -50,7 +50,8 @@ class C360GraphQL(GraphQL):  # type: ignore[type-arg]
 
 async def open_services(config: ApiConfig) -> Services:
     """Connect to Neo4j (async for reads, sync for the loaders' write functions) and Redis."""
-    graph = await open_async_graph(config.neo4j_uri, config.neo4j_user, config.neo4j_password, config.neo4j_database)
+    graph = await open_async_graph(config.neo4j_uri, config.neo4j_user, config.neo4j_password, config.neo4j_database,
+                                   retry_s=config.graph_retry_s)
     write_graph = open_graph(config.neo4j_uri, config.neo4j_user, config.neo4j_password, config.neo4j_database)
     cache = redis.Redis.from_url(config.redis_url, socket_timeout=config.redis_timeout_s,
                                  socket_connect_timeout=config.redis_timeout_s, health_check_interval=30)

@@ -35,7 +35,10 @@ class Limits:
 
 @dataclass(frozen=True)
 class ApiConfig:
-    """Connections and policy of one API process; `key_hashes` maps sha256(key) hex to a role."""
+    """Connections and policy of one API process; `key_hashes` maps sha256(key) hex to a role.
+
+    `redis_timeout_s` bounds each Redis call (offers then fall back); `graph_retry_s` bounds how long a
+    request retries a graph that went away before answering GRAPH_UNAVAILABLE."""
 
     neo4j_uri: str
     neo4j_user: str
@@ -46,6 +49,7 @@ class ApiConfig:
     limits: Limits = Limits()
     graphiql: bool = True
     redis_timeout_s: float = 0.25
+    graph_retry_s: float = 2.0
 
 
 def hash_key(key: str) -> str:

@@ -79,6 +79,7 @@ def customer_parts(selections: Iterable[Selection]) -> ProfileParts:
         cases_first=bounded(cases.get("first", DEFAULT_CASES), MAX_CASES, "first") if cases is not None else 0,
         timeline_first=(bounded(timeline.get("first", DEFAULT_TIMELINE), MAX_TIMELINE, "first")
                         if timeline is not None else 0),
+        campaigns="campaigns" in found,
     )
 
 

@@ -66,15 +66,15 @@ class Phases:
         self.last[phase.split(": ")[-1]] = time.perf_counter() - self.started
 
 
-def bench_retailer(graph: Graph, retailer_id: str) -> tuple[int, float]:
+def bench_retailer(graph: Graph, retailer_id: str, workers: int) -> tuple[int, float]:
     """Customers and seconds of one full recompute; prints its phases."""
     phases = Phases()
     started = time.perf_counter()
-    [run] = recompute(graph, retailer_id=retailer_id, progress=phases)
+    [run] = recompute(graph, retailer_id=retailer_id, progress=phases, workers=workers)
     seconds = time.perf_counter() - started
     read = phases.last.get("reading", 0.0)
     fit_and_write = seconds - read
-    print(f"{retailer_id:>12}: {run.customers:>9,} customers in {seconds:7.1f} s = "
+    print(f"{retailer_id:>12}, {workers} reader(s): {run.customers:>9,} customers in {seconds:7.1f} s = "
           f"{run.customers / seconds:>8,.0f} customers/s (read {read:.1f} s, fit + score + write + segments "
           f"{fit_and_write:.1f} s); BG/NBD {'fitted' if run.model.bgnbd else 'not fitted'}")
     return run.customers, seconds
@@ -85,6 +85,8 @@ def main() -> None:
     parser.add_argument("--load-complete-journey", type=Path, metavar="DIR")
     parser.add_argument("--load-canonical", type=Path, metavar="DIR", action="append", default=[])
     parser.add_argument("--retailer", action="append", metavar="ID", help="only these retailers")
+    parser.add_argument("--workers", type=int, action="append", metavar="N",
+                        help="reading queries at once (default: 1 and 2, each measured)")
     args = parser.parse_args()
     with target_graph() as graph, tempfile.TemporaryDirectory() as rejects:
         if args.load_complete_journey:
@@ -95,8 +97,8 @@ def main() -> None:
         if not retailers:
             sys.exit("no customers in the graph: pass --load-complete-journey or --load-canonical")
         print(f"full recompute on {os.cpu_count()} cores, one retailer at a time:")
-        for retailer_id in retailers:
-            customers, seconds = bench_retailer(graph, retailer_id)
+        for retailer_id, workers in [(r, w) for r in retailers for w in args.workers or [1, 2]]:
+            customers, seconds = bench_retailer(graph, retailer_id, workers)
             if customers >= GOAL_CUSTOMERS:
                 scaled = seconds * GOAL_CUSTOMERS / customers
                 verdict = "met" if scaled < GOAL_SECONDS else "NOT met"

@@ -23,7 +23,7 @@ from pathlib import Path
 SERVER_DIR = Path(__file__).resolve().parent.parent / "graph" / "server"
 STATE_FILE = "services.json"
 BUILD_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "c360"
-START_TIMEOUT_S = 120.0
+START_TIMEOUT_S = 300.0  # a loaded 2-core machine can take minutes; idle it is ~20 s
 _children: dict[int, subprocess.Popen[bytes]] = {}  # started by this process: polled, never left as zombies
 
 

@@ -13,11 +13,17 @@ Days travel as days since 1970-01-01 in the retailer's time zone.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from functools import partial
+from queue import Queue
+from threading import Thread
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
-from graph.driver import AsyncGraph, Graph
+from graph.driver import AsyncGraph, Graph, chunks
+
+T = TypeVar("T")
 
 RETAILERS_WITH_CUSTOMERS = """
 MATCH (c:Customer) WHERE c.retailer_id IS NOT NULL
@@ -34,12 +40,13 @@ COUNT_CUSTOMERS = """
 MATCH (c:Customer {retailer_id: $retailer_id}) WHERE NOT (c)-[:MERGED_INTO]->() RETURN count(c) AS n
 """
 
-# Per order: [epoch day, is_return, amount, consumable product ids of a purchase]; the lines are read only when
-# $consumables (the retailer flags consumable products), as they are most of the work.
+# Per order: [epoch seconds, is_return, amount, consumable product ids of a purchase]; the lines are read only
+# when $consumables (the retailer flags consumable products), as they are most of the work. Python turns the
+# seconds into the retailer's calendar day (cheaper than Cypher's time zone arithmetic per order).
 _HISTORY = """
 RETURN c.customer_id AS customer_id,
   [(c)-[:PLACED]->(o:Order) WHERE o.placed_at <= $as_of |
-    [duration.inDays(date('1970-01-01'), date(datetime({datetime: o.placed_at, timezone: $timezone}))).days,
+    [o.placed_at.epochSeconds,
      o.kind = 'return',
      coalesce(o.total_minor, 0),
      CASE WHEN $consumables AND o.kind = 'purchase'
@@ -51,8 +58,14 @@ RETURN EXISTS { MATCH (p:Product {retailer_id: $retailer_id}) WHERE p.is_consuma
 """
 
 HISTORIES_OF_RETAILER = """
-MATCH (c:Customer {retailer_id: $retailer_id}) WHERE NOT (c)-[:MERGED_INTO]->()
+MATCH (c:Customer {retailer_id: $retailer_id})
+WHERE ($from IS NULL OR c.customer_id >= $from) AND ($to IS NULL OR c.customer_id < $to)
+  AND NOT (c)-[:MERGED_INTO]->()
 """ + _HISTORY
+
+CUSTOMER_IDS_OF_RETAILER = """
+MATCH (c:Customer {retailer_id: $retailer_id}) RETURN c.customer_id AS id ORDER BY id
+"""
 
 HISTORY_OF_CUSTOMER = """
 MATCH (c:Customer {customer_id: $customer_id})
@@ -117,31 +130,94 @@ def count_customers(graph: Graph, retailer_id: str) -> int:
     return int(graph.read(COUNT_CUSTOMERS, retailer_id=retailer_id)[0]["n"])
 
 
-def stream_histories(graph: Graph, retailer_id: str, timezone: str, as_of: datetime,
-                     min_purchases: int) -> Iterator[tuple[str, list[list[Any]], list[list[Any]]]]:
-    """(customer_id, orders [[epoch day, is_return, amount_minor]], consumables [[product_id, [epoch days]]])."""
+def stream_histories(graph: Graph, retailer_id: str, timezone: str, as_of: datetime, min_purchases: int,
+                     workers: int = 1) -> Iterator[tuple[str, list[list[Any]], list[list[Any]]]]:
+    """(customer_id, orders [[epoch day, is_return, amount_minor]], consumables [[product_id, [epoch days]]]).
+
+    With workers > 1, that many queries read ranges of customer ids at once (in threads); any order.
+    """
     consumables = bool(graph.read(HAS_CONSUMABLES, retailer_id=retailer_id)[0]["found"])
-    for r in graph.stream(HISTORIES_OF_RETAILER, retailer_id=retailer_id, timezone=timezone, as_of=as_of,
-                          consumables=consumables):
-        yield (r["customer_id"], *_split(r["orders"], min_purchases))
+    days = LocalDays(timezone)
+    ranges = _id_ranges(graph, retailer_id, workers) if workers > 1 else [(None, None)]
+
+    def read(bounds: tuple[str | None, str | None]) -> Iterator[tuple[str, list[list[Any]], list[list[Any]]]]:
+        for r in graph.stream(HISTORIES_OF_RETAILER, retailer_id=retailer_id, as_of=as_of, consumables=consumables,
+                              **{"from": bounds[0], "to": bounds[1]}):
+            yield (r["customer_id"], *_split(r["orders"], days, min_purchases))
+    if len(ranges) == 1:
+        yield from read(ranges[0])
+        return
+    yield from _merged([partial(read, b) for b in ranges])
+
+
+def _id_ranges(graph: Graph, retailer_id: str, parts: int) -> list[tuple[str | None, str | None]]:
+    """`parts` ranges [from, to) of customer ids holding about as many customers each."""
+    ids = [r["id"] for r in graph.read(CUSTOMER_IDS_OF_RETAILER, retailer_id=retailer_id)]
+    cuts = sorted({ids[len(ids) * k // parts] for k in range(1, parts)}) if len(ids) >= parts else []
+    bounds: list[str | None] = [None, *cuts, None]
+    return list(zip(bounds, bounds[1:]))
+
+
+def _merged(readers: list[Callable[[], Iterator[T]]], batch: int = 500) -> Iterator[T]:
+    """Items of every reader, each run in its own thread; re-raises a reader's error."""
+    queue: Queue[list[T] | BaseException | None] = Queue(maxsize=4 * len(readers))
+
+    def pump(reader: Callable[[], Iterator[T]]) -> None:
+        try:
+            for chunk in chunks(reader(), batch):
+                queue.put(chunk)
+            queue.put(None)
+        except BaseException as exc:  # noqa: BLE001 (handed to the consumer)
+            queue.put(exc)
+    threads = [Thread(target=pump, args=(r,), daemon=True) for r in readers]
+    for t in threads:
+        t.start()
+    running = len(threads)
+    while running:
+        item = queue.get()
+        if item is None:
+            running -= 1
+        elif isinstance(item, BaseException):
+            raise item
+        else:
+            yield from item
+
+
+class LocalDays:
+    """Epoch seconds to days since 1970-01-01 in a time zone (offsets cached per hour)."""
+
+    def __init__(self, timezone: str) -> None:
+        self.zone = ZoneInfo(timezone)
+        self.offsets: dict[int, int] = {}
+
+    def __call__(self, seconds: int) -> int:
+        hour = seconds // 3600
+        offset = self.offsets.get(hour)
+        if offset is None:
+            delta = datetime.fromtimestamp(hour * 3600, self.zone).utcoffset()
+            offset = self.offsets[hour] = int(delta.total_seconds()) if delta else 0
+        return (seconds + offset) // 86400
 
 
 def history_of_customer(graph: Graph, customer_id: str, timezone: str, as_of: datetime,
                         min_purchases: int) -> tuple[list[list[Any]], list[list[Any]]] | None:
     """One customer's orders and consumables (as in stream_histories); None if there is no such customer."""
-    records = graph.read(HISTORY_OF_CUSTOMER, customer_id=customer_id, timezone=timezone, as_of=as_of,
-                         consumables=True)
-    return _split(records[0]["orders"], min_purchases) if records else None
+    records = graph.read(HISTORY_OF_CUSTOMER, customer_id=customer_id, as_of=as_of, consumables=True)
+    return _split(records[0]["orders"], LocalDays(timezone), min_purchases) if records else None
 
 
-def _split(rows: list[list[Any]], min_purchases: int) -> tuple[list[list[Any]], list[list[Any]]]:
-    """Orders, and consumables bought on at least `min_purchases` distinct days with those days (ascending)."""
+def _split(rows: list[list[Any]], days: LocalDays,
+           min_purchases: int) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Orders as [local day, is_return, amount], and consumables bought on at least `min_purchases` distinct days
+    with those days (ascending)."""
+    orders = []
     days_of: dict[str, set[int]] = {}
-    for day, _, _, products in rows:
+    for seconds, is_return, amount, products in rows:
+        day = days(seconds)
+        orders.append([day, is_return, amount])
         for product_id in products:
             days_of.setdefault(product_id, set()).add(day)
-    consumables = [[p, sorted(days)] for p, days in days_of.items() if len(days) >= min_purchases]
-    return [row[:3] for row in rows], consumables
+    return orders, [[p, sorted(d)] for p, d in days_of.items() if len(d) >= min_purchases]
 
 
 def write_figures(graph: Graph, rows: list[dict[str, Any]]) -> int:

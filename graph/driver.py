@@ -84,10 +84,13 @@ def open_graph(uri: str, user: str, password: str | None, database: str) -> Grap
     return Graph(driver, database)
 
 
-async def open_async_graph(uri: str, user: str, password: str | None, database: str) -> AsyncGraph:
+async def open_async_graph(uri: str, user: str, password: str | None, database: str,
+                           retry_s: float = 30.0) -> AsyncGraph:
+    """Connect and verify; `retry_s` bounds how long a transaction is retried while the server is away."""
     auth = (user, password) if password else None
     driver = AsyncGraphDatabase.driver(uri, auth=auth, max_connection_pool_size=64,
-                                       notifications_min_severity="OFF")
+                                       notifications_min_severity="OFF", max_transaction_retry_time=retry_s,
+                                       connection_acquisition_timeout=retry_s + 1)
     await driver.verify_connectivity()
     return AsyncGraph(driver, database)
 

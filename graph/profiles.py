@@ -2,9 +2,9 @@
 
 A profile is a map: the customer's own properties plus `identities`, `consents`, `home_store_id`,
 `currency`, `merged_from` (MERGED_INTO records of profiles merged into this one), `value` (spend and
-order figures) and, only when asked for in `parts`,
-`orders` (one page), `events`, `service_cases` (with notes) and `timeline`. Parts not asked for
-cost nothing: their subqueries are guarded by parameters.
+order figures) and, only when asked for in `parts`, `orders` (one page), `events`, `service_cases`
+(with notes), `timeline` and `campaigns` (received, with coupons redeemed). Parts not asked for cost
+nothing: their subqueries are guarded by parameters.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ class ProfileParts:
     event_kinds: tuple[str, ...] | None = None
     cases_first: int = 0
     timeline_first: int = 0
+    campaigns: bool = False
 
 
 # A merged-away id resolves to the profile it was merged into.
@@ -134,7 +135,9 @@ RETURN id, c {.*,
   merged_from: [(m:Customer)-[r:MERGED_INTO]->(c) | r {.*, customer_id: m.customer_id}],
   currency: COLLECT { MATCH (r:Retailer {retailer_id: c.retailer_id}) RETURN r.currency }[0],
   value: value, order_total: order_total, orders: orders, events: events, service_cases: cases,
-  timeline: timeline
+  timeline: timeline,
+  campaigns: CASE WHEN $campaigns THEN [(c)-[:RECEIVED]->(k:Campaign) | k {.campaign_id, .name, .type, .start_date,
+    .end_date, redeemed: COUNT { (c)-[:REDEEMED]->(:Coupon)-[:OF_CAMPAIGN]->(k) }}] ELSE [] END
 } AS profile
 """
 
@@ -145,7 +148,7 @@ async def customer_profiles(graph: AsyncGraph, ids: list[str], parts: ProfilePar
     kinds = list(parts.event_kinds) if parts.event_kinds else None
     records = await graph.read(CUSTOMER_PROFILES, ids=ids, orders=orders, events_first=parts.events_first,
                                event_kinds=kinds, cases_first=parts.cases_first,
-                               timeline_first=parts.timeline_first)
+                               timeline_first=parts.timeline_first, campaigns=parts.campaigns)
     by_id = {r["id"]: r["profile"] for r in records}
     return [by_id.get(i) for i in ids]
 

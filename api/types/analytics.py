@@ -109,22 +109,22 @@ class ReplenishmentDue:
 
 @strawberry.type(description="Conditions of a segment; every one optional, list conditions match any value.")
 class SegmentFilterView:
-    retailer_id: strawberry.ID | None
-    region_ids: list[strawberry.ID]
-    age_bands: list[str]
-    genders: list[str]
-    income_bands: list[str]
-    tiers: list[ValueTier]
-    lifecycle_stages: list[LifecycleStage]
-    rfm_segments: list[RfmSegment]
-    tags: list[str]
-    channels: list[Channel]
-    bought_product_ids: list[strawberry.ID]
-    bought_category_ids: list[strawberry.ID]
-    bought_from: date | None
-    bought_to: date | None
-    spend_min_minor: int | None
-    spend_max_minor: int | None
+    retailer_id: strawberry.ID | None = strawberry.field(description="Only this retailer's customers.")
+    region_ids: list[strawberry.ID] = strawberry.field(description="Customers in any of these regions.")
+    age_bands: list[str] = strawberry.field(description="Any of these age bands, e.g. 35-44.")
+    genders: list[str] = strawberry.field(description="Any of these genders, as given.")
+    income_bands: list[str] = strawberry.field(description="Any of these household income bands.")
+    tiers: list[ValueTier] = strawberry.field(description="Any of these value tiers.")
+    lifecycle_stages: list[LifecycleStage] = strawberry.field(description="Any of these lifecycle stages.")
+    rfm_segments: list[RfmSegment] = strawberry.field(description="Any of these RFM segments.")
+    tags: list[str] = strawberry.field(description="Customers carrying any of these tags.")
+    channels: list[Channel] = strawberry.field(description="Customers who bought through any of these channels.")
+    bought_product_ids: list[strawberry.ID] = strawberry.field(description="Customers who bought any of these products (within boughtFrom..boughtTo).")
+    bought_category_ids: list[strawberry.ID] = strawberry.field(description="Customers who bought in any of these categories (within boughtFrom..boughtTo).")
+    bought_from: date | None = strawberry.field(description="First purchase day counted for the bought* conditions (inclusive).")
+    bought_to: date | None = strawberry.field(description="Day after the last purchase day counted for the bought* conditions (exclusive).")
+    spend_min_minor: int | None = strawberry.field(description="Minimum spend over the last 365 days, minor units.")
+    spend_max_minor: int | None = strawberry.field(description="Maximum spend over the last 365 days, minor units.")
 
     @classmethod
     def from_filter(cls, f: SegmentFilter) -> "SegmentFilterView":
@@ -142,22 +142,22 @@ class SegmentFilterView:
                               "returns in the last 365 days, in minor units; boughtFrom/boughtTo bound purchase "
                               "days [from, to) for boughtProductIds/boughtCategoryIds.")
 class SegmentFilterInput:
-    retailer_id: strawberry.ID | None = None
-    region_ids: list[strawberry.ID] | None = None
-    age_bands: list[str] | None = None
-    genders: list[str] | None = None
-    income_bands: list[str] | None = None
-    tiers: list[ValueTier] | None = None
-    lifecycle_stages: list[LifecycleStage] | None = None
-    rfm_segments: list[RfmSegment] | None = None
-    tags: list[str] | None = None
-    channels: list[Channel] | None = None
-    bought_product_ids: list[strawberry.ID] | None = None
-    bought_category_ids: list[strawberry.ID] | None = None
-    bought_from: date | None = None
-    bought_to: date | None = None
-    spend_min_minor: int | None = None
-    spend_max_minor: int | None = None
+    retailer_id: strawberry.ID | None = strawberry.field(default=None, description="Only this retailer's customers.")
+    region_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Customers in any of these regions.")
+    age_bands: list[str] | None = strawberry.field(default=None, description="Any of these age bands, e.g. 35-44.")
+    genders: list[str] | None = strawberry.field(default=None, description="Any of these genders, as given.")
+    income_bands: list[str] | None = strawberry.field(default=None, description="Any of these household income bands.")
+    tiers: list[ValueTier] | None = strawberry.field(default=None, description="Any of these value tiers.")
+    lifecycle_stages: list[LifecycleStage] | None = strawberry.field(default=None, description="Any of these lifecycle stages.")
+    rfm_segments: list[RfmSegment] | None = strawberry.field(default=None, description="Any of these RFM segments.")
+    tags: list[str] | None = strawberry.field(default=None, description="Customers carrying any of these tags.")
+    channels: list[Channel] | None = strawberry.field(default=None, description="Customers who bought through any of these channels.")
+    bought_product_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Customers who bought any of these products (within boughtFrom..boughtTo).")
+    bought_category_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Customers who bought in any of these categories (within boughtFrom..boughtTo).")
+    bought_from: date | None = strawberry.field(default=None, description="First purchase day counted for the bought* conditions (inclusive).")
+    bought_to: date | None = strawberry.field(default=None, description="Day after the last purchase day counted for the bought* conditions (exclusive).")
+    spend_min_minor: int | None = strawberry.field(default=None, description="Minimum spend over the last 365 days, minor units.")
+    spend_max_minor: int | None = strawberry.field(default=None, description="Maximum spend over the last 365 days, minor units.")
 
     def to_filter(self) -> SegmentFilter:
         """The graph filter (raises graph.segments.FilterError on a bad value)."""

@@ -96,6 +96,22 @@ class MergeRecord:
                    channel=channel(r.get("channel_id")), by=r.get("by"), at=r.get("at"))
 
 
+@strawberry.type(description="A marketing campaign a customer received.")
+class CampaignReceived:
+    id: strawberry.ID = strawberry.field(description="Campaign id.")
+    name: str | None = strawberry.field(description="Campaign name.")
+    type: str | None = strawberry.field(description="Campaign type as the source names it, e.g. TypeA.")
+    start_date: date | None = strawberry.field(description="First day of the campaign.")
+    end_date: date | None = strawberry.field(description="Last day of the campaign.")
+    coupons_redeemed: int = strawberry.field(description="Coupons of this campaign the customer redeemed.")
+
+    @classmethod
+    def from_record(cls, r: dict[str, Any]) -> "CampaignReceived":
+        return cls(id=strawberry.ID(r["campaign_id"]), name=r.get("name"), type=r.get("type"),
+                   start_date=r.get("start_date"), end_date=r.get("end_date"),
+                   coupons_redeemed=int(r.get("redeemed") or 0))
+
+
 @strawberry.type(description="What the customer is worth so far (purchases minus returns).")
 class CustomerValue:
     total_spend: Money = strawberry.field(description="Purchases minus returns, all time.")
@@ -207,6 +223,12 @@ class Customer(CustomerAnalytics):
         profile = await self._with(info, wanted, self.parts.timeline_first == wanted.timeline_first)
         return [TimelineEntry.from_record(t, profile.get("currency")) for t in profile["timeline"]]
 
+    @strawberry.field(description="Marketing campaigns the customer received, with the coupons of each they "
+                                  "redeemed.")
+    async def campaigns(self, info: strawberry.Info) -> list[CampaignReceived]:
+        profile = await self._with(info, ProfileParts(campaigns=True), self.parts.campaigns)
+        return [CampaignReceived.from_record(k) for k in profile.get("campaigns") or []]
+
     @strawberry.field(description=f"Next-best-offers for a channel and store (limit 1..{MAX_OFFERS}), "
                                   "with freshness, origin and held-back offers; one cache read.")
     async def next_best_offers(
@@ -274,7 +296,8 @@ def _newer(a: Any, b: Any) -> bool:
     return a is not None and (b is None or a > b)
 
 
-_EMPTY_PARTS: dict[str, Any] = {"orders": [], "order_total": 0, "events": [], "service_cases": [], "timeline": []}
+_EMPTY_PARTS: dict[str, Any] = {"orders": [], "order_total": 0, "events": [], "service_cases": [], "timeline": [],
+                                "campaigns": []}
 
 
 async def load_customers(info: strawberry.Info, ids: list[str], parts: ProfileParts) -> list[Customer | None]:

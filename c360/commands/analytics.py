@@ -37,6 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--check", type=int, metavar="DAYS",
                         help="write nothing: fit on all but the last DAYS days of each retailer's orders, predict "
                              "those DAYS and print the error of BG/NBD against naive baselines")
+    parser.add_argument("--workers", type=int, default=2, metavar="N",
+                        help="graph queries reading purchase histories at once (default 2)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
     parser.set_defaults(handler=run)
 
@@ -59,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
                 if phase not in tasks:
                     tasks[phase] = bar.add_task(phase, total=total)
                 bar.update(tasks[phase], completed=done, total=total)
-            runs = recompute(graph, config=config, as_of=args.as_of, retailer_id=args.retailer, progress=progress)
+            runs = recompute(graph, config=config, as_of=args.as_of, retailer_id=args.retailer, progress=progress,
+                             workers=max(args.workers, 1))
     finally:
         graph.close()
     seconds = time.perf_counter() - started

@@ -44,33 +44,40 @@ class Shop:
 
 def shop(journey: Journey, pop: Population, stores: list[str], kiosk: np.ndarray, period: Period) -> Shop:
     """Index the journey's products, stores and lines for drawing."""
-    products = journey.products
-    product_ids = [f"cj:{p}" for p in products["product_id"].tolist()]
+    products, lines = journey.products, journey.lines
     index = {p: i for i, p in enumerate(products["product_id"].tolist())}
     kind, type_names = pd.factorize(products["product_type"].fillna(products["product_category"]).fillna(""))
-    lines = journey.lines
     line_product = lines["product_id"].map(index).to_numpy()
     person_of = {int(c.removeprefix("cj:")): i for i, c in enumerate(pop.customer_ids) if pop.original[i] < 0}
     line_person = lines["household_id"].map(person_of).to_numpy()
     by_person = [line_product[line_person == i] for i in range(len(pop))]
-    bought = [by_person[o if o >= 0 else i] for i, o in enumerate(pop.original.tolist())]
     store_of = {s: i for i, s in enumerate(stores)}
     pairs = journey.tables["store_products"]
     carried_store = np.array([store_of[s] for s in pairs["store_id"]])
     carried_product = np.array([index[int(p.removeprefix("cj:"))] for p in pairs["product_id"]])
+    units = np.bincount(line_product, weights=lines["quantity"].clip(lower=0).to_numpy(), minlength=len(products))
+    usable = (products["price_minor"].to_numpy() > 0) & products["listed"].to_numpy()
+    return Shop([f"cj:{p}" for p in products["product_id"].tolist()], products["price_minor"].to_numpy(),
+                np.asarray(kind), [str(t) for t in type_names], usable, stores, kiosk,
+                [carried_product[carried_store == s] for s in range(len(stores))],
+                [by_person[o if o >= 0 else i] for i, o in enumerate(pop.original.tolist())],
+                _trips(journey, pop, line_person, store_of, period),
+                np.argsort(-np.where(usable, units, -1), kind="stable"))
+
+
+def _trips(journey: Journey, pop: Population, line_person: np.ndarray, store_of: dict[str, int],
+           period: Period) -> list[np.ndarray]:
+    """Per person, the local start times of their real baskets at their home store, in order."""
+    lines = journey.lines
     basket_at = pd.DataFrame({"person": line_person, "store": lines["store_id"].map(lambda s: store_of[f"cj:{s}"]),
                               "basket": lines["basket_id"], "at": local_seconds(lines["at"], period)})
     basket_at = basket_at.groupby("basket").agg(person=("person", "first"), store=("store", "first"), at=("at", "min"))
     at_home = basket_at[basket_at["store"].to_numpy() == pop.home_store[basket_at["person"].to_numpy()]]
-    trips = [at_home["at"][at_home["person"] == i].sort_values().to_numpy() for i in range(len(pop))]
-    units = np.bincount(line_product, weights=lines["quantity"].clip(lower=0).to_numpy(), minlength=len(products))
-    usable = (products["price_minor"].to_numpy() > 0) & products["listed"].to_numpy()
-    return Shop(product_ids, products["price_minor"].to_numpy(), np.asarray(kind), [str(t) for t in type_names],
-                usable, stores, kiosk, [carried_product[carried_store == s] for s in range(len(stores))],
-                bought, trips, np.argsort(-np.where(usable, units, -1), kind="stable"))
+    return [at_home["at"][at_home["person"] == i].sort_values().to_numpy() for i in range(len(pop))]
 
 
-def online_orders(rng: np.random.Generator, pop: Population, s: Shop, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
+def online_orders(rng: np.random.Generator, pop: Population, s: Shop,
+                  period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Web, app and kiosk orders (and a few returns) with their lines, numbered in time order."""
     orders, lines = [], []
     for person in range(len(pop)):
@@ -132,11 +139,13 @@ def _with_returns(rng: np.random.Generator, pop: Population, orders: pd.DataFram
     unit = s.price[lines["product"].to_numpy()]
     off = np.where(rng.random(len(lines)) < 0.12, rng.uniform(0.1, 0.3, len(lines)), 0.0)
     discount = np.where(lines["quantity"] > 0, np.round(unit * lines["quantity"].to_numpy() * off), 0).astype(np.int64)
-    return orders, lines.assign(unit=unit, discount=discount,
-                                amount=np.sign(lines["quantity"].to_numpy()) * (unit * np.abs(lines["quantity"]) - discount))
+    quantity = lines["quantity"].to_numpy()
+    amount = np.sign(quantity) * (unit * np.abs(quantity) - discount)
+    return orders, lines.assign(unit=unit, discount=discount, amount=amount)
 
 
-def order_tables(orders: pd.DataFrame, lines: pd.DataFrame, pop: Population, s: Shop, period: Period) -> dict[str, Table]:
+def order_tables(orders: pd.DataFrame, lines: pd.DataFrame, pop: Population, s: Shop,
+                 period: Period) -> dict[str, Table]:
     """The generated orders and lines in canonical form."""
     order_ids = ids("cj:gen-O", orders["number"].to_numpy(), 6)
     return {
@@ -173,14 +182,15 @@ def _before_orders(rng: np.random.Generator, orders: pd.DataFrame, lines: pd.Dat
     """A view (60%) and a cart (50%) of each line of a web, app or kiosk purchase, minutes before it."""
     placed = orders.set_index("number")
     rows = []
-    for number, product, quantity in zip(lines["number"].tolist(), lines["product"].tolist(), lines["quantity"].tolist()):
+    for number, product, quantity in zip(*(lines[c].tolist() for c in ("number", "product", "quantity"))):
         o = placed.loc[number]
         if quantity <= 0 or o["channel"] == "pos":
             continue
+        who, channel, store, at = o["person"], o["channel"], o["store"], o["at"]
         if rng.random() < 0.6:
-            rows.append((o["person"], "view", product, o["channel"], o["store"], o["at"] - int(rng.integers(300, 2700)), ""))
+            rows.append((who, "view", product, channel, store, at - int(rng.integers(300, 2700)), ""))
         if rng.random() < 0.5:
-            rows.append((o["person"], "cart", product, o["channel"], o["store"], o["at"] - int(rng.integers(30, 300)), ""))
+            rows.append((who, "cart", product, channel, store, at - int(rng.integers(30, 300)), ""))
     return rows
 
 
@@ -300,7 +310,8 @@ def _case_tables(rng: np.random.Generator, pop: Population, frame: pd.DataFrame,
                           "subject": pick(subjects, subject), "status": pick(("open", "pending", "closed"), status),
                           "order_id": frame["order"].tolist()},
         "service_notes": {"note_id": ids("cj:gen-SN", np.arange(1, len(case) + 1), 5), "case_id": pick(case_ids, case),
-                          "at": period.iso(at), "author": ["customer" if k == 0 else a for k, a in zip(step.tolist(), agent)],
+                          "at": period.iso(at),
+                          "author": ["customer" if k == 0 else a for k, a in zip(step.tolist(), agent)],
                           "text": [SUBJECTS[subjects[subject[c]]] if k == 0 else REPLIES[r]
                                    for c, k, r in zip(case.tolist(), step.tolist(), replies)]},
     }

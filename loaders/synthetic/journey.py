@@ -138,7 +138,7 @@ def _catalogue(products: pd.DataFrame) -> dict[str, Table]:
 
 
 def _orders(lines: pd.DataFrame) -> dict[str, Table]:
-    """One pos order per basket (placed at its earliest line) and its lines in file order (no unit price: the source has none)."""
+    """One pos order per basket, placed at its earliest line; its lines in file order (no unit price is published)."""
     baskets = lines.groupby("basket_id", sort=False).agg(household_id=("household_id", "first"),
                                                          store_id=("store_id", "first"), at=("at", "min"))
     baskets = baskets.sort_values(["at"], kind="stable")
@@ -198,7 +198,8 @@ def _promotions(promotions: pd.DataFrame, stores: set[int], products: set[int]) 
     last = promotions["week"].max() - PROMOTION_WEEKS
     kept = promotions[(promotions["week"] > last) & promotions["store_id"].isin(stores)
                       & promotions["product_id"].isin(products)].sort_values(["week", "store_id", "product_id"])
-    return {"store_id": cj_ids(kept["store_id"]), "product_id": cj_ids(kept["product_id"]), "week": kept["week"].tolist(),
+    return {"store_id": cj_ids(kept["store_id"]), "product_id": cj_ids(kept["product_id"]),
+            "week": kept["week"].tolist(),
             "display": kept["display_location"].replace("0", "").tolist(),
             "mailer": kept["mailer_location"].replace("0", "").tolist()}
 

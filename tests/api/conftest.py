@@ -31,7 +31,8 @@ def _write(folder: Path, name: str, rows: list[dict[str, Any]]) -> None:
 
 
 def write_shop(folder: Path) -> Path:
-    """One retailer, two stores, six products, three customers; Anna has 50 orders, events and a case."""
+    """One retailer, two stores, six products, three customers; Anna has 50 orders, events, a case and a
+    redeemed coupon of campaign K18 (which Bo also received)."""
     folder.mkdir(parents=True, exist_ok=True)
     _write(folder, "retailers", [{"retailer_id": "R1", "name": "Shop", "currency": "EUR", "timezone": "UTC"}])
     _write(folder, "regions", [{"region_id": "N", "name": "North"}])
@@ -80,6 +81,12 @@ def write_shop(folder: Path) -> Path:
                                       "order_id": "O001"}])
     _write(folder, "service_notes", [{"note_id": "N1", "case_id": "K1", "at": "2024-03-01T10:05:00+00:00",
                                       "author": "agent7", "text": "Refund offered"}])
+    _write(folder, "campaigns", [{"campaign_id": "K18", "retailer_id": "R1", "name": "Spring", "type": "TypeA",
+                                  "start_date": "2024-03-01", "end_date": "2024-03-31"}])
+    _write(folder, "campaign_recipients", [{"campaign_id": "K18", "customer_id": c} for c in ("C1", "C2")])
+    _write(folder, "coupons", [{"coupon_id": "Q1", "campaign_id": "K18", "product_id": "P1"}])
+    _write(folder, "coupon_redemptions", [{"customer_id": "C1", "coupon_id": "Q1", "campaign_id": "K18",
+                                           "redeemed_on": "2024-03-05"}])
     return folder
 
 

@@ -133,3 +133,10 @@ def test_search_pages_by_cursor(shop: Any, api: Any) -> None:
 def test_search_without_criteria_names_the_field(shop: Any, api: Any) -> None:
     result = api.query('{ searchCustomers(name: "a") { nodes { id } } }')
     assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_campaigns_received_with_coupons_redeemed(shop: Any, api: Any) -> None:
+    query = '{ customer(id: "C1") { campaigns { id name type startDate endDate couponsRedeemed } } }'
+    assert api.query(query, role=Role.WEB)["data"]["customer"]["campaigns"] == [
+        {"id": "K18", "name": "Spring", "type": "TypeA", "startDate": "2024-03-01", "endDate": "2024-03-31",
+         "couponsRedeemed": 1}]

@@ -12,7 +12,7 @@ from api.app import create_app
 from api.config import Role
 from c360.services import free_port
 from recsys.realtime import offers_changed_channel
-from tests.api.conftest import COMPUTED_AT, KEYS, VERSION, Api, api_config, seed_offers
+from tests.api.conftest import COMPUTED_AT, KEYS, Api, api_config, seed_offers
 
 OFFERS = """query($customer: ID, $card: String!, $store: ID, $channel: Channel, $limit: Int! = 3) {
   nextBestOffers(customer: $customer, identity: {kind: LOYALTY_CARD, value: $card}, store: $store,

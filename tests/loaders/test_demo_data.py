@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import gzip
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from loaders.demo_data import DEMO_FILES, build_demo_data
 from loaders.report import LoadSummary
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
+README = DEMO.parent / "README.md"
 
 
 def rows(name: str) -> list[dict[str, str]]:
@@ -32,11 +32,10 @@ def readme_counts() -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def loaded(session_graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Graph, LoadSummary]]:
+def loaded(session_graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> tuple[Graph, LoadSummary]:
     delete_everything(session_graph)
     summary = load_dir(session_graph, DEMO / "data", rejects_dir=tmp_path_factory.mktemp("rejects"), progress=False)
-    yield session_graph, summary
-    delete_everything(session_graph)
+    return session_graph, summary
 
 
 def test_every_row_of_every_file_loads(loaded: tuple[Graph, LoadSummary]) -> None:
@@ -69,6 +68,14 @@ def test_customers_have_several_identities_and_some_share_one(loaded: tuple[Grap
     assert shared and all(r["b"].startswith("cj:gen-C") and not r["a"].startswith("cj:gen-") for r in shared)
 
 
+def test_headers_are_the_readme_contract() -> None:
+    documented = {m[1]: [c.split()[0].strip("*") for c in m[2].split(",")]
+                  for m in re.finditer(r"^\| `(\w+)\.csv` \| (.+) \|$", README.read_text(), re.M)}
+    for name in DEMO_FILES:
+        with gzip.open(DEMO / "data" / f"{name}.csv.gz", "rt") as f:
+            assert next(csv.reader(f)) == documented[name], name
+
+
 def test_web_app_and_kiosk_activity_sits_on_real_households() -> None:
     events = rows("events")
     channels = {(r["channel_id"], r["kind"]) for r in events}
@@ -81,7 +88,8 @@ def test_web_app_and_kiosk_activity_sits_on_real_households() -> None:
     orders = rows("orders")
     assert {r["channel_id"] for r in orders} == {"pos", "web", "app", "kiosk"}
     assert {r["kind"] for r in orders} == {"purchase", "return"}
-    assert all(r["order_id"].startswith("cj:gen-O") for r in orders if r["channel_id"] != "pos" or r["kind"] == "return")
+    generated = [r for r in orders if r["channel_id"] != "pos" or r["kind"] == "return"]
+    assert all(r["order_id"].startswith("cj:gen-O") for r in generated)
 
 
 def test_consents_and_service_cases_have_something_to_show() -> None:
