@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analytics import recompute  # noqa: E402
+from analytics.recompute import WRITE_BATCH  # noqa: E402
 from c360 import connect, services  # noqa: E402
 from c360.settings import load_settings  # noqa: E402
 from graph.analytics import count_customers, retailers_with_customers  # noqa: E402
@@ -60,10 +61,13 @@ class Phases:
 
     def __init__(self) -> None:
         self.started = time.perf_counter()
+        self.first: dict[str, float] = {}
         self.last: dict[str, float] = {}
 
     def __call__(self, phase: str, done: int, total: int) -> None:
-        self.last[phase.split(": ")[-1]] = time.perf_counter() - self.started
+        name = phase.split(": ")[-1]
+        self.first.setdefault(name, time.perf_counter() - self.started)
+        self.last[name] = time.perf_counter() - self.started
 
 
 def bench_retailer(graph: Graph, retailer_id: str, workers: int) -> tuple[int, float]:
@@ -73,10 +77,13 @@ def bench_retailer(graph: Graph, retailer_id: str, workers: int) -> tuple[int, f
     [run] = recompute(graph, retailer_id=retailer_id, progress=phases, workers=workers)
     seconds = time.perf_counter() - started
     read = phases.last.get("reading", 0.0)
-    fit_and_write = seconds - read
+    write = phases.last.get("writing", read) - phases.first.get("writing", read)  # all batches but the first
+    batches = max(-(-run.customers // WRITE_BATCH) - 1, 1)
+    write += write / batches
+    fit = seconds - read - write
     print(f"{retailer_id:>12}, {workers} reader(s): {run.customers:>9,} customers in {seconds:7.1f} s = "
-          f"{run.customers / seconds:>8,.0f} customers/s (read {read:.1f} s, fit + score + write + segments "
-          f"{fit_and_write:.1f} s); BG/NBD {'fitted' if run.model.bgnbd else 'not fitted'}")
+          f"{run.customers / seconds:>8,.0f} customers/s (read {read:.1f} s, fit + score {fit:.1f} s, "
+          f"write + segments ~{write:.1f} s); BG/NBD {'fitted' if run.model.bgnbd else 'not fitted'}")
     return run.customers, seconds
 
 
