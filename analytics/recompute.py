@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,10 +66,13 @@ def _recompute_retailer(graph: Any, retailer_id: str, tz: str, config: Analytics
             progress(f"{retailer_id}: reading", done, total)
     model = learn(retailer_id, measures, today, config)
     figures = score(model, measures)
+    rows = ([_row(f, today, refills[f.customer_id], config.horizon_days) for f in batch]
+            for batch in chunks(figures, WRITE_BATCH))
     written = 0
-    for batch in chunks(figures, WRITE_BATCH):
-        written += store.write_figures(graph, [_row(f, today, refills[f.customer_id]) for f in batch])
-        progress(f"{retailer_id}: writing", written, len(figures))
+    with ThreadPoolExecutor(max_workers=workers) as pool:  # deadlocks between batches are retried by the driver
+        for n in pool.map(partial(store.write_figures, graph), rows):
+            written += n
+            progress(f"{retailer_id}: writing", written, len(figures))
     store.write_retailer_figures(graph, retailer_id, to_properties(model, len(figures)))
     stages: dict[str, int] = {}
     for f in figures:
@@ -93,7 +98,8 @@ def refresh_customer(graph: Any, customer_id: str, *, as_of: datetime | None = N
         return None
     orders, consumables = history
     figures = score(model, [measure_rows(customer_id, day_rows(orders), today.toordinal(), model.config)])[0]
-    store.write_figures(graph, [_row(figures, today, _replenishments(customer_id, consumables, model.config))])
+    store.write_figures(graph, [_row(figures, today, _replenishments(customer_id, consumables, model.config),
+                                     model.config.horizon_days)])
     segments.refresh_customer_memberships(graph, customer_id)
     return figures
 
@@ -114,7 +120,7 @@ def _replenishments(customer_id: str, consumables: list[list[Any]], config: Anal
     return [r for r in found if r is not None]
 
 
-def _row(f: Figures, today: date, refills: list[Replenishment]) -> dict[str, Any]:
+def _row(f: Figures, today: date, refills: list[Replenishment], horizon_days: int) -> dict[str, Any]:
     """One WRITE_FIGURES row (None values remove the property)."""
     return {
         "customer_id": f.customer_id, "stage": f.lifecycle_stage, "as_of": today,
@@ -124,6 +130,7 @@ def _row(f: Figures, today: date, refills: list[Replenishment]) -> dict[str, Any
             "value_tier": f.value_tier, "rhythm_days": f.rhythm_days, "last_purchase_on": f.last_purchase_on,
             "expected_purchases": f.expected_purchases, "expected_spend_minor": f.expected_spend_minor,
             "churn_probability": f.churn_probability,
+            "prediction_horizon_days": horizon_days if f.expected_purchases is not None else None,
         },
         "replenishments": [{"product_id": r.product_id, "interval_days": r.interval_days, "purchases": r.purchases,
                             "last_bought_on": r.last_bought_on, "due_on": r.due_on} for r in refills],

@@ -5,10 +5,16 @@ from __future__ import annotations
 from graph.driver import Graph
 
 SERVER_COMPONENT = "CALL dbms.components() YIELD name, versions, edition RETURN name, versions[0] AS version, edition"
-# Relationships first, in bounded transactions: a node with many relationships (a channel, a big region)
-# would not fit one transaction, and one long-running outer transaction would hit db.transaction.timeout.
+# Bounded transactions (a long outer transaction would hit db.transaction.timeout): nodes with few
+# relationships first, which empties the dense ones (a channel, a big region) along the way; whatever
+# is left (dense nodes among themselves) loses its relationships in chunks.
+DELETE_SPARSE_NODES = """
+MATCH (n) WHERE COUNT { (n)--() } <= $degree
+WITH n LIMIT $limit
+DETACH DELETE n
+RETURN count(*) AS n
+"""
 DELETE_SOME_RELATIONSHIPS = "MATCH ()-[r]->() WITH r LIMIT $limit DELETE r RETURN count(*) AS n"
-DELETE_SOME_NODES = "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS n"
 LABEL_COUNTS = "CALL db.labels() YIELD label CALL (label) { MATCH (n) WHERE label IN labels(n) RETURN count(n) AS n } RETURN label, n"
 
 
@@ -17,11 +23,17 @@ def server_component(graph: Graph) -> dict[str, str]:
     return dict(graph.read(SERVER_COMPONENT)[0])
 
 
-def delete_everything(graph: Graph, batch: int = 20_000) -> None:
+def delete_everything(graph: Graph, batch: int = 5_000) -> None:
     """Remove every node and relationship; constraints and indexes stay."""
-    for query in (DELETE_SOME_RELATIONSHIPS, DELETE_SOME_NODES):
-        while graph.write_tx(lambda tx, q=query: tx.run(q, limit=batch).single(strict=True)["n"]):
-            pass
+    while True:
+        if _count(graph, DELETE_SPARSE_NODES, limit=batch, degree=50):
+            continue
+        if not _count(graph, DELETE_SOME_RELATIONSHIPS, limit=batch * 10):
+            return
+
+
+def _count(graph: Graph, query: str, **params: int) -> int:
+    return int(graph.write_tx(lambda tx: tx.run(query, **params).single(strict=True)["n"]))
 
 
 def label_counts(graph: Graph) -> dict[str, int]:

@@ -4,7 +4,7 @@ Figures live on the Customer node (so segments and audiences filter on them with
   rfm_recency_days, rfm_frequency, rfm_monetary_minor, rfm_r, rfm_f, rfm_m, rfm_segment, value_tier,
   lifecycle_stage, lifecycle_stage_since (date), previous_lifecycle_stage, rhythm_days,
   last_purchase_on (date), expected_purchases, expected_spend_minor, churn_probability,
-  figures_as_of (date)
+  prediction_horizon_days, figures_as_of (date)
   (Customer)-[:REPLENISHES {interval_days, purchases, last_bought_on, due_on}]->(Product)
 What a full run learned about a retailer (quintile boundaries, tier cut, rhythm, model parameters,
 tier shares) is one RetailerFigures(retailer_id) node, read back to score a single customer.

@@ -83,7 +83,8 @@ class Rfm:
     as_of: date | None = strawberry.field(description="Day the figures were computed for.")
 
 
-@strawberry.type(description="Buy-till-you-die prediction (BG/NBD with Gamma-Gamma) over the next 90 days.")
+@strawberry.type(description="Buy-till-you-die prediction (BG/NBD with Gamma-Gamma) over the next `horizonDays` "
+                             "(90 unless the last analytics run was told otherwise).")
 class PredictedValue:
     expected_purchases: float = strawberry.field(description="Expected purchase days in the horizon.")
     expected_spend: Money | None = strawberry.field(description="Expected spend in the horizon; null when the "
@@ -290,14 +291,15 @@ class CustomerAnalytics:
     def lifecycle_stage(self) -> LifecycleStage | None:
         return _enum(LifecycleStage, self.profile.get("lifecycle_stage"))  # type: ignore[attr-defined]
 
-    @strawberry.field(description="Expected purchases and spend over the next 90 days; null when not predicted.")
+    @strawberry.field(description="Expected purchases and spend over the horizon (90 days by default); null when "
+                                  "not predicted.")
     def predicted_value(self) -> PredictedValue | None:
         p = self.profile  # type: ignore[attr-defined]
         if p.get("expected_purchases") is None:
             return None
         return PredictedValue(expected_purchases=float(p["expected_purchases"]),
                               expected_spend=money(p.get("expected_spend_minor"), p.get("currency")),
-                              horizon_days=90)
+                              horizon_days=int(p.get("prediction_horizon_days") or 90))
 
     @strawberry.field(description="Probability (0..1) that the customer has stopped buying (1 - P(alive), BG/NBD).")
     def churn_probability(self) -> float | None:

@@ -37,8 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--check", type=int, metavar="DAYS",
                         help="write nothing: fit on all but the last DAYS days of each retailer's orders, predict "
                              "those DAYS and print the error of BG/NBD against naive baselines")
-    parser.add_argument("--workers", type=int, default=2, metavar="N",
-                        help="graph queries reading purchase histories at once (default 2)")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="graph queries reading histories (and writing figures) at once (default 1)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
     parser.set_defaults(handler=run)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import secrets
 import threading
 from pathlib import Path
 
@@ -94,16 +93,15 @@ def _step(argv: list[str]) -> None:
 
 def demo_keys(data_dir: Path) -> dict[str, str]:
     """One API key per role, created on the first run and reused afterwards; hashes in a keys file."""
-    from api.config import hash_key  # noqa: PLC0415 (only the composition root imports api/)
+    from api.config import new_api_key  # noqa: PLC0415 (only the composition root imports api/)
 
     plain, hashed = data_dir / KEYS_FILE, data_dir / KEY_HASHES_FILE
     if plain.exists() and hashed.exists():
         return dict(line.split(" ", 1)[::-1] for line in plain.read_text().splitlines() if line)
-    keys = {role: f"c360_demo_{role}_{secrets.token_urlsafe(12)}" for role in ROLES}
-    for path, lines in ((plain, [f"{key} {role}" for role, key in keys.items()]),
-                        (hashed, [f"sha256:{hash_key(key)} {role}" for role, key in keys.items()])):
-        path.touch(mode=0o600)
-        path.write_text("\n".join(lines) + "\n")
+    hashed.unlink(missing_ok=True)
+    keys = {role: new_api_key(role, hashed) for role in ROLES}
+    plain.touch(mode=0o600)
+    plain.write_text("".join(f"{key} {role}\n" for role, key in keys.items()))
     return keys
 
 
