@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from analytics.config import AnalyticsConfig
 from analytics.figures import Figures, RetailerModel, learn, score
-from analytics.measures import Measures, Order, measure_rows
+from analytics.measures import Order, measure_rows
 from analytics.replenishment import Replenishment, replenishment
 from analytics.stored import from_properties, to_properties
 from graph import analytics as store

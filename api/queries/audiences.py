@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
 from datetime import date, datetime, timezone
@@ -12,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 from anyio import to_thread
 
+from analytics.export import write_csv
 from api.errors import BadInput
 from api.selection import bounded, child, customer_parts
 from api.types.analytics import (MAX_PAGE, AudienceMember, AudiencePage, CanUseAudiences, Segment,
@@ -97,16 +97,10 @@ async def stored_segment(info: strawberry.Info, segment_id: strawberry.ID) -> se
     return found
 
 
-CSV_COLUMNS = ("customer_id", "retailer_id", "first_name", "last_name", "email", "phone", "value_tier",
-               "lifecycle_stage", "rfm_segment", "spend_minor")
-
-
 def segment_csv(rows: list[dict[str, Any]]) -> str:
-    """CSV text with a header row (UTF-8, comma separated, RFC 4180 quoting)."""
+    """CSV text with a header row (see analytics.export)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    write_csv(rows, out)
     return out.getvalue()
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from dataclasses import fields
 from datetime import datetime, timezone
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
@@ -13,6 +15,7 @@ from rich.table import Table
 
 from analytics import holdout, recompute
 from analytics.config import AnalyticsConfig
+from analytics.export import export_segment
 from analytics.recompute import RetailerRun
 from c360 import connect
 from c360.settings import load_settings
@@ -20,6 +23,7 @@ from graph.analytics import retailers_with_customers
 from graph.driver import Graph
 
 out = Console()
+err = Console(stderr=True)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -37,6 +41,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--check", type=int, metavar="DAYS",
                         help="write nothing: fit on all but the last DAYS days of each retailer's orders, predict "
                              "those DAYS and print the error of BG/NBD against naive baselines")
+    parser.add_argument("--export-segment", metavar="ID",
+                        help="write nothing to the graph: export the saved segment's members reachable for "
+                             "--purpose (and --medium) as CSV to --out")
+    parser.add_argument("--out", type=Path, metavar="FILE", help="CSV file for --export-segment (default: stdout)")
+    parser.add_argument("--purpose", default="marketing", choices=["marketing", "personalisation", "profiling"],
+                        help="consent purpose of the export (default marketing)")
+    parser.add_argument("--medium", choices=["email", "sms", "push", "post"],
+                        help="contact medium of the export (default: any)")
     parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="graph queries reading histories (and writing figures) at once (default 1)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
@@ -46,6 +58,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run(args: argparse.Namespace) -> int:
     config = config_from(args.settings)
     graph = connect.graph(connect.targets(load_settings()))
+    if args.export_segment:
+        try:
+            return run_export(graph, args)
+        finally:
+            graph.close()
     if args.check:
         try:
             return run_check(graph, args.retailer, args.check, config)
@@ -75,6 +92,18 @@ def run(args: argparse.Namespace) -> int:
     customers = sum(r.customers for r in runs)
     out.print(f"wrote figures of {customers:,} customers of {len(runs)} retailer(s) in {seconds:.1f} s "
               f"({customers / max(seconds, 1e-9):,.0f} customers/s); saved segments' members rebuilt")
+    return 0
+
+
+def run_export(graph: Graph, args: argparse.Namespace) -> int:
+    """Write the segment's CSV; say how many rows went where."""
+    if args.out is None:
+        n = export_segment(graph, args.export_segment, sys.stdout, purpose=args.purpose, medium=args.medium)
+        err.print(f"exported {n:,} customers of segment {args.export_segment}")
+        return 0
+    with args.out.open("w", encoding="utf-8", newline="") as out:
+        n = export_segment(graph, args.export_segment, out, purpose=args.purpose, medium=args.medium)
+    err.print(f"exported {n:,} customers of segment {args.export_segment} reachable for {args.purpose} to {args.out}")
     return 0
 
 

@@ -10,6 +10,7 @@ import pytest
 from c360.cli import main
 from c360.commands.analytics import config_from
 from c360.connect import Targets
+from graph import segments
 from graph.driver import Graph
 
 
@@ -52,3 +53,20 @@ def test_the_command_recomputes_and_prints_tier_shares(graph: Graph, shop: Any, 
     assert main(["analytics", "--check", "30", "--no-progress"]) == 0
     checked = capsys.readouterr().out  # the split: 30 days before the last order (big, 2024-06-27)
     assert "12 customers, fit up to 2024-05-28, next 30 days" in checked and "naive" in checked
+
+
+def test_a_segment_is_exported_as_csv_without_who_withdrew(graph: Graph, shop: Any, configured: None,
+                                                            tmp_path: Any) -> None:
+    # given a segment of two tagged customers, one of whom withdrew e-mail marketing
+    shop.customer("a1", first_name="Ann", email="ann@example.com", tags="vip")
+    shop.customer("b2", first_name="Bo, Jr", email="bo@example.com", tags="vip")
+    shop.consent("a1", "marketing", "email", False)
+    shop.load(graph)
+    saved = segments.save_segment(graph, "VIP", segments.SegmentFilter(tags=["vip"]))
+    out = tmp_path / "vip.csv"
+    # when
+    assert main(["analytics", "--export-segment", saved.segment_id, "--out", str(out), "--medium", "email"]) == 0
+    # then
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("customer_id,retailer_id,first_name,last_name,email")
+    assert lines[1:] == ['b2,r1,"Bo, Jr",,bo@example.com,,,,,']      # no analytics run yet: no figures
