@@ -205,25 +205,35 @@ def sources(artifact: Artifact, user_items: csr_matrix, rows: np.ndarray, cols: 
             codes: np.ndarray) -> np.ndarray:
     """For each offer, the customer's product it comes from (product index, -1 none)."""
     result = np.full(len(rows), -1, dtype=np.int64)
+    unit = _unit_factors(artifact)
     for code in (2, 3):
         pick = np.flatnonzero(codes == code)
         for row in np.unique(rows[pick]):
             mine = user_items.indices[user_items.indptr[row]:user_items.indptr[row + 1]]
             here = pick[rows[pick] == row]
             if len(mine):
-                result[here] = mine[_closest(artifact, mine, cols[here], code == 2)]
+                result[here] = mine[_closest(artifact, unit if code == 2 else None, mine, cols[here])]
     here = np.flatnonzero(codes <= 1)
     result[here] = cols[here]
     return result
 
 
-def _closest(artifact: Artifact, mine: np.ndarray, offered: np.ndarray, by_factors: bool) -> np.ndarray:
-    """Index into `mine` of the product most similar to each offered one."""
-    model = artifact.model
-    if by_factors and hasattr(model, "item_factors"):
-        factors = model.item_factors
-        norms = np.linalg.norm(factors, axis=1) + 1e-9
-        similarity = (factors[mine] / norms[mine, None]) @ (factors[offered] / norms[offered, None]).T
+def _unit_factors(artifact: Artifact) -> np.ndarray | None:
+    """Item factors scaled to unit length (None for item-kNN models), computed once per artifact."""
+    factors = getattr(artifact.model, "item_factors", None)
+    if factors is None:
+        return None
+    cached = getattr(artifact, "_unit_factors", None)
+    if cached is None or cached.shape != factors.shape:
+        cached = factors / (np.linalg.norm(factors, axis=1, keepdims=True) + 1e-9)
+        object.__setattr__(artifact, "_unit_factors", cached)
+    return cached
+
+
+def _closest(artifact: Artifact, unit: np.ndarray | None, mine: np.ndarray, offered: np.ndarray) -> np.ndarray:
+    """Index into `mine` of the product most similar to each offered one (by factors when given)."""
+    if unit is not None:
+        similarity = unit[mine] @ unit[offered].T
     else:
         similarity = artifact.neighbours[mine][:, offered].toarray()
     return np.asarray(similarity.argmax(axis=0))

@@ -113,9 +113,13 @@ class Artifact:
     settings: ModelSettings
     interaction_settings: InteractionSettings
     counts: dict[str, int] = field(default_factory=dict)
+    _product_index: dict[str, int] | None = field(default=None, repr=False, compare=False)
 
     def product_index(self) -> dict[str, int]:
-        return self.ids.product_index()
+        """product_id -> column, built once per artifact (the worker needs it for every event)."""
+        if self._product_index is None:
+            self._product_index = self.ids.product_index()
+        return self._product_index
 
 
 def new_version(now: datetime, settings: ModelSettings) -> str:
