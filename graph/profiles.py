@@ -51,9 +51,10 @@ CALL (c) {
   OPTIONAL MATCH (c)-[:PLACED]->(o:Order)
   WITH o, coalesce(o.total_minor, reduce(t = 0, a IN [(o)-[l:CONTAINS]->() | coalesce(l.amount_minor, 0)] | t + a))
           AS total
-  WITH o, CASE coalesce(o.kind, 'purchase') WHEN 'return' THEN -total ELSE total END AS signed
+  WITH o, CASE coalesce(o.kind, 'purchase') WHEN 'purchase' THEN total WHEN 'return' THEN -abs(total) ELSE 0 END
+          AS signed
   RETURN {spend_minor: sum(signed),
-          order_count: count(CASE WHEN coalesce(o.kind, 'purchase') <> 'return' THEN o END),
+          order_count: count(CASE WHEN coalesce(o.kind, 'purchase') = 'purchase' THEN o END),
           return_count: count(CASE WHEN o.kind = 'return' THEN o END),
           first_purchase_at: min(o.placed_at), last_purchase_at: max(o.placed_at)} AS value
 }
