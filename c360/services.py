@@ -8,6 +8,7 @@ wheel. Each service runs detached in its own process group; what runs is recorde
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -150,17 +151,18 @@ def _neo4j_conf(port: int, pagecache: str, logs: Path) -> str:
 def _compile_launcher(classpath: str) -> Path:
     """Compile Launcher.java once into the per-user cache (atomically: tests may start in parallel)."""
     source = SERVER_DIR / "Launcher.java"
-    out = BUILD_CACHE / "launcher-classes"
-    compiled = out / "Launcher.class"
-    if compiled.exists() and compiled.stat().st_mtime >= source.stat().st_mtime:
+    out = BUILD_CACHE / f"launcher-{hashlib.sha256(source.read_bytes()).hexdigest()[:16]}"
+    if (out / "Launcher.class").exists():
         return out
     staging = Path(tempfile.mkdtemp(dir=BUILD_CACHE))
     done = subprocess.run(["javac", "-cp", classpath, "-d", str(staging), str(source)],
                           capture_output=True, text=True)
     if done.returncode != 0:
         raise ServiceError(f"could not compile {source}:\n{done.stderr[-2000:]}")
-    shutil.rmtree(out, ignore_errors=True)
-    os.replace(staging, out)
+    try:
+        os.replace(staging, out)
+    except OSError:  # another process compiled the same source first
+        shutil.rmtree(staging, ignore_errors=True)
     return out
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from c360 import services
+from graph.driver import open_graph
+from graph.retailers import retailer_timezones, upsert_retailers
 
 
 def _answers(port: int) -> bool:
@@ -33,6 +35,26 @@ def test_start_status_stop_leaves_nothing_running(tmp_path: Path) -> None:
     assert stopped == ["neo4j", "redis"]
     assert services.status(tmp_path) is None
     assert not _answers(redis_port) and not _answers(neo4j_port)
+
+
+def test_a_restart_on_the_same_folder_keeps_the_data_and_the_password(tmp_path: Path) -> None:
+    # given a graph with one retailer, and the services stopped
+    first = services.start(tmp_path, heap="512m", pagecache="64m")
+    graph = open_graph(first.neo4j_uri, "neo4j", first.neo4j_password, "neo4j")
+    upsert_retailers(graph, [{"retailer_id": "r1", "name": "R1", "currency": "EUR", "timezone": "UTC"}])
+    graph.close()
+    services.stop(tmp_path)
+
+    # when started again
+    again = services.start(tmp_path, heap="512m", pagecache="64m")
+    try:
+        # then the same password opens the same graph
+        assert again.neo4j_password == first.neo4j_password
+        graph = open_graph(again.neo4j_uri, "neo4j", again.neo4j_password, "neo4j")
+        assert retailer_timezones(graph) == {"r1": "UTC"}
+        graph.close()
+    finally:
+        services.stop(tmp_path)
 
 
 def test_a_neo4j_that_cannot_start_is_reported_with_its_log_and_redis_is_stopped(tmp_path: Path) -> None:

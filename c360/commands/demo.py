@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import threading
 from pathlib import Path
 
 from rich.console import Console
@@ -122,17 +121,14 @@ def _serve(settings: Settings, models: Path, port: int | None) -> int:
 
     targets = connect.targets(settings)
     graph, cache = connect.graph(targets), connect.cache(targets)
-    stopping = threading.Event()
     worker = Worker(graph, cache, models, WorkerSettings(consumer="demo"))
-    thread = threading.Thread(target=worker.run, args=(stopping.is_set,), name="c360-worker", daemon=True)
-    thread.start()
+    worker.start()
     out.print("realtime worker started: a recordEvent or recordPurchase refreshes that customer's offers")
     try:
         uvicorn.run(create_app(api_config(settings)), host="127.0.0.1", port=port or settings.api_port,
                     loop="uvloop", http="httptools", ws="websockets-sansio", log_level="info")
     finally:
-        stopping.set()
-        thread.join(timeout=10)
+        worker.stop()
         graph.close()
         cache.close()
     return 0

@@ -16,11 +16,25 @@ public class Launcher {
         Runtime.getRuntime().addShutdownHook(new Thread(dbms::shutdown, "neo4j-shutdown"));
         String password = System.getenv().getOrDefault("C360_NEO4J_PASSWORD", "");
         if (!password.isEmpty()) {
-            dbms.database("system").executeTransactionally(
-                "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+            setPassword(dbms, password);
         }
         System.out.println("READY");
         System.out.flush();
         Thread.currentThread().join();
+    }
+
+    // On a restart the password is usually already set; Neo4j refuses to "change" it to itself.
+    private static void setPassword(DatabaseManagementService dbms, String password) {
+        try {
+            dbms.database("system").executeTransactionally(
+                "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+        } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (String.valueOf(t.getMessage()).contains("cannot be the same")) {
+                    return;
+                }
+            }
+            throw e;
+        }
     }
 }
