@@ -190,12 +190,16 @@ def top(scores: np.ndarray, n: int) -> np.ndarray:
     return best
 
 
-def reason_codes(scored: Scored, rows: np.ndarray, cols: np.ndarray, home_known: np.ndarray,
-                 personalise: np.ndarray) -> np.ndarray:
-    """Reason code index (into REASON_CODES) of offers (rows[i], cols[i])."""
+def reason_codes(scored: Scored, stats: PurchaseStats, rows: np.ndarray, cols: np.ndarray,
+                 home_known: np.ndarray, personalise: np.ndarray) -> np.ndarray:
+    """Reason code index (into REASON_CODES) of offers (rows[i], cols[i]).
+
+    A product the customer has bought is never "similar to" one of their purchases: it is bought again.
+    """
     leading = scored.leading[rows, cols]
     due = scored.due[rows, cols] > 0.5
-    codes = np.where(leading == 0, np.where(due, 0, 1),
+    owned = np.asarray(stats.baskets[rows, cols]).ravel() > 0 if len(rows) else np.zeros(0, dtype=bool)
+    codes = np.where((leading == 0) | owned, np.where(due, 0, 1),
              np.where(leading == 1, 2, np.where(leading == 2, 3, np.where(home_known[rows], 4, 5))))
     codes[~personalise[rows]] = 6
     return codes.astype(np.int8)

@@ -140,7 +140,8 @@ def offer_lists(artifact: Artifact, customers: Customers, settings: hybrid.Hybri
     best = hybrid.top(np.where(scored.total > 0, scored.total, -np.inf), settings.list_size)  # 0: no signal
     rows, slots = np.nonzero(best >= 0)
     cols = best[rows, slots]
-    codes = hybrid.reason_codes(scored, rows, cols, customers.home >= 0, customers.personalise)
+    codes = hybrid.reason_codes(scored, customers.stats, rows, cols, customers.home >= 0,
+                                 customers.personalise)
     sources = hybrid.sources(artifact, customers.user_items, rows, cols, codes)
     interval = np.asarray(customers.stats.interval[rows, cols]).ravel() if len(rows) else np.zeros(0)
     product_ids = artifact.ids.product_ids
