@@ -27,6 +27,7 @@ from api.permissions import authenticate, key_from_headers
 from api.schema import build_schema
 from graph.driver import open_async_graph, open_graph
 from graph.profiles import ping
+from recsys.offers import OfferReader
 
 
 class C360GraphQL(GraphQL):  # type: ignore[type-arg]
@@ -56,7 +57,8 @@ async def open_services(config: ApiConfig) -> Services:
     cache = redis.Redis.from_url(config.redis_url, socket_timeout=config.redis_timeout_s,
                                  socket_connect_timeout=config.redis_timeout_s, health_check_interval=30)
     return Services(config=config, graph=graph, write_graph=write_graph, cache=cache,
-                    offers=OfferService(cache, graph), audit=AuditLog(cache), broadcaster=Broadcaster(config.redis_url))
+                    offers=OfferService(OfferReader(cache), graph), audit=AuditLog(cache),
+                    broadcaster=Broadcaster(config.redis_url))
 
 
 async def close_services(services: Services) -> None:

@@ -1,9 +1,10 @@
 """Offers for the API: recsys's Redis lists, degrading to store bestsellers when Redis is down.
 
 Redis is read with the sync client (hiredis): a loopback GET takes tens of microseconds, several
-times less than redis.asyncio. After a connection failure Redis is skipped for `retry_after_s`, so
-an outage costs each request nothing; meanwhile offers come from the last popular lists this process
-saw (or, if it saw none, from the graph's bestsellers) and say so.
+times less than redis.asyncio. The process's one `OfferReader` serves each read with one Redis round
+trip, keeping version-wide data locally (see recsys.offers). After a connection failure Redis is
+skipped for `retry_after_s`, so an outage costs each request nothing; meanwhile offers come from the
+last popular lists this process saw (or, if it saw none, from the graph's bestsellers) and say so.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-import redis
-
 from api.errors import CACHE_DOWN
 from graph.catalog_reads import store_bestsellers
 from graph.driver import AsyncGraph
-from recsys.offers import Offer, OfferList, popular_products, read_next_best_offers, similar_products
+from recsys.offers import Offer, OfferList, OfferReader
 
 FALLBACK_VERSION = "local-fallback"
 PopularKey = tuple[str | None, str | None]
@@ -25,9 +24,9 @@ PopularKey = tuple[str | None, str | None]
 
 @dataclass
 class OfferService:
-    """One per process: the Redis client, the outage breaker and the local popular lists."""
+    """One per process: the offer reader (and its Redis client), the outage breaker and the local popular lists."""
 
-    cache: redis.Redis
+    reader: OfferReader
     graph: AsyncGraph
     retry_after_s: float = 2.0
     down_until: float = 0.0
@@ -44,8 +43,7 @@ class OfferService:
         """The customer's list with one Redis round trip; store bestsellers when Redis is down."""
         if self.redis_up():
             try:
-                return read_next_best_offers(self.cache, customer_id, channel=channel, store_id=store_id,
-                                             limit=limit)
+                return self.reader.next_best_offers(customer_id, channel=channel, store_id=store_id, limit=limit)
             except CACHE_DOWN:
                 self._mark_down()
         offers, _ = await self._local_popular(store_id, channel, limit)
@@ -57,7 +55,7 @@ class OfferService:
         """Popular products for anonymous visitors; remembered locally for outages."""
         if self.redis_up():
             try:
-                offers = popular_products(self.cache, store_id=store_id, channel=channel, limit=limit)
+                offers = self.reader.popular(store_id=store_id, channel=channel, limit=limit)
                 self.popular_seen[(store_id, channel)] = (datetime.now(timezone.utc), offers)
                 return offers
             except CACHE_DOWN:
@@ -70,7 +68,7 @@ class OfferService:
         if not self.redis_up():
             return []
         try:
-            return similar_products(self.cache, product_id, limit=limit)
+            return self.reader.similar(product_id, limit=limit)
         except CACHE_DOWN:
             self._mark_down()
             return []

@@ -7,28 +7,31 @@ from typing import Any
 
 from graph.driver import Graph
 
-# One row per order line or product event of the given customers (void lines and till adjustments skipped); times as epoch seconds so that no datetime
-# is built per row; store and channel looked up once per order, not per line.
+# One record per customer holding all their rows (order lines and product events) as lists: the driver's
+# cost is per record, so a customer with 500 lines costs one record, not 500. Void lines and till
+# adjustments are skipped; times are epoch seconds so that no datetime is built per row; store and
+# channel are looked up once per order, not per line. Lists inside lists keep their nulls.
 INTERACTIONS_OF_CUSTOMERS = """
 UNWIND $customer_ids AS customer_id
-MATCH (:Customer {customer_id: customer_id})-[:PLACED]->(o:Order)
-WHERE o.placed_at < $before AND coalesce(o.kind, 'purchase') <> 'adjustment'
-WITH customer_id, o, head([(o)-[:AT_STORE]->(s:Store) | s.store_id]) AS store_id,
-     head([(o)-[:VIA]->(ch:Channel) | ch.channel_id]) AS channel_id, o.placed_at.epochSeconds AS at,
-     o.kind = 'return' AS returned
-MATCH (o)-[l:CONTAINS]->(p:Product)
-WHERE coalesce(l.kind, 'sale') <> 'void'
-RETURN customer_id, p.product_id AS product_id, o.order_id AS basket_id, at,
-       CASE WHEN returned OR l.quantity < 0 OR l.kind = 'return' THEN 'return' ELSE 'purchase' END AS kind,
-       store_id, channel_id
-UNION ALL
-UNWIND $customer_ids AS customer_id
-MATCH (:Customer {customer_id: customer_id})-[:DID]->(e:Event)-[:ABOUT]->(p:Product)
-WHERE e.occurred_at < $before AND e.kind IN $event_kinds
-RETURN customer_id, p.product_id AS product_id, e.event_id AS basket_id,
-       e.occurred_at.epochSeconds AS at, e.kind AS kind,
-       head([(e)-[:AT_STORE]->(s:Store) | s.store_id]) AS store_id,
-       head([(e)-[:VIA]->(ch:Channel) | ch.channel_id]) AS channel_id
+CALL (customer_id) {
+  MATCH (:Customer {customer_id: customer_id})-[:PLACED]->(o:Order)
+  WHERE o.placed_at < $before AND coalesce(o.kind, 'purchase') <> 'adjustment'
+  WITH o, head([(o)-[:AT_STORE]->(s:Store) | s.store_id]) AS store_id,
+       head([(o)-[:VIA]->(ch:Channel) | ch.channel_id]) AS channel_id, o.placed_at.epochSeconds AS at,
+       o.kind = 'return' AS returned
+  MATCH (o)-[l:CONTAINS]->(p:Product)
+  WHERE coalesce(l.kind, 'sale') <> 'void'
+  RETURN [p.product_id, o.order_id, at,
+          CASE WHEN returned OR l.quantity < 0 OR l.kind = 'return' THEN 'return' ELSE 'purchase' END,
+          store_id, channel_id] AS row
+  UNION ALL
+  MATCH (:Customer {customer_id: customer_id})-[:DID]->(e:Event)-[:ABOUT]->(p:Product)
+  WHERE e.occurred_at < $before AND e.kind IN $event_kinds
+  RETURN [p.product_id, e.event_id, e.occurred_at.epochSeconds, e.kind,
+          head([(e)-[:AT_STORE]->(s:Store) | s.store_id]),
+          head([(e)-[:VIA]->(ch:Channel) | ch.channel_id])] AS row
+}
+RETURN customer_id, collect(row) AS rows
 """
 
 CUSTOMER_IDS = "MATCH (c:Customer {retailer_id: $retailer_id}) RETURN c.customer_id AS customer_id"
@@ -58,9 +61,11 @@ def stream_interactions(graph: Graph, retailer_id: str, before: Any, event_kinds
     """
     customer_ids = [r["customer_id"] for r in graph.stream(CUSTOMER_IDS, retailer_id=retailer_id)]
     for start in range(0, len(customer_ids), page):
-        for record in graph.stream(INTERACTIONS_OF_CUSTOMERS, customer_ids=customer_ids[start:start + page],
-                                   before=before, event_kinds=event_kinds):
-            yield tuple(record.values())
+        for customer_id, rows in graph.stream(INTERACTIONS_OF_CUSTOMERS,
+                                              customer_ids=customer_ids[start:start + page],
+                                              before=before, event_kinds=event_kinds):
+            for row in rows:
+                yield (customer_id, *row)
 
 
 def interactions_of_customer(graph: Graph, customer_id: str, event_kinds: list[str]) -> list[dict[str, Any]]:

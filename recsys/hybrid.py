@@ -87,21 +87,24 @@ def components(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats,
 
 def combine(parts: Components, settings: HybridSettings, personalise: np.ndarray) -> Scored:
     """Weighted sum of the parts; customers who refused personalisation get popularity only."""
-    due = parts.due
-    stacked = np.stack([
-        settings.repurchase * (parts.rate * (1 - settings.due_strength + settings.due_strength * due)
-                               + settings.recency * parts.recency),
-        settings.collaborative * parts.collaborative, settings.neighbours * parts.neighbours,
-        settings.popular * parts.popular])
-    refused = ~personalise
-    if refused.any():
-        stacked[:3, refused] = 0.0
-        stacked[3, refused] = parts.popular[refused] + 1e-6
-    total = stacked.sum(axis=0)
+    refused = ~personalise[:, None]
+    total, leading = blend(parts.rate, parts.due, parts.recency, parts.collaborative, parts.neighbours,
+                           parts.popular, refused, settings)
     total[parts.suppressed & personalise[:, None]] = -np.inf
-    due = due.copy()
-    due[refused] = 0.0
-    return Scored(total.astype(np.float32), stacked.argmax(axis=0).astype(np.int8), due)
+    return Scored(total, leading, np.where(refused, 0.0, parts.due).astype(np.float32))
+
+
+def blend(rate: np.ndarray, due: np.ndarray, recency: np.ndarray, collaborative: np.ndarray,
+          neighbours: np.ndarray, popular: np.ndarray, refused: np.ndarray,
+          settings: HybridSettings) -> tuple[np.ndarray, np.ndarray]:
+    """The score formula, elementwise over any shape: (total float32, leading component int8)."""
+    stacked = np.stack([
+        settings.repurchase * (rate * (1 - settings.due_strength + settings.due_strength * due)
+                               + settings.recency * recency),
+        settings.collaborative * collaborative, settings.neighbours * neighbours, settings.popular * popular])
+    stacked[:3] = np.where(refused, 0.0, stacked[:3])
+    stacked[3] = np.where(refused, popular + 1e-6, stacked[3])
+    return stacked.sum(axis=0).astype(np.float32), stacked.argmax(axis=0).astype(np.int8)
 
 
 def score(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, home_stores: np.ndarray,
@@ -190,18 +193,16 @@ def top(scores: np.ndarray, n: int) -> np.ndarray:
     return best
 
 
-def reason_codes(scored: Scored, stats: PurchaseStats, rows: np.ndarray, cols: np.ndarray,
-                 home_known: np.ndarray, personalise: np.ndarray) -> np.ndarray:
-    """Reason code index (into REASON_CODES) of offers (rows[i], cols[i]).
+def reason_codes(leading: np.ndarray, due: np.ndarray, owned: np.ndarray, home_known: np.ndarray,
+                 personalise: np.ndarray) -> np.ndarray:
+    """Reason code index (into REASON_CODES) of each offer, from aligned per-offer arrays.
 
-    A product the customer has bought is never "similar to" one of their purchases: it is bought again.
+    A product the customer has bought (`owned`) is never "similar to" one of their purchases: it is
+    bought again.
     """
-    leading = scored.leading[rows, cols]
-    due = scored.due[rows, cols] > 0.5
-    owned = np.asarray(stats.baskets[rows, cols]).ravel() > 0 if len(rows) else np.zeros(0, dtype=bool)
-    codes = np.where((leading == 0) | owned, np.where(due, 0, 1),
-             np.where(leading == 1, 2, np.where(leading == 2, 3, np.where(home_known[rows], 4, 5))))
-    codes[~personalise[rows]] = 6
+    codes = np.where((leading == 0) | owned, np.where(due > 0.5, 0, 1),
+                     np.where(leading == 1, 2, np.where(leading == 2, 3, np.where(home_known, 4, 5))))
+    codes[~personalise] = 6
     return codes.astype(np.int8)
 
 

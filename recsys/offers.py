@@ -4,11 +4,20 @@ A precompute run writes every list of a new version, then `switch` makes it curr
 (the old current becomes `previous`, kept for `rollback`; older versions are deleted). Serving reads the
 current version, drops what the channel or store does not sell, and tops the list up from the fallback
 chain: popular at the store -> popular in the channel -> popular overall.
+
+An `OfferReader` (one per process) serves a request with one Redis round trip: `HGET versions current`
+pipelined with the GET of the customer's list in the version it last saw (a second GET only right after
+a switch). A version is complete before it becomes current and never changes afterwards (except customer
+lists, which the realtime worker rewrites in place and so are never kept), so the reader keeps each
+version's names, popular lists and store assortments locally, read on first use; then it filters, tops
+up and explains without Redis. No script spans keys, so this works the same on Redis Cluster.
 """
 
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,76 +131,172 @@ def abandon(cache: redis.Redis, version: str) -> int:
     return removed
 
 
+class OfferReader:
+    """Serving reads for one process: one Redis round trip each, version-wide data kept locally.
+
+    A version's product names, popular lists and store assortments never change once it is current, so
+    they are read once per version (popular lists and assortments the first time a store or channel asks,
+    at most `max_keys` of them, least recently used dropped first). A customer's list and similar products
+    are read every time, pipelined with the current version. Only the current version and the one seen
+    before it are kept.
+    """
+
+    def __init__(self, cache: redis.Redis, max_keys: int = 1_024) -> None:
+        self.cache = cache
+        self.max_keys = max_keys
+        self.version: str | None = None          # the current version as this process last saw it
+        self.local: dict[str, _VersionData] = {}
+
+    def next_best_offers(self, customer_id: str, *, channel: str | None = None, store_id: str | None = None,
+                         limit: int = 10) -> OfferList:
+        """The customer's current list, filtered for the channel and store, topped up from popular lists."""
+        version, raw = self._read(lambda v: keys.customer_offers(customer_id, v))
+        stored = json.loads(raw) if raw else None
+        scope = self._scope(version, channel, store_id)
+        suppressed = [Suppressed(p, reason) for p, reason in (stored or {}).get("suppressed", [])]
+        kept, dropped = _filter(stored["offers"] if stored else [], scope.carried, limit)
+        suppressed += [Suppressed(p, f"not sold at store {store_id}") for p in dropped]
+        fallback_used = len(kept) < limit
+        if fallback_used:
+            seen = {e[0] for e in kept} | set(dropped)
+            kept += [e for e in _fallback(scope, limit * 3) if e[0] not in seen][:limit - len(kept)]
+        offers = _with_reasons(scope.names, kept[:limit])
+        source = stored["source"] if stored else "fallback"
+        return OfferList(customer_id, offers, stored["model_version"] if stored else None,
+                         stored["computed_at"] if stored else None, source, fallback_used, suppressed)
+
+    def popular(self, *, store_id: str | None = None, channel: str | None = None, limit: int = 10) -> list[Offer]:
+        """Popular at the store, else in the channel, else overall (anonymous visitors, cold start)."""
+        scope = self._scope(self._saw(self.cache.hget(keys.versions(), "current")), channel, store_id)
+        return _with_reasons(scope.names, _fallback(scope, limit))
+
+    def similar(self, product_id: str, limit: int = 10) -> list[Offer]:
+        """Products most often bought by the same customers as `product_id`."""
+        version, raw = self._read(lambda v: keys.similar_products(product_id, v))
+        entries = [[p, s, "bought_together", product_id, None] for p, s in json.loads(raw)] if raw else []
+        return _with_reasons(self._scope(version, None, None).names, entries[:limit])
+
+    def _read(self, key_of: Callable[[str], str]) -> tuple[str | None, bytes | None]:
+        """The current version and the value of `key_of(it)`: one round trip unless the version changed."""
+        guess = self.version
+        pipe = self.cache.pipeline(transaction=False)
+        pipe.hget(keys.versions(), "current")
+        if guess is not None:
+            pipe.get(key_of(guess))
+        current, *value = pipe.execute()
+        version = self._saw(current)
+        if version == guess:
+            return version, value[0] if value else None
+        return version, self.cache.get(key_of(version)) if version else None
+
+    def _saw(self, current: bytes | None) -> str | None:
+        """Note the current version; drop local data of versions other than it and the one seen before."""
+        version = current.decode() if current else None
+        if version != self.version:
+            self.local = {v: data for v, data in self.local.items() if v in (version, self.version)}
+            self.version = version
+        return version
+
+    def _scope(self, version: str | None, channel: str | None, store_id: str | None) -> _Scope:
+        if version is None:
+            return _Scope({}, None, [])
+        data = self.local.get(version)
+        if data is None:
+            data = self.local[version] = _VersionData(version, self.max_keys)
+        return data.scope(self.cache, channel, store_id)
+
+
 def read_next_best_offers(cache: redis.Redis, customer_id: str, *, channel: str | None = None,
                           store_id: str | None = None, limit: int = 10) -> OfferList:
-    """The customer's current list, filtered for the channel and store, topped up from popular lists."""
-    version = current_version(cache)
-    raw = cache.get(keys.customer_offers(customer_id, version)) if version else None
-    stored = json.loads(raw) if raw else None
-    entries = stored["offers"] if stored else []
-    suppressed = [Suppressed(p, reason) for p, reason in (stored or {}).get("suppressed", [])]
-    assortment = _assortment_filter(cache, version, channel, store_id)
-    kept, dropped = _filter(cache, entries, assortment, limit)
-    suppressed += [Suppressed(p, f"not sold at store {store_id}") for p in dropped]
-    fallback_used = len(kept) < limit
-    if fallback_used and version:
-        seen = {e[0] for e in kept} | set(dropped)
-        kept += [e for e in _fallback(cache, version, channel, store_id, assortment, limit * 3)
-                 if e[0] not in seen][:limit - len(kept)]
-    offers = _with_reasons(cache, version, kept[:limit])
-    source = stored["source"] if stored else "fallback"
-    return OfferList(customer_id, offers, stored["model_version"] if stored else None,
-                     stored["computed_at"] if stored else None, source, fallback_used, suppressed)
+    """One read through a fresh reader (scripts, tests); a server keeps one OfferReader instead."""
+    return OfferReader(cache).next_best_offers(customer_id, channel=channel, store_id=store_id, limit=limit)
 
 
-def popular_products(cache: redis.Redis, *, store_id: str | None = None, channel: str | None = None,
-                     limit: int = 10) -> list[Offer]:
-    """Popular at the store, else in the channel, else overall (anonymous visitors, cold start)."""
-    version = current_version(cache)
-    if version is None:
-        return []
-    assortment = _assortment_filter(cache, version, channel, store_id)
-    return _with_reasons(cache, version, _fallback(cache, version, channel, store_id, assortment, limit))
+@dataclass
+class _Scope:
+    """What one request uses of its version's local data."""
+
+    names: dict[str, str]
+    carried: frozenset[str] | None                  # the store's assortment, when the channel sells only that
+    chain: list[tuple[list[list[Any]], str]]         # popular lists in fallback order, with their reason codes
 
 
-def similar_products(cache: redis.Redis, product_id: str, limit: int = 10) -> list[Offer]:
-    """Products most often bought by the same customers as `product_id`."""
-    version = current_version(cache)
-    raw = cache.get(keys.similar_products(product_id, version)) if version else None
-    entries = [[p, s, "bought_together", product_id, None] for p, s in json.loads(raw)] if raw else []
-    return _with_reasons(cache, version, entries[:limit])
+class _VersionData:
+    """One version's data shared by every customer, read from Redis once: names, popular lists, assortments."""
+
+    def __init__(self, version: str, max_keys: int) -> None:
+        self.version = version
+        self.max_keys = max_keys
+        self.names: dict[str, str] | None = None
+        self.values: OrderedDict[str, Any] = OrderedDict()   # LRU: key -> popular list | assortment | None
+
+    def scope(self, cache: redis.Redis, channel: str | None, store_id: str | None) -> _Scope:
+        chain = _chain(self.version, channel, store_id)
+        assortment = _assortment_key(self.version, channel, store_id)
+        found = self._fetch(cache, [key for key, _ in chain], [assortment] if assortment else [])
+        carried = found[assortment] if assortment else None
+        return _Scope(self.names or {}, carried, [(found[key], code) for key, code in chain])
+
+    def _fetch(self, cache: redis.Redis, lists: list[str], sets: list[str]) -> dict[str, Any]:
+        """The values of these keys, reading (in one round trip) only what is not held yet."""
+        missing_lists = [key for key in lists if key not in self.values]
+        missing_sets = [key for key in sets if key not in self.values]
+        if self.names is None or missing_lists or missing_sets:
+            self._load(cache, missing_lists, missing_sets)
+        found = {}
+        for key in lists + sets:
+            self.values.move_to_end(key)
+            found[key] = self.values[key]
+        while len(self.values) > self.max_keys:
+            self.values.popitem(last=False)
+        return found
+
+    def _load(self, cache: redis.Redis, lists: list[str], sets: list[str]) -> None:
+        pipe = cache.pipeline(transaction=False)
+        if self.names is None:
+            pipe.hgetall(keys.product_names(self.version))
+        for key in lists:
+            pipe.get(key)
+        for key in sets:
+            pipe.smembers(key)
+        replies = pipe.execute()
+        if self.names is None:
+            self.names = {k.decode(): v.decode() for k, v in replies.pop(0).items()}
+        for key, raw in zip(lists, replies):
+            self.values[key] = json.loads(raw) if raw else []
+        for key, members in zip(sets, replies[len(lists):]):
+            self.values[key] = frozenset(m.decode() for m in members) or None
 
 
-def _assortment_filter(cache: redis.Redis, version: str | None, channel: str | None,
-                       store_id: str | None) -> str | None:
-    """The assortment key to check against, when the channel sells only what the store carries."""
-    if version is None or store_id is None or (channel is not None and channel not in STORE_CHANNELS):
-        return None
-    key = keys.store_assortment(store_id, version)
-    return key if cache.exists(key) else None
-
-
-def _filter(cache: redis.Redis, entries: list[list[Any]], assortment: str | None,
-            limit: int) -> tuple[list[list[Any]], list[str]]:
-    if assortment is None or not entries:
-        return entries[:limit], []
-    carried = cache.smismember(assortment, [e[0] for e in entries])
-    kept = [e for e, ok in zip(entries, carried) if ok]
-    return kept[:limit], [e[0] for e, ok in zip(entries, carried) if not ok]
-
-
-def _fallback(cache: redis.Redis, version: str, channel: str | None, store_id: str | None,
-              assortment: str | None, limit: int) -> list[list[Any]]:
+def _chain(version: str, channel: str | None, store_id: str | None) -> list[tuple[str, str]]:
+    """The popular lists to top up from, in order, with their reason codes."""
     chain = [(keys.popular_at_store(store_id, version), "popular_at_store")] if store_id else []
     if channel:
         chain.append((keys.popular_in_channel(channel, version), "popular_in_channel"))
-    chain.append((keys.popular_overall(version), "popular"))
+    return chain + [(keys.popular_overall(version), "popular")]
+
+
+def _assortment_key(version: str, channel: str | None, store_id: str | None) -> str | None:
+    """The store's assortment, when the channel sells only what the store carries."""
+    if store_id is None or (channel is not None and channel not in STORE_CHANNELS):
+        return None
+    return keys.store_assortment(store_id, version)
+
+
+def _filter(entries: list[list[Any]], carried: frozenset[str] | None,
+            limit: int) -> tuple[list[list[Any]], list[str]]:
+    if carried is None:
+        return entries[:limit], []
+    kept = [e for e in entries if e[0] in carried]
+    return kept[:limit], [e[0] for e in entries if e[0] not in carried]
+
+
+def _fallback(scope: _Scope, limit: int) -> list[list[Any]]:
     found: list[list[Any]] = []
     seen: set[str] = set()
-    for key, code in chain:
-        raw = cache.get(key)
-        candidates = [[p, s, code, None, None] for p, s in json.loads(raw) if p not in seen] if raw else []
-        candidates, _ = _filter(cache, candidates, assortment, len(candidates))
+    for popular, code in scope.chain:
+        candidates = [[p, s, code, None, None] for p, s in popular if p not in seen]
+        candidates, _ = _filter(candidates, scope.carried, len(candidates))
         found += candidates
         seen.update(e[0] for e in candidates)
         if len(found) >= limit:
@@ -199,15 +304,9 @@ def _fallback(cache: redis.Redis, version: str, channel: str | None, store_id: s
     return found[:limit]
 
 
-def _with_reasons(cache: redis.Redis, version: str | None, entries: list[list[Any]]) -> list[Offer]:
-    if not entries or version is None:
-        return []
-    ids = list({e[0] for e in entries} | {e[3] for e in entries if e[3]})
-    names = dict(zip(ids, cache.hmget(keys.product_names(version), ids)))
-
+def _with_reasons(names: dict[str, str], entries: list[list[Any]]) -> list[Offer]:
     def name(product_id: str | None) -> str:
-        raw = names.get(product_id) if product_id else None
-        return raw.decode() if raw else f"product {product_id}"
+        return names.get(product_id or "") or f"product {product_id}"
 
     return [Offer(p, float(s), code, REASONS.get(code, code).format(product=name(p), source=name(src),
                                                                      days=days or "?"), src)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,13 +14,13 @@ from scipy.sparse import csr_matrix
 
 from graph.driver import Graph, chunks
 from graph.recsys_reads import customer_profiles, products_of_retailer, store_assortments
-from recsys import hybrid, interactions, keys, offers
+from recsys import candidates, hybrid, interactions, keys, offers
 from recsys.history import PurchaseStats, encode, purchase_stats, weighted
 from recsys.interactions import DAY_S, IdMaps
 from recsys.model import Artifact
 from recsys.training import home_stores
 
-CELLS_PER_BATCH = 20_000_000   # customers x products held densely at once (memory bound)
+BATCH = 1_000   # customers ranked and written together
 POPULAR_SIZE = 100
 SIMILAR_SIZE = 20
 SUPPRESSED_SHOWN = 5
@@ -97,9 +97,8 @@ def _precompute_retailer(graph: Graph, cache: redis.Redis, retailer_id: str, art
     total(len(customers.ids))
     started = time.perf_counter()
     computed_at = now.isoformat()
-    batch = max(1, min(2_000, CELLS_PER_BATCH // max(len(artifact.ids.product_ids), 1)))
-    for start in range(0, len(customers.ids), batch):
-        part = customers.rows(slice(start, start + batch))
+    for start in range(0, len(customers.ids), BATCH):
+        part = customers.rows(slice(start, start + BATCH))
         lists = offer_lists(artifact, part, settings)
         pipe = cache.pipeline(transaction=False)
         for customer_id, (entries, suppressed) in zip(part.ids.tolist(), lists):
@@ -135,17 +134,15 @@ def customers_of(table: pd.DataFrame, profiles: pd.DataFrame, artifact: Artifact
 def offer_lists(artifact: Artifact, customers: Customers, settings: hybrid.HybridSettings
                 ) -> list[tuple[list[list[object]], list[list[object]]]]:
     """Each customer's offers [product_id, score, reason_code, source_product_id, days] and suppressions."""
-    scored = hybrid.score(artifact, customers.user_items, customers.stats, customers.home, customers.personalise,
-                          settings)
-    best = hybrid.top(np.where(scored.total > 0, scored.total, -np.inf), settings.list_size)  # 0: no signal
-    rows, slots = np.nonzero(best >= 0)
-    cols = best[rows, slots]
-    codes = hybrid.reason_codes(scored, customers.stats, rows, cols, customers.home >= 0,
-                                 customers.personalise)
+    ranked = candidates.rank(artifact, customers.user_items, customers.stats, customers.home, customers.personalise,
+                             settings)
+    rows, cols = ranked.rows, ranked.cols
+    codes = hybrid.reason_codes(ranked.leading, ranked.due, ranked.owned, customers.home[rows] >= 0,
+                                customers.personalise[rows])
     sources = hybrid.sources(artifact, customers.user_items, rows, cols, codes)
-    interval = np.asarray(customers.stats.interval[rows, cols]).ravel() if len(rows) else np.zeros(0)
+    interval = candidates.lookup(customers.stats.interval, rows, cols)
     product_ids = artifact.ids.product_ids
-    values = zip(rows.tolist(), product_ids[cols].tolist(), np.round(scored.total[rows, cols], 5).tolist(),
+    values = zip(rows.tolist(), product_ids[cols].tolist(), np.round(ranked.total, 5).tolist(),
                  codes.tolist(), [product_ids[s] if s >= 0 else None for s in sources.tolist()],
                  np.round(interval).astype(int).tolist())
     recent = hybrid.suppressed_recent(customers.stats, settings)
@@ -179,16 +176,10 @@ def _write_catalogue(cache: redis.Redis, version: str, artifact: Artifact, table
     """Similar products, popular lists, product names and store assortments of one retailer."""
     product_ids = artifact.ids.product_ids
     pipe = cache.pipeline(transaction=False)
-    for start in range(0, len(product_ids), 1_000):
-        block = artifact.neighbours[start:start + 1_000]
-        for offset in range(block.shape[0]):
-            row = block[offset]
-            order = np.argsort(-row.data)[:SIMILAR_SIZE]
-            if len(order):
-                pipe.set(keys.similar_products(product_ids[start + offset], version),
-                         offers.encode_popular(list(zip(product_ids[row.indices[order]].tolist(),
-                                                        row.data[order].tolist()))))
-        pipe.execute()
+    for written, (product_id, similar) in enumerate(_similar_lists(artifact.neighbours.tocsr(), product_ids), 1):
+        pipe.set(keys.similar_products(product_id, version), offers.encode_popular(similar))
+        if written % 5_000 == 0:
+            pipe.execute()
     pipe.set(keys.popular_overall(version), offers.encode_popular(_top_of(artifact.popularity, product_ids)))
     for index, store_id in enumerate(artifact.store_ids.tolist()):
         pipe.set(keys.popular_at_store(store_id, version),
@@ -203,6 +194,16 @@ def _write_catalogue(cache: redis.Redis, version: str, artifact: Artifact, table
         for part in chunks(carried, 5_000):
             pipe.sadd(keys.store_assortment(store_id, version), *part)
     pipe.execute()
+
+
+def _similar_lists(neighbours: csr_matrix, product_ids: np.ndarray) -> Iterator[tuple[str, list[tuple[str, float]]]]:
+    """Each product's SIMILAR_SIZE most similar products, best first (products without any skipped)."""
+    indptr, indices, data = neighbours.indptr, neighbours.indices, neighbours.data
+    names = product_ids.tolist()
+    for row in np.flatnonzero(np.diff(indptr)).tolist():
+        start, end = indptr[row], indptr[row + 1]
+        order = np.argsort(-data[start:end], kind="stable")[:SIMILAR_SIZE] + start
+        yield names[row], list(zip((names[i] for i in indices[order].tolist()), data[order].tolist()))
 
 
 def _top_of(scores: np.ndarray, product_ids: np.ndarray) -> list[tuple[str, float]]:

@@ -83,7 +83,7 @@ def test_redis_outage_uses_the_popular_lists_seen_before(shop: Any, cache: Any, 
     seed_offers(cache)
     api.query('{ popularProducts(store: "S1", channel: KIOSK) { score } }', role=Role.KIOSK)
     # when Redis goes away
-    api.services.offers.cache = redis.Redis(port=free_port(), socket_connect_timeout=0.2)
+    api.services.offers.reader.cache = redis.Redis(port=free_port(), socket_connect_timeout=0.2)
     result = api.query(BY_ID, role=Role.KIOSK, customer="C1", store="S1", channel="KIOSK")
     # then the kiosk still gets that store's bestsellers, marked as a fallback with the reason
     assert offer_ids(result) == ["P4", "P3", "P1"]

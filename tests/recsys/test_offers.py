@@ -1,17 +1,51 @@
-"""Precomputed next-best-offers on the synthetic shop: known answers, business rules, versions."""
+"""Precomputed next-best-offers on the synthetic shop: known answers, business rules, versions, round trips."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import redis
 
+from c360.connect import Targets
 from recsys import jobs, keys, offers
 
+KIOSK = {"channel": "kiosk", "store_id": "shop:s2", "limit": 10}   # the kiosker's list loses a1, a2 and needs a top-up
 
-def test_withheld_item_comes_back_first(served, cache: redis.Redis) -> None:
-    listed = offers.read_next_best_offers(cache, "shop:target", limit=5)
+
+class Counted(redis.Connection):
+    """A connection that counts its network round trips: one per command, or per pipeline, sent."""
+
+    sent = 0
+
+    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        Counted.sent += 1
+        super().send_packed_command(command, check_health)
+
+
+@pytest.fixture
+def reader(cache: redis.Redis) -> offers.OfferReader:
+    return offers.OfferReader(cache)
+
+
+@pytest.fixture
+def counted(targets: Targets, cache: redis.Redis) -> Iterator[offers.OfferReader]:
+    """A reader whose Redis client counts round trips in `Counted.sent`."""
+    client = redis.Redis.from_url(targets.redis_url, connection_class=Counted)
+    yield offers.OfferReader(client)
+    client.close()
+
+
+def round_trips(read: Any) -> tuple[Any, int]:
+    """What `read()` returns and the Redis round trips it took."""
+    Counted.sent = 0
+    return read(), Counted.sent
+
+
+def test_withheld_item_comes_back_first(served, reader: offers.OfferReader) -> None:
+    listed = reader.next_best_offers("shop:target", limit=5)
     first = listed.offers[0]
     assert first.product_id == "shop:a4"
     assert first.reason_code in ("bought_together", "similar_to_purchase")
@@ -19,16 +53,16 @@ def test_withheld_item_comes_back_first(served, cache: redis.Redis) -> None:
     assert f"Snack {first.source_product_id[-2:]}" in first.reason
 
 
-def test_recent_purchases_are_suppressed_and_shown_why(served, cache: redis.Redis) -> None:
-    listed = offers.read_next_best_offers(cache, "shop:target", limit=10)
+def test_recent_purchases_are_suppressed_and_shown_why(served, reader: offers.OfferReader) -> None:
+    listed = reader.next_best_offers("shop:target", limit=10)
     offered = {o.product_id for o in listed.offers}
     assert offered.isdisjoint(served.group_a[:3])
     assert {s.product_id: s.reason for s in listed.suppressed} == {
         p: "bought 2 days ago and not due yet" for p in served.group_a[:3]}
 
 
-def test_due_repurchase_is_offered_although_recent(served, cache: redis.Redis) -> None:
-    listed = offers.read_next_best_offers(cache, "shop:regular", limit=10)
+def test_due_repurchase_is_offered_although_recent(served, reader: offers.OfferReader) -> None:
+    listed = reader.next_best_offers("shop:regular", limit=10)
     first = listed.offers[0]
     assert (first.product_id, first.reason_code) == (served.bread, "repurchase_due")
     assert first.reason == "You buy Bread about every 2 days: time to stock up again"
@@ -36,57 +70,57 @@ def test_due_repurchase_is_offered_although_recent(served, cache: redis.Redis) -
     assert [(s.product_id, s.reason) for s in listed.suppressed] == [("shop:a5", "bought yesterday and not due yet")]
 
 
-def test_no_consent_gets_store_popular_items_and_says_so(served, cache: redis.Redis) -> None:
-    listed = offers.read_next_best_offers(cache, "shop:private", limit=5)
+def test_no_consent_gets_store_popular_items_and_says_so(served, reader: offers.OfferReader) -> None:
+    listed = reader.next_best_offers("shop:private", limit=5)
     assert {o.reason_code for o in listed.offers} == {"no_consent"}
     assert all("no consent to personalisation" in o.reason for o in listed.offers)
-    popular = offers.popular_products(cache, store_id="shop:s1", limit=5)
+    popular = reader.popular(store_id="shop:s1", limit=5)
     assert [o.product_id for o in listed.offers] == [o.product_id for o in popular]
     assert listed.suppressed == []
 
 
-def test_at_a_kiosk_only_what_the_store_carries(served, cache: redis.Redis) -> None:
-    listed = offers.read_next_best_offers(cache, "shop:kiosker", channel="kiosk", store_id="shop:s2", limit=5)
+def test_at_a_kiosk_only_what_the_store_carries(served, reader: offers.OfferReader) -> None:
+    listed = reader.next_best_offers("shop:kiosker", channel="kiosk", store_id="shop:s2", limit=5)
     assert len(listed.offers) == 5
     assert {o.product_id for o in listed.offers} <= served.kiosk_carries
     assert {s.product_id for s in listed.suppressed} >= {"shop:a1", "shop:a2"}
     assert all(s.reason == "not sold at store shop:s2" for s in listed.suppressed)
-    on_the_web = offers.read_next_best_offers(cache, "shop:kiosker", channel="web", store_id="shop:s2", limit=5)
+    on_the_web = reader.next_best_offers("shop:kiosker", channel="web", store_id="shop:s2", limit=5)
     assert on_the_web.offers[0].product_id in ("shop:a1", "shop:a2")
 
 
-def test_popular_at_a_kiosk_for_anonymous_visitors(served, cache: redis.Redis) -> None:
-    popular = offers.popular_products(cache, store_id="shop:s2", channel="kiosk", limit=5)
+def test_popular_at_a_kiosk_for_anonymous_visitors(served, reader: offers.OfferReader) -> None:
+    popular = reader.popular(store_id="shop:s2", channel="kiosk", limit=5)
     assert len(popular) == 5
     assert {o.product_id for o in popular} <= served.kiosk_carries
 
 
-def test_every_list_records_model_version_time_and_source(served, cache: redis.Redis) -> None:
-    listed = offers.read_next_best_offers(cache, "shop:target")
+def test_every_list_records_model_version_time_and_source(served, reader: offers.OfferReader) -> None:
+    listed = reader.next_best_offers("shop:target")
     assert (listed.model_version, listed.source, listed.fallback_used) == (served.model_version, "model", False)
     assert listed.computed_at == served.now.isoformat()
 
 
-def test_similar_products_name_their_source(served, cache: redis.Redis) -> None:
-    similar = offers.similar_products(cache, "shop:a1", limit=3)
+def test_similar_products_name_their_source(served, reader: offers.OfferReader) -> None:
+    similar = reader.similar("shop:a1", limit=3)
     assert {o.product_id for o in similar} <= set(served.group_a)
     assert all(o.reason == "Often bought with Snack a1" for o in similar)
 
 
-def test_unknown_customer_gets_popular_items(served, cache: redis.Redis) -> None:
-    listed = offers.read_next_best_offers(cache, "nobody", store_id="shop:s1", limit=3)
+def test_unknown_customer_gets_popular_items(served, reader: offers.OfferReader) -> None:
+    listed = reader.next_best_offers("nobody", store_id="shop:s1", limit=3)
     assert (listed.source, listed.fallback_used, len(listed.offers)) == ("fallback", True, 3)
     assert {o.reason_code for o in listed.offers} == {"popular_at_store"}
 
 
-def test_new_version_switches_and_rolls_back(shop, cache: redis.Redis) -> None:
+def test_new_version_switches_and_rolls_back(shop, cache: redis.Redis, reader: offers.OfferReader) -> None:
     first = jobs.precompute(shop.graph, cache, shop.models_dir, now=shop.now, version="v1")
     later = shop.now + timedelta(hours=1)
     jobs.precompute(shop.graph, cache, shop.models_dir, now=later, version="v2")
     assert offers.versions(cache) == {"current": "v2", "previous": "v1"}
-    assert offers.read_next_best_offers(cache, "shop:target").computed_at == later.isoformat()
+    assert reader.next_best_offers("shop:target").computed_at == later.isoformat()
     assert offers.rollback(cache) == "v1"
-    assert offers.read_next_best_offers(cache, "shop:target").computed_at == shop.now.isoformat()
+    assert reader.next_best_offers("shop:target").computed_at == shop.now.isoformat()
     assert first.customers == 52
 
 
@@ -98,7 +132,7 @@ def test_only_current_and_previous_versions_are_kept(shop, cache: redis.Redis) -
     assert cache.exists(keys.customer_offers("shop:target", "v2"))
 
 
-def test_failed_run_leaves_the_previous_version_served(shop, cache: redis.Redis) -> None:
+def test_failed_run_leaves_the_previous_version_served(shop, cache: redis.Redis, reader: offers.OfferReader) -> None:
     jobs.precompute(shop.graph, cache, shop.models_dir, now=shop.now, version="v1")
 
     def crash(_: int) -> None:
@@ -108,4 +142,40 @@ def test_failed_run_leaves_the_previous_version_served(shop, cache: redis.Redis)
         jobs.precompute(shop.graph, cache, shop.models_dir, now=shop.now, version="v2", progress=crash)
     assert offers.versions(cache) == {"current": "v1"}
     assert not list(cache.scan_iter(match=keys.version_pattern("v2")))
-    assert offers.read_next_best_offers(cache, "shop:target").offers[0].product_id == "shop:a4"
+    assert reader.next_best_offers("shop:target").offers[0].product_id == "shop:a4"
+
+
+def test_a_kiosk_read_takes_one_round_trip(served, counted: offers.OfferReader) -> None:
+    first, cold = round_trips(lambda: counted.next_best_offers("shop:kiosker", **KIOSK))
+    assert first.fallback_used and {s.reason for s in first.suppressed} >= {"not sold at store shop:s2"}
+    assert {o.product_id for o in first.offers} <= served.kiosk_carries
+    for _ in range(3):
+        assert round_trips(lambda: counted.next_best_offers("shop:kiosker", **KIOSK)) == (first, 1)
+    assert first == offers.read_next_best_offers(counted.cache, "shop:kiosker", **KIOSK)
+    assert round_trips(lambda: counted.popular(store_id="shop:s2", channel="kiosk"))[1] == 1
+    counted.similar("shop:a1")
+    similar, trips = round_trips(lambda: counted.similar("shop:a1"))
+    assert trips == 1 and similar and all(o.reason == "Often bought with Snack a1" for o in similar)
+
+
+def test_the_reader_follows_switches_and_realtime_rewrites(shop, cache: redis.Redis,
+                                                           counted: offers.OfferReader) -> None:
+    def read() -> offers.OfferList:
+        return counted.next_best_offers("shop:kiosker", **KIOSK)
+
+    jobs.precompute(shop.graph, cache, shop.models_dir, now=shop.now, version="v1")
+    assert read().computed_at == shop.now.isoformat()
+    later = shop.now + timedelta(hours=1)
+    jobs.precompute(shop.graph, cache, shop.models_dir, now=later, version="v2")
+    switched, trips = round_trips(read)
+    assert (switched.computed_at, trips) == (later.isoformat(), 3)   # current + list, the list again, v2's data
+    assert round_trips(read) == (switched, 1)
+    # the worker rewrites the list in place in the current version: seen on the very next read
+    cache.set(keys.customer_offers("shop:kiosker", "v2"), offers.encode_list(
+        "rt", later.isoformat(), "realtime", [[shop.bread, 0.9, "repurchase_due", None, 3]], []))
+    rewritten, trips = round_trips(read)
+    assert (rewritten.source, rewritten.model_version, trips) == ("realtime", "rt", 1)
+    assert rewritten.offers[0].reason == "You buy Bread about every 3 days: time to stock up again"
+    assert offers.rollback(cache) == "v1"
+    restored, trips = round_trips(read)
+    assert (restored.computed_at, trips) == (shop.now.isoformat(), 2)   # v1's data is still held locally

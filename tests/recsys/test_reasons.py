@@ -3,31 +3,25 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import csr_matrix
 
 from recsys import hybrid
-from recsys.history import PurchaseStats
 
 
-def _stats(baskets: list[list[int]]) -> PurchaseStats:
-    matrix = csr_matrix(np.array(baskets, dtype=np.float32))
-    return PurchaseStats(baskets=matrix, last=matrix, interval=matrix, rate=matrix)
+def _codes(leading: list[int], due: list[float], owned: list[bool], personalise: bool = True) -> list[str]:
+    n = len(leading)
+    codes = hybrid.reason_codes(np.array(leading, np.int8), np.array(due, np.float32), np.array(owned),
+                                np.ones(n, bool), np.full(n, personalise))
+    return [hybrid.REASON_CODES[c] for c in codes]
 
 
 def test_a_product_the_customer_buys_is_bought_again_not_similar_to_itself() -> None:
-    # given the collaborative part leads for product 0 (bought 3 times) and product 1 (never bought)
-    scored = hybrid.Scored(total=np.ones((1, 2), np.float32), leading=np.array([[1, 1]], np.int8),
-                           due=np.zeros((1, 2), np.float32))
-    rows, cols = np.array([0, 0]), np.array([0, 1])
-    # when
-    codes = hybrid.reason_codes(scored, _stats([[3, 0]]), rows, cols, np.array([True]), np.array([True]))
-    # then
-    assert [hybrid.REASON_CODES[c] for c in codes] == ["buy_again", "similar_to_purchase"]
+    # given the collaborative part leads for product 0 (bought before) and product 1 (never bought)
+    assert _codes(leading=[1, 1], due=[0.0, 0.0], owned=[True, False]) == ["buy_again", "similar_to_purchase"]
+
+
+def test_a_bought_product_past_its_usual_interval_is_due() -> None:
+    assert _codes(leading=[0, 2], due=[0.9, 0.9], owned=[True, True]) == ["repurchase_due", "repurchase_due"]
 
 
 def test_no_consent_overrides_every_other_reason() -> None:
-    scored = hybrid.Scored(total=np.ones((1, 1), np.float32), leading=np.array([[0]], np.int8),
-                           due=np.ones((1, 1), np.float32))
-    codes = hybrid.reason_codes(scored, _stats([[2]]), np.array([0]), np.array([0]), np.array([True]),
-                                np.array([False]))
-    assert [hybrid.REASON_CODES[c] for c in codes] == ["no_consent"]
+    assert _codes(leading=[0], due=[1.0], owned=[True], personalise=False) == ["no_consent"]

@@ -1,0 +1,186 @@
+"""The served ranking: the hybrid score evaluated only on each customer's candidates.
+
+Scoring every customer against the whole catalogue costs (customers x products) cells, most of them
+hopeless. A product can only reach a customer's list through one of the hybrid's parts, so the
+candidates are: what the customer bought (repurchase), the collaborative model's best `per_source`
+products (implicit's top-k, which never materialises the full score row), the item-kNN model's best
+`per_source`, and the home store's (else overall) best sellers. Each candidate then gets exactly the
+score `hybrid.combine` would give it, normalisations included (each part's row maximum is known from
+its own top-k), so the list differs from the dense ranking only when a product outside every part's
+top `per_source` would have won on their sum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from implicit.cpu.topk import topk
+from scipy.sparse import csr_matrix
+
+from recsys import hybrid
+from recsys.history import PurchaseStats
+from recsys.interactions import log_scaled
+from recsys.model import Artifact, is_item_knn
+
+PER_SOURCE = 100
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Each customer's best offers as aligned arrays, by row then best first."""
+
+    rows: np.ndarray      # int64 customer row in the batch
+    cols: np.ndarray      # int64 product index
+    total: np.ndarray     # float32 hybrid score
+    leading: np.ndarray   # int8 index into hybrid.COMPONENTS
+    due: np.ndarray       # float32, 0 where never bought or not personalised
+    owned: np.ndarray     # bool, the customer has bought the product
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One collaborative part for a batch: candidates, the row maxima and a way to score any pair."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    row_max: np.ndarray
+
+    def normalised(self, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        top = self.row_max[rows]
+        return np.divide(np.maximum(values, 0.0), top, out=np.zeros(len(rows), np.float32), where=top > 0)
+
+
+def rank(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, home_stores: np.ndarray,
+         personalise: np.ndarray, settings: hybrid.HybridSettings, per_source: int = PER_SOURCE) -> Ranked:
+    """The `settings.list_size` best offers of each customer in the batch (see the module docstring)."""
+    n_rows, n_products = user_items.shape
+    per_source = min(per_source, n_products)
+    neighbour_scores = _neighbour_scores(artifact, user_items)
+    knn = _sparse_part(neighbour_scores, per_source)
+    factors = _factors(artifact, user_items)
+    collab = knn if factors is None else _factor_part(artifact, factors, per_source)
+    popular_rows, popular_cols = _popular_candidates(artifact, home_stores, per_source)
+    bought = stats.baskets.tocsr()
+    rows, cols = _union(n_products,
+                        (np.repeat(np.arange(n_rows), np.diff(bought.indptr)), bought.indices),
+                        (collab.rows, collab.cols), (knn.rows, knn.cols), (popular_rows, popular_cols))
+    recency = lookup(stats.last, rows, cols)
+    collab_values = (lookup(neighbour_scores, rows, cols) if factors is None
+                     else np.einsum("ij,ij->i", factors[rows], artifact.model.item_factors[cols]))
+    refused = ~personalise[rows]
+    due = lookup(hybrid.due_factor(stats), rows, cols)
+    total, leading = hybrid.blend(
+        lookup(stats.rate, rows, cols), due, np.divide(1.0, recency, out=np.zeros_like(recency), where=recency > 0),
+        collab.normalised(collab_values, rows), knn.normalised(lookup(neighbour_scores, rows, cols), rows),
+        _popular_values(artifact, home_stores, rows, cols), refused, settings)
+    held = (lookup(hybrid.suppressed_recent(stats, settings), rows, cols) > 0) & ~refused
+    keep = np.flatnonzero((total > 0) & ~held)
+    best = keep[_best_per_row(rows[keep], cols[keep], total[keep], settings.list_size)]
+    rows, cols = rows[best], cols[best]
+    return Ranked(rows, cols, total[best], leading[best], np.where(refused[best], 0.0, due[best]).astype(np.float32),
+                  lookup(bought, rows, cols) > 0)
+
+
+def lookup(matrix: csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """matrix[rows[i], cols[i]] for aligned index arrays, 0 where the entry is absent (float32)."""
+    matrix = matrix.tocsr()
+    if not matrix.has_sorted_indices:
+        matrix = matrix.sorted_indices()
+    width = np.int64(matrix.shape[1])
+    stored = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr)) * width + matrix.indices
+    if not len(stored) or not len(rows):
+        return np.zeros(len(rows), np.float32)
+    wanted = rows.astype(np.int64) * width + cols
+    at = np.minimum(np.searchsorted(stored, wanted), len(stored) - 1)
+    return np.where(stored[at] == wanted, matrix.data[at], 0.0).astype(np.float32)
+
+
+def _factors(artifact: Artifact, user_items: csr_matrix) -> np.ndarray | None:
+    """Customer factors as hybrid.collaborative computes them; None for item-kNN models."""
+    model = artifact.model
+    if is_item_knn(model):
+        return None
+    if type(model).__name__ == "AlternatingLeastSquares":
+        factors = model.recalculate_user(np.arange(user_items.shape[0]), log_scaled(user_items, artifact.settings.alpha))
+        return np.ascontiguousarray(np.atleast_2d(factors), dtype=np.float32)
+    weights = user_items.multiply(1.0 / np.maximum(user_items.sum(axis=1), 1e-9)).tocsr()
+    return np.ascontiguousarray(np.asarray(weights @ model.item_factors), dtype=np.float32)
+
+
+def _factor_part(artifact: Artifact, factors: np.ndarray, k: int) -> _Part:
+    items = np.ascontiguousarray(artifact.model.item_factors, dtype=np.float32)
+    best, scores = topk(items, factors, k, num_threads=0)
+    finite = np.isfinite(scores) & (best >= 0)
+    rows = np.repeat(np.arange(len(factors)), k).reshape(len(factors), k)
+    row_max = np.maximum(np.where(finite, scores, -np.inf).max(axis=1, initial=0.0), 0.0)
+    return _Part(rows[finite], best[finite].astype(np.int64), row_max.astype(np.float32))
+
+
+def _neighbour_scores(artifact: Artifact, user_items: csr_matrix) -> csr_matrix:
+    """Similarity to everything the customer interacted with (sparse hybrid.neighbours)."""
+    binary = (user_items > 0).astype(np.float32)
+    scores = (binary @ artifact.neighbours).tocsr()
+    scores.sort_indices()
+    return scores
+
+
+def _sparse_part(scores: csr_matrix, k: int) -> _Part:
+    rows, cols = _top_stored(scores, k)
+    row_max = np.asarray(scores.max(axis=1).toarray()).ravel() if scores.shape[1] else np.zeros(scores.shape[0])
+    return _Part(rows, cols, np.maximum(row_max, 0.0).astype(np.float32))
+
+
+def _top_stored(matrix: csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, col) of each row's k largest stored values (in no particular order within a row).
+
+    A loop over rows with argpartition: about 50 us a row, several times faster than one global sort.
+    """
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    picked = []
+    for row in range(matrix.shape[0]):
+        start, end = indptr[row], indptr[row + 1]
+        if end - start > k:
+            picked.append(start + np.argpartition(-data[start:end], k - 1)[:k])
+        else:
+            picked.append(np.arange(start, end))
+    positions = np.concatenate(picked) if picked else np.zeros(0, np.int64)
+    rows = np.repeat(np.arange(matrix.shape[0]), [len(p) for p in picked])
+    return rows, indices[positions].astype(np.int64)
+
+
+def _popular_candidates(artifact: Artifact, home_stores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each customer's home store's k best sellers (overall best sellers where unknown or empty)."""
+    store_rows, store_cols = _top_stored(artifact.store_popularity.tocsr(), k)
+    by_store = np.split(store_cols, np.searchsorted(store_rows, np.arange(1, artifact.store_popularity.shape[0])))
+    overall = np.argsort(-artifact.popularity, kind="stable")[:k]
+    picks = [by_store[s] if s >= 0 and len(by_store[s]) else overall for s in home_stores.tolist()]
+    rows = np.repeat(np.arange(len(picks)), [len(p) for p in picks])
+    return rows, np.concatenate(picks).astype(np.int64) if picks else np.zeros(0, np.int64)
+
+
+def _popular_values(artifact: Artifact, home_stores: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """hybrid.popular_at at the given pairs."""
+    overall = artifact.popularity / max(float(artifact.popularity.max(initial=0.0)), 1e-9)
+    values = overall[cols].astype(np.float32)
+    store_max = np.asarray(artifact.store_popularity.max(axis=1).toarray()).ravel()
+    homes = home_stores[rows]
+    at_store = np.flatnonzero(homes >= 0)
+    at_store = at_store[store_max[homes[at_store]] > 0]
+    values[at_store] = (lookup(artifact.store_popularity, homes[at_store], cols[at_store])
+                        / store_max[homes[at_store]])
+    return values
+
+
+def _union(width: int, *pairs: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (row, col) pairs of all sources, sorted by row then col."""
+    keys = np.unique(np.concatenate([r.astype(np.int64) * width + c for r, c in pairs]))
+    return keys // width, keys % width
+
+
+def _best_per_row(rows: np.ndarray, cols: np.ndarray, total: np.ndarray, n: int) -> np.ndarray:
+    """Positions of each row's n highest totals, by row then best first (ties: lower product index)."""
+    order = np.lexsort((cols, -total, rows))
+    sorted_rows = rows[order]
+    first = np.searchsorted(sorted_rows, sorted_rows, side="left")
+    return order[np.arange(len(order)) - first < n]

@@ -1,0 +1,93 @@
+"""The candidate ranking gives the dense hybrid ranking (pure logic on a small random retailer)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.sparse import csr_matrix, random as sparse_random
+
+from recsys import candidates, hybrid
+from recsys.interactions import DAY_S, InteractionSettings
+from recsys.model import Artifact, ModelSettings
+from recsys.precompute import Customers, customers_of
+from recsys.training import train
+
+
+def test_lookup_reads_stored_entries_and_zero_elsewhere() -> None:
+    matrix = csr_matrix(np.array([[0, 2, 0], [3, 0, 4]], dtype=np.float32))
+    values = candidates.lookup(matrix, np.array([0, 0, 1, 1, 1]), np.array([0, 1, 0, 1, 2]))
+    assert values.tolist() == [0, 2, 3, 0, 4]
+
+
+def test_top_stored_keeps_each_rows_largest_values() -> None:
+    matrix = csr_matrix(np.array([[5, 1, 4, 0, 3], [0, 0, 1, 0, 0]], dtype=np.float32))
+    rows, cols = candidates._top_stored(matrix, 2)
+    assert sorted(zip(rows.tolist(), cols.tolist())) == [(0, 0), (0, 2), (1, 2)]
+
+
+def test_best_per_row_orders_by_score_then_product() -> None:
+    rows = np.array([0, 0, 0, 1, 1])
+    cols = np.array([7, 3, 5, 1, 2])
+    total = np.array([0.5, 0.5, 0.9, 0.1, 0.2], np.float32)
+    best = candidates._best_per_row(rows, cols, total, 2)
+    assert list(zip(rows[best].tolist(), cols[best].tolist())) == [(0, 5), (0, 3), (1, 2), (1, 1)]
+
+
+def test_union_is_distinct_and_sorted() -> None:
+    rows, cols = candidates._union(10, (np.array([1, 0]), np.array([2, 3])), (np.array([0, 1]), np.array([3, 0])))
+    assert list(zip(rows.tolist(), cols.tolist())) == [(0, 3), (1, 0), (1, 2)]
+
+
+def test_a_sparse_row_maximum_normalises_to_one() -> None:
+    scores = sparse_random(3, 40, density=0.3, format="csr", random_state=1, dtype=np.float32)
+    part = candidates._sparse_part(scores, 5)
+    rows = np.repeat(np.arange(3), 40)
+    values = part.normalised(scores.toarray().ravel(), rows)
+    dense = hybrid._normalised(scores.toarray()).ravel()
+    assert np.allclose(values, dense)
+
+
+def _random_batch(seed: int) -> tuple[Artifact, Customers]:
+    """A small random retailer trained with the real ALS, and its customers as one batch."""
+    rng = np.random.default_rng(seed)
+    n_customers, n_products, n_stores, now = 40, 60, 3, 400 * DAY_S
+    n = 1_500
+    table = pd.DataFrame({
+        "customer_id": [f"c{i}" for i in rng.integers(0, n_customers, n)],
+        "product_id": [f"p{i}" for i in rng.zipf(1.5, n) % n_products],
+        "basket_id": [f"b{i}" for i in rng.integers(0, 400, n)],
+        "at": rng.integers(0, now, n), "kind": rng.choice(["purchase", "purchase", "view"], n),
+        "store_id": [f"s{i}" for i in rng.integers(0, n_stores, n)], "channel_id": "pos"})
+    categories = {f"p{i}": f"k{i % 7}" for i in range(n_products)}
+    artifact = train(table, ModelSettings(factors=8, iterations=5), InteractionSettings(), now, categories)
+    profiles = pd.DataFrame({"customer_id": [f"c{i}" for i in range(n_customers)],
+                             "home_store_id": [f"s{i % n_stores}" if i % 4 else None for i in range(n_customers)],
+                             "personalisation": [False if i % 9 == 0 else None for i in range(n_customers)]})
+    return artifact, customers_of(table, profiles, artifact, now, hybrid.HybridSettings())
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rank_scores_exactly_what_the_dense_hybrid_scores(seed: int) -> None:
+    artifact, batch = _random_batch(seed)
+    settings = hybrid.HybridSettings(list_size=10)
+    dense = hybrid.score(artifact, batch.user_items, batch.stats, batch.home, batch.personalise, settings)
+    best = hybrid.top(np.where(dense.total > 0, dense.total, -np.inf), settings.list_size)
+    ranked = candidates.rank(artifact, batch.user_items, batch.stats, batch.home, batch.personalise, settings)
+    assert np.allclose(ranked.total, dense.total[ranked.rows, ranked.cols], atol=1e-6)
+    assert (ranked.leading == dense.leading[ranked.rows, ranked.cols]).all()
+    for row in range(len(batch.ids)):
+        expected = np.sort(dense.total[row, best[row][best[row] >= 0]])[::-1]
+        assert np.allclose(ranked.total[ranked.rows == row], expected, atol=1e-6)
+
+
+def test_few_candidates_per_source_still_score_exactly_and_keep_the_best() -> None:
+    artifact, batch = _random_batch(4)
+    settings = hybrid.HybridSettings(list_size=10)
+    dense = hybrid.score(artifact, batch.user_items, batch.stats, batch.home, batch.personalise, settings)
+    ranked = candidates.rank(artifact, batch.user_items, batch.stats, batch.home, batch.personalise, settings,
+                             per_source=5)
+    assert np.allclose(ranked.total, dense.total[ranked.rows, ranked.cols], atol=1e-6)
+    firsts = np.searchsorted(ranked.rows, np.unique(ranked.rows))
+    best_dense = np.where(dense.total > 0, dense.total, -np.inf).max(axis=1)[ranked.rows[firsts]]
+    assert np.allclose(ranked.total[firsts], best_dense, atol=1e-6)
