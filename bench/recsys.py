@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from c360 import connect  # noqa: E402
 from c360.settings import load_settings  # noqa: E402
-from graph.interactions import interactions_of_customer  # noqa: E402
-from graph.recsys_reads import customer_profile, retailer_ids  # noqa: E402
+from graph.interactions import customer_with_interactions  # noqa: E402
+from graph.recsys_reads import retailer_ids  # noqa: E402
 from recsys import hybrid, jobs, keys, model, realtime  # noqa: E402
 from recsys.interactions import EVENT_KINDS  # noqa: E402
 from recsys.precompute import offer_lists  # noqa: E402
@@ -93,10 +93,9 @@ def one_customer_latency(graph, cache, artifact: model.Artifact, customers: list
         t0 = time.perf_counter()
         realtime.recompute_customer(graph, cache, artifact, customer_id, settings)
         whole.append(time.perf_counter() - t0)
-        profile = customer_profile(graph, customer_id)
-        records = interactions_of_customer(graph, customer_id, EVENT_KINDS)
+        profile, records = customer_with_interactions(graph, customer_id, EVENT_KINDS) or ({}, [])
         t0 = time.perf_counter()
-        row = realtime.one_customer(artifact, customer_id, profile or {}, records, int(time.time()), settings)
+        row = realtime.one_customer(artifact, customer_id, profile, records, int(time.time()), settings)
         offer_lists(artifact, row, settings)
         compute.append(time.perf_counter() - t0)
     print(f"one-customer recompute over {len(customers)} customers: read+compute+write p50 {_ms(whole, 50)} "

@@ -36,18 +36,30 @@ RETURN customer_id, collect(row) AS rows
 
 CUSTOMER_IDS = "MATCH (c:Customer {retailer_id: $retailer_id}) RETURN c.customer_id AS customer_id"
 
-INTERACTIONS_OF_CUSTOMER = """
-MATCH (c:Customer {customer_id: $customer_id})-[:PLACED]->(o:Order)-[l:CONTAINS]->(p:Product)
-WHERE coalesce(o.kind, 'purchase') <> 'adjustment' AND coalesce(l.kind, 'sale') <> 'void'
-RETURN p.product_id AS product_id, o.order_id AS basket_id, o.placed_at.epochSeconds AS at,
-       CASE WHEN o.kind = 'return' OR l.quantity < 0 OR l.kind = 'return' THEN 'return' ELSE 'purchase' END AS kind,
-       head([(o)-[:AT_STORE]->(s:Store) | s.store_id]) AS store_id
-UNION ALL
-MATCH (c:Customer {customer_id: $customer_id})-[:DID]->(e:Event)-[:ABOUT]->(p:Product)
-WHERE e.kind IN $event_kinds
-RETURN p.product_id AS product_id, e.event_id AS basket_id, e.occurred_at.epochSeconds AS at,
-       e.kind AS kind, head([(e)-[:AT_STORE]->(s:Store) | s.store_id]) AS store_id
+# A customer's retailer, home store, latest personalisation consent and every interaction, in one round trip.
+CUSTOMER_WITH_INTERACTIONS = """
+MATCH (c:Customer {customer_id: $customer_id})
+RETURN c.retailer_id AS retailer_id,
+       head([(c)-[:HOME_STORE]->(s:Store) | s.store_id]) AS home_store_id,
+       head(COLLECT {
+         MATCH (c)-[:GAVE]->(k:Consent {purpose: 'personalisation'})
+         RETURN k.granted AS granted ORDER BY k.updated_at DESC LIMIT 1
+       }) AS personalisation,
+       COLLECT {
+         MATCH (c)-[:PLACED]->(o:Order)-[l:CONTAINS]->(p:Product)
+         WHERE coalesce(o.kind, 'purchase') <> 'adjustment' AND coalesce(l.kind, 'sale') <> 'void'
+         RETURN [p.product_id, o.order_id, o.placed_at.epochSeconds,
+                 CASE WHEN o.kind = 'return' OR l.quantity < 0 OR l.kind = 'return' THEN 'return'
+                      ELSE 'purchase' END,
+                 head([(o)-[:AT_STORE]->(s:Store) | s.store_id])] AS row
+         UNION ALL
+         MATCH (c)-[:DID]->(e:Event)-[:ABOUT]->(p:Product)
+         WHERE e.kind IN $event_kinds
+         RETURN [p.product_id, e.event_id, e.occurred_at.epochSeconds, e.kind,
+                 head([(e)-[:AT_STORE]->(s:Store) | s.store_id])] AS row
+       } AS rows
 """
+RECORD_FIELDS = ("product_id", "basket_id", "at", "kind", "store_id")
 
 COLUMNS = ("customer_id", "product_id", "basket_id", "at", "kind", "store_id", "channel_id")
 
@@ -68,10 +80,18 @@ def stream_interactions(graph: Graph, retailer_id: str, before: Any, event_kinds
                 yield (customer_id, *row)
 
 
-def interactions_of_customer(graph: Graph, customer_id: str, event_kinds: list[str]) -> list[dict[str, Any]]:
-    """One customer's interactions (product_id, basket_id, at, kind, store_id), in one round trip."""
-    return [dict(r) for r in graph.read(INTERACTIONS_OF_CUSTOMER, customer_id=customer_id,
-                                        event_kinds=event_kinds)]
+def customer_with_interactions(graph: Graph, customer_id: str, event_kinds: list[str]
+                               ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """(profile, interactions) of one customer in one round trip; None if unknown.
+
+    profile: retailer_id, home_store_id, personalisation (latest consent's `granted`, None if never asked);
+    interactions: product_id, basket_id, at (epoch seconds), kind, store_id.
+    """
+    records = graph.read(CUSTOMER_WITH_INTERACTIONS, customer_id=customer_id, event_kinds=event_kinds)
+    if not records:
+        return None
+    profile = {k: records[0][k] for k in ("retailer_id", "home_store_id", "personalisation")}
+    return profile, [dict(zip(RECORD_FIELDS, row)) for row in records[0]["rows"]]
 
 
 # A label rather than a property: finding the flagged events is a token-index lookup, not a scan of all events.

@@ -11,9 +11,12 @@ from graph.driver import Graph
 CUSTOMER_PROFILES = """
 MATCH (c:Customer {retailer_id: $retailer_id})
 WHERE NOT (c)-[:MERGED_INTO]->()
+CALL (c) {
+  OPTIONAL MATCH (c)-[:GAVE]->(k:Consent {purpose: 'personalisation'})
+  RETURN k.granted AS granted ORDER BY k.updated_at DESC LIMIT 1
+}
 RETURN c.customer_id AS customer_id,
-       head([(c)-[:HOME_STORE]->(s:Store) | s.store_id]) AS home_store_id,
-       head([(c)-[:GAVE]->(k:Consent {purpose: 'personalisation'}) | k.granted]) AS personalisation
+       head([(c)-[:HOME_STORE]->(s:Store) | s.store_id]) AS home_store_id, granted AS personalisation
 """
 
 CUSTOMER_PROFILE = """
@@ -26,10 +29,10 @@ RETURN c.customer_id AS customer_id, c.retailer_id AS retailer_id,
        head([(c)-[:HOME_STORE]->(s:Store) | s.store_id]) AS home_store_id, granted AS personalisation
 """
 
+# One record holding the whole catalogue: the driver's cost is per record.
 PRODUCTS_OF_RETAILER = """
 MATCH (p:Product {retailer_id: $retailer_id})
-RETURN p.product_id AS product_id, p.name AS name,
-       head([(p)-[:IN_CATEGORY]->(k:Category) | k.category_id]) AS category_id
+RETURN collect([p.product_id, p.name, head([(p)-[:IN_CATEGORY]->(k:Category) | k.category_id])]) AS products
 """
 
 STORE_ASSORTMENTS = """
@@ -53,7 +56,8 @@ def customer_profile(graph: Graph, customer_id: str) -> dict[str, Any] | None:
 
 def products_of_retailer(graph: Graph, retailer_id: str) -> list[dict[str, Any]]:
     """product_id, name, category_id of the retailer's catalogue."""
-    return [dict(r) for r in graph.stream(PRODUCTS_OF_RETAILER, retailer_id=retailer_id)]
+    [record] = graph.read(PRODUCTS_OF_RETAILER, retailer_id=retailer_id)
+    return [{"product_id": p, "name": name, "category_id": c} for p, name, c in record["products"]]
 
 
 def store_assortments(graph: Graph, retailer_id: str) -> dict[str, list[str]]:

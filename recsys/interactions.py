@@ -65,7 +65,7 @@ def from_graph(graph: Graph, retailer_id: str, before: datetime) -> pd.DataFrame
 
 
 def from_records(records: list[dict[str, object]], customer_id: str) -> pd.DataFrame:
-    """One customer's interactions (rows of graph.interactions.interactions_of_customer) as a table."""
+    """One customer's interactions (graph.interactions.customer_with_interactions) as a table."""
     if not records:
         return empty_table()
     table = pd.DataFrame.from_records(records)

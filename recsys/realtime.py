@@ -17,8 +17,8 @@ import redis
 
 from graph.driver import Graph
 from graph.events import record_events
-from graph.interactions import clear_pending_stream, interactions_of_customer, mark_pending_stream, pending_stream
-from graph.recsys_reads import customer_profile
+from graph.interactions import (clear_pending_stream, customer_with_interactions, mark_pending_stream,
+                                pending_stream)
 from recsys import hybrid, keys, offers
 from recsys.history import encode_one, purchase_stats, weighted
 from recsys.interactions import EVENT_KINDS
@@ -68,10 +68,10 @@ def replay_pending(graph: Graph, cache: redis.Redis, limit: int = 1_000) -> int:
 def recompute_customer(graph: Graph, cache: redis.Redis, artifact: Artifact, customer_id: str,
                        settings: hybrid.HybridSettings, now: float | None = None) -> dict[str, str] | None:
     """Recompute, store and announce one customer's list; the notification payload, None if unknown."""
-    profile = customer_profile(graph, customer_id)
-    if profile is None:
+    found = customer_with_interactions(graph, customer_id, EVENT_KINDS)
+    if found is None:
         return None
-    records = interactions_of_customer(graph, customer_id, EVENT_KINDS)
+    profile, records = found
     epoch = int(now if now is not None else time.time())
     customer = one_customer(artifact, customer_id, profile, records, epoch, settings)
     entries, suppressed = offer_lists(artifact, customer, settings)[0]
