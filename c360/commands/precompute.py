@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         graph.close()
     out.print(f"version {summary.version} is now served: {summary.customers:,} customers, {summary.products:,} "
               f"products, {summary.stores:,} stores of {', '.join(summary.retailers)}; read {summary.read_s:.1f}s, "
-              f"wrote {summary.write_s:.1f}s ({summary.customers_per_s:,.0f} customers/s); previous version kept "
+              f"lists {summary.write_s:.1f}s ({summary.customers_per_s:,.0f} customers/s), catalogue "
+              f"{summary.catalogue_s:.1f}s; previous version kept "
               "for `c360 precompute --rollback`")
     return 0
