@@ -10,7 +10,8 @@ pipelined with the GET of the customer's list in the version it last saw (a seco
 a switch). A version is complete before it becomes current and never changes afterwards (except customer
 lists, which the realtime worker rewrites in place and so are never kept), so the reader keeps each
 version's names, popular lists and store assortments locally, read on first use; then it filters, tops
-up and explains without Redis. No script spans keys, so this works the same on Redis Cluster.
+up and explains without Redis. The pipeline is no transaction and no script touches two keys, so this
+works on Redis Cluster too (there the pipeline writes to each node involved before reading any reply).
 """
 
 from __future__ import annotations
@@ -135,15 +136,15 @@ class OfferReader:
     """Serving reads for one process: one Redis round trip each, version-wide data kept locally.
 
     A version's product names, popular lists and store assortments never change once it is current, so
-    they are read once per version (popular lists and assortments the first time a store or channel asks,
-    at most `max_keys` of them, least recently used dropped first). A customer's list and similar products
-    are read every time, pipelined with the current version. Only the current version and the one seen
-    before it are kept.
+    they are read once per version: names on first use, a store's or channel's lists the first time it is
+    asked for, holding at most `max_items` product ids of them (about 100 bytes each; the least recently
+    used lists go first). A customer's list and similar products are read every time, pipelined with the
+    current version. Only the current version and the one seen before it are kept.
     """
 
-    def __init__(self, cache: redis.Redis, max_keys: int = 1_024) -> None:
+    def __init__(self, cache: redis.Redis, max_items: int = 500_000) -> None:
         self.cache = cache
-        self.max_keys = max_keys
+        self.max_items = max_items
         self.version: str | None = None          # the current version as this process last saw it
         self.local: dict[str, _VersionData] = {}
 
@@ -202,7 +203,7 @@ class OfferReader:
             return _Scope({}, None, [])
         data = self.local.get(version)
         if data is None:
-            data = self.local[version] = _VersionData(version, self.max_keys)
+            data = self.local[version] = _VersionData(version, self.max_items)
         return data.scope(self.cache, channel, store_id)
 
 
@@ -224,11 +225,12 @@ class _Scope:
 class _VersionData:
     """One version's data shared by every customer, read from Redis once: names, popular lists, assortments."""
 
-    def __init__(self, version: str, max_keys: int) -> None:
+    def __init__(self, version: str, max_items: int) -> None:
         self.version = version
-        self.max_keys = max_keys
+        self.max_items = max_items
         self.names: dict[str, str] | None = None
         self.values: OrderedDict[str, Any] = OrderedDict()   # LRU: key -> popular list | assortment | None
+        self.items = 0                                        # product ids held in `values`
 
     def scope(self, cache: redis.Redis, channel: str | None, store_id: str | None) -> _Scope:
         chain = _chain(self.version, channel, store_id)
@@ -247,8 +249,8 @@ class _VersionData:
         for key in lists + sets:
             self.values.move_to_end(key)
             found[key] = self.values[key]
-        while len(self.values) > self.max_keys:
-            self.values.popitem(last=False)
+        while self.items > self.max_items and self.values:
+            self.items -= _size(self.values.popitem(last=False)[1])
         return found
 
     def _load(self, cache: redis.Redis, lists: list[str], sets: list[str]) -> None:
@@ -263,9 +265,18 @@ class _VersionData:
         if self.names is None:
             self.names = {k.decode(): v.decode() for k, v in replies.pop(0).items()}
         for key, raw in zip(lists, replies):
-            self.values[key] = json.loads(raw) if raw else []
+            self._hold(key, json.loads(raw) if raw else [])
         for key, members in zip(sets, replies[len(lists):]):
-            self.values[key] = frozenset(m.decode() for m in members) or None
+            self._hold(key, frozenset(m.decode() for m in members) or None)
+
+    def _hold(self, key: str, value: list[list[Any]] | frozenset[str] | None) -> None:
+        self.values[key] = value
+        self.items += _size(value)
+
+
+def _size(value: list[list[Any]] | frozenset[str] | None) -> int:
+    """What a held value counts against `max_items` (an absent key counts one)."""
+    return max(1, len(value or ()))
 
 
 def _chain(version: str, channel: str | None, store_id: str | None) -> list[tuple[str, str]]:

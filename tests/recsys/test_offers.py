@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -38,7 +38,7 @@ def counted(targets: Targets, cache: redis.Redis) -> Iterator[offers.OfferReader
     client.close()
 
 
-def round_trips(read: Any) -> tuple[Any, int]:
+def round_trips(read: Callable[[], Any]) -> tuple[Any, int]:
     """What `read()` returns and the Redis round trips it took."""
     Counted.sent = 0
     return read(), Counted.sent
@@ -156,6 +156,15 @@ def test_a_kiosk_read_takes_one_round_trip(served, counted: offers.OfferReader) 
     counted.similar("shop:a1")
     similar, trips = round_trips(lambda: counted.similar("shop:a1"))
     assert trips == 1 and similar and all(o.reason == "Often bought with Snack a1" for o in similar)
+
+
+def test_a_reader_holding_few_lists_gives_the_same_answers(served, reader: offers.OfferReader) -> None:
+    small = offers.OfferReader(reader.cache, max_items=8)
+    for store_id in ("shop:s1", "shop:s2", "shop:s1", "shop:s2"):
+        for channel in ("kiosk", "web"):
+            asked = {"channel": channel, "store_id": store_id, "limit": 10}
+            assert small.next_best_offers("shop:kiosker", **asked) == reader.next_best_offers("shop:kiosker", **asked)
+    assert small.local[small.version].items <= 8 < reader.local[reader.version].items
 
 
 def test_the_reader_follows_switches_and_realtime_rewrites(shop, cache: redis.Redis,
