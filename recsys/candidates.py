@@ -73,7 +73,7 @@ def rank(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, home_
     total, leading = hybrid.blend(
         lookup(stats.rate, rows, cols), due, np.divide(1.0, recency, out=np.zeros_like(recency), where=recency > 0),
         collab.normalised(collab_values, rows), knn.normalised(lookup(neighbour_scores, rows, cols), rows),
-        _popular_values(artifact, home_stores, rows, cols), refused, settings)
+        _popular_values(artifact, home_stores, rows, cols, per_source), refused, settings)
     held = (lookup(hybrid.suppressed_recent(stats, settings), rows, cols) > 0) & ~refused
     keep = np.flatnonzero((total > 0) & ~held)
     best = keep[_best_per_row(rows[keep], cols[keep], total[keep], settings.list_size)]
@@ -84,16 +84,32 @@ def rank(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, home_
 
 def lookup(matrix: csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """matrix[rows[i], cols[i]] for aligned index arrays, 0 where the entry is absent (float32)."""
-    matrix = matrix.tocsr()
-    if not matrix.has_sorted_indices:
-        matrix = matrix.sorted_indices()
-    width = np.int64(matrix.shape[1])
-    stored = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr)) * width + matrix.indices
-    if not len(stored) or not len(rows):
-        return np.zeros(len(rows), np.float32)
-    wanted = rows.astype(np.int64) * width + cols
-    at = np.minimum(np.searchsorted(stored, wanted), len(stored) - 1)
-    return np.where(stored[at] == wanted, matrix.data[at], 0.0).astype(np.float32)
+    return _Stored.of(matrix).at(rows, cols)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """A csr matrix's entries as sorted int64 keys (row * width + col) and their values, for lookups."""
+
+    keys: np.ndarray
+    data: np.ndarray
+    width: np.int64
+
+    @classmethod
+    def of(cls, matrix: csr_matrix) -> _Stored:
+        matrix = matrix.tocsr()
+        if not matrix.has_sorted_indices:
+            matrix = matrix.sorted_indices()
+        width = np.int64(matrix.shape[1])
+        rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
+        return cls(rows * width + matrix.indices, matrix.data, width)
+
+    def at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        if not len(self.keys) or not len(rows):
+            return np.zeros(len(rows), np.float32)
+        wanted = rows.astype(np.int64) * self.width + cols
+        found = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        return np.where(self.keys[found] == wanted, self.data[found], 0.0).astype(np.float32)
 
 
 def _factors(artifact: Artifact, user_items: csr_matrix) -> np.ndarray | None:
@@ -149,26 +165,50 @@ def _top_stored(matrix: csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:
     return rows, indices[positions].astype(np.int64)
 
 
+@dataclass(frozen=True)
+class _Popularity:
+    """Per-artifact popularity lookups, computed once: each store's best sellers and row maxima."""
+
+    by_store: list[np.ndarray]   # store index -> its k best sellers (empty: no sales)
+    overall: np.ndarray          # the k best sellers overall
+    overall_share: np.ndarray    # (products,) popularity / the best seller's
+    store_max: np.ndarray        # (stores,) each store's best seller's popularity
+    at_store: _Stored            # store_popularity for lookups
+
+
+def _popularity(artifact: Artifact, k: int) -> _Popularity:
+    cached = getattr(artifact, "_popularity_index", None)
+    if cached is not None and len(cached.overall) == min(k, len(artifact.popularity)):
+        return cached
+    stores = artifact.store_popularity.tocsr()
+    store_rows, store_cols = _top_stored(stores, k)
+    index = _Popularity(
+        by_store=np.split(store_cols, np.searchsorted(store_rows, np.arange(1, stores.shape[0]))),
+        overall=np.argsort(-artifact.popularity, kind="stable")[:k],
+        overall_share=(artifact.popularity / max(float(artifact.popularity.max(initial=0.0)), 1e-9)).astype(np.float32),
+        store_max=np.asarray(stores.max(axis=1).toarray()).ravel() if stores.shape[1] else np.zeros(stores.shape[0]),
+        at_store=_Stored.of(stores))
+    object.__setattr__(artifact, "_popularity_index", index)
+    return index
+
+
 def _popular_candidates(artifact: Artifact, home_stores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Each customer's home store's k best sellers (overall best sellers where unknown or empty)."""
-    store_rows, store_cols = _top_stored(artifact.store_popularity.tocsr(), k)
-    by_store = np.split(store_cols, np.searchsorted(store_rows, np.arange(1, artifact.store_popularity.shape[0])))
-    overall = np.argsort(-artifact.popularity, kind="stable")[:k]
-    picks = [by_store[s] if s >= 0 and len(by_store[s]) else overall for s in home_stores.tolist()]
+    index = _popularity(artifact, k)
+    picks = [index.by_store[s] if s >= 0 and len(index.by_store[s]) else index.overall for s in home_stores.tolist()]
     rows = np.repeat(np.arange(len(picks)), [len(p) for p in picks])
     return rows, np.concatenate(picks).astype(np.int64) if picks else np.zeros(0, np.int64)
 
 
-def _popular_values(artifact: Artifact, home_stores: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+def _popular_values(artifact: Artifact, home_stores: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                    k: int) -> np.ndarray:
     """hybrid.popular_at at the given pairs."""
-    overall = artifact.popularity / max(float(artifact.popularity.max(initial=0.0)), 1e-9)
-    values = overall[cols].astype(np.float32)
-    store_max = np.asarray(artifact.store_popularity.max(axis=1).toarray()).ravel()
+    index = _popularity(artifact, k)
+    values = index.overall_share[cols].copy()
     homes = home_stores[rows]
     at_store = np.flatnonzero(homes >= 0)
-    at_store = at_store[store_max[homes[at_store]] > 0]
-    values[at_store] = (lookup(artifact.store_popularity, homes[at_store], cols[at_store])
-                        / store_max[homes[at_store]])
+    at_store = at_store[index.store_max[homes[at_store]] > 0]
+    values[at_store] = index.at_store.at(homes[at_store], cols[at_store]) / index.store_max[homes[at_store]]
     return values
 
 

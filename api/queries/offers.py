@@ -32,7 +32,9 @@ class OfferQuery:
         check_limit(limit, MAX_OFFERS)
         if (customer is None) == (identity is None):
             raise BadInput("give exactly one of customer or identity.", field="customer")
-        customer_id = str(customer) if customer else await resolve_identity(info, identity)  # type: ignore[arg-type]
+        if customer is not None and not str(customer).strip():
+            raise BadInput("customer must not be empty.", field="customer")
+        customer_id = str(customer) if customer is not None else await resolve_identity(info, identity)  # type: ignore[arg-type]
         if customer_id is None:
             return None
         offers = await info.context.services.offers.next_best_offers(

@@ -136,3 +136,9 @@ def test_subscription_without_key_is_refused(shop: Any, api: Any) -> None:
         ws.send_json({"type": "connection_init", "payload": {}})
         message = ws.receive()
     assert message["type"] == "websocket.close" and message["code"] == 4403
+
+
+def test_an_empty_customer_id_is_bad_input_not_a_server_error(shop: Any, cache: Any, api: Any) -> None:
+    # found by the schemathesis run: customer "" with identity null reached the identity lookup
+    error = api.query(BY_ID, customer="  ")["errors"][0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "customer"}
