@@ -106,7 +106,7 @@ CALL (c) {
              AS amount_minor,
            null AS text
     UNION ALL
-    MATCH (c)-[:DID]->(e:Event) WHERE $timeline_first > 0
+    MATCH (c)-[:DID]->(e:Event) WHERE $timeline_first > 0 AND e.order_id IS NULL  // an order's own event: the order is shown
     WITH e ORDER BY e.occurred_at DESC LIMIT $timeline_first
     RETURN e.occurred_at AS at, e.kind AS kind, e.event_id AS reference,
            head([(e)-[:VIA]->(ch:Channel) | ch.channel_id]) AS channel_id,

@@ -157,7 +157,7 @@ class OfferReader:
         suppressed = [Suppressed(p, reason) for p, reason in (stored or {}).get("suppressed", [])]
         kept, dropped = _filter(stored["offers"] if stored else [], scope.carried, limit)
         suppressed += [Suppressed(p, f"not sold at store {store_id}") for p in dropped]
-        fallback_used = len(kept) < limit
+        fallback_used = len(kept) < limit or any(e[2] == "no_consent" for e in kept)
         if fallback_used:
             seen = {e[0] for e in kept} | set(dropped)
             kept += [e for e in _fallback(scope, limit * 3) if e[0] not in seen][:limit - len(kept)]
@@ -298,8 +298,16 @@ def _filter(entries: list[list[Any]], carried: frozenset[str] | None,
             limit: int) -> tuple[list[list[Any]], list[str]]:
     if carried is None:
         return entries[:limit], []
-    kept = [e for e in entries if e[0] in carried]
-    return kept[:limit], [e[0] for e in entries if e[0] not in carried]
+    kept: list[list[Any]] = []
+    dropped: list[str] = []
+    for entry in entries:              # what the store lacks counts only while the list is not full
+        if len(kept) == limit:
+            break
+        if entry[0] in carried:
+            kept.append(entry)
+        else:
+            dropped.append(entry[0])
+    return kept, dropped
 
 
 def _fallback(scope: _Scope, limit: int) -> list[list[Any]]:

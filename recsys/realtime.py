@@ -135,8 +135,9 @@ def _graph_row(event: dict[str, Any]) -> dict[str, Any]:
     if occurred_at.tzinfo is None:
         raise BadEvent("event field 'occurred_at' needs a time-zone offset")
     props = {"kind": event["kind"], "occurred_at": occurred_at}
-    if event.get("query"):
-        props["query"] = event["query"]
+    for optional in ("query", "order_id"):
+        if event.get(optional):
+            props[optional] = event[optional]
     return {"event_id": str(event["event_id"]), "customer_id": event.get("customer_id"),
             "product_id": event.get("product_id"), "channel_id": event["channel_id"],
             "store_id": event.get("store_id"), "props": props}

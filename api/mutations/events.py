@@ -163,4 +163,4 @@ def _after_purchase(graph: object, cache: object, row: dict[str, object]) -> Non
     record_event(graph, cache, {"event_id": f"order:{row['order_id']}", "kind": "purchase",  # type: ignore[arg-type]
                                 "channel_id": row["channel_id"], "customer_id": row["customer_id"],
                                 "product_id": None, "store_id": row["store_id"],
-                                "occurred_at": row["props"]["placed_at"], "query": None})  # type: ignore[index]
+                                "occurred_at": row["props"]["placed_at"], "order_id": row["order_id"]})  # type: ignore[index]

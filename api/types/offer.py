@@ -77,8 +77,12 @@ class OfferList:
     model_version: str | None = strawberry.field(description="Model (or fallback) that produced it.")
     source: OfferSource = strawberry.field(description="Batch model, realtime update or fallback.")
     fallback_used: bool = strawberry.field(description="True when some or all offers are popular products "
-                                                       "rather than personal ones.")
-    suppressed: list[SuppressedOffer] = strawberry.field(description="Offers held back, with the reason.")
+                                                       "rather than personal ones: too few personal offers "
+                                                       "passed the store and channel rules, the customer has "
+                                                       "no list yet, or no consent to personalisation.")
+    suppressed: list[SuppressedOffer] = strawberry.field(description="Offers held back, with the reason: "
+                                                         "those that would have been shown (the store rule) and "
+                                                         "up to 5 recent purchases not due yet.")
 
     @classmethod
     def from_list(cls, ol: Any) -> "OfferList":

@@ -138,3 +138,12 @@ def test_open_case_errors_name_the_field(shop: Any, api: Any) -> None:
     errors = result["data"]["openServiceCase"]["errors"]
     assert {(e["code"], e["field"]) for e in errors} == {("INVALID", "subject"), ("NOT_FOUND", "customer"),
                                                          ("NOT_FOUND", "order")}
+
+
+def test_a_recorded_purchase_shows_once_on_the_timeline(shop: Any, api: Any) -> None:
+    basket = {"orderId": "X7", "channel": "WEB", "customer": "C3", "placedAt": "2024-06-02T12:00:00+00:00",
+              "lines": [{"product": "P1", "quantity": 1, "amountMinor": 150}]}
+    assert api.query(PURCHASE, role=Role.INTEGRATOR, input=basket)["data"]["recordPurchase"]["created"] is True
+    timeline = api.query('{ customer(id: "C3") { timeline(first: 5) { kind reference } } }')
+    references = [t["reference"] for t in timeline["data"]["customer"]["timeline"]]
+    assert references.count("X7") == 1 and not any("X7" in r and r != "X7" for r in references)

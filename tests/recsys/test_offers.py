@@ -77,6 +77,7 @@ def test_no_consent_gets_store_popular_items_and_says_so(served, reader: offers.
     popular = reader.popular(store_id="shop:s1", limit=5)
     assert [o.product_id for o in listed.offers] == [o.product_id for o in popular]
     assert listed.suppressed == []
+    assert listed.fallback_used
 
 
 def test_at_a_kiosk_only_what_the_store_carries(served, reader: offers.OfferReader) -> None:
@@ -87,6 +88,13 @@ def test_at_a_kiosk_only_what_the_store_carries(served, reader: offers.OfferRead
     assert all(s.reason == "not sold at store shop:s2" for s in listed.suppressed)
     on_the_web = reader.next_best_offers("shop:kiosker", channel="web", store_id="shop:s2", limit=5)
     assert on_the_web.offers[0].product_id in ("shop:a1", "shop:a2")
+
+
+def test_only_offers_that_would_have_been_shown_count_as_held_back(served, reader: offers.OfferReader) -> None:
+    stored = [o.product_id for o in reader.next_best_offers("shop:kiosker", channel="web", limit=50).offers]
+    shown = reader.next_best_offers("shop:kiosker", channel="kiosk", store_id="shop:s2", limit=1)
+    first_carried = next(i for i, p in enumerate(stored) if p in served.kiosk_carries)
+    assert [s.product_id for s in shown.suppressed] == stored[:first_carried]
 
 
 def test_popular_at_a_kiosk_for_anonymous_visitors(served, reader: offers.OfferReader) -> None:
