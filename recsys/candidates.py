@@ -65,16 +65,17 @@ def rank(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, home_
     rows, cols = _union(n_products,
                         (np.repeat(np.arange(n_rows), np.diff(bought.indptr)), bought.indices),
                         (collab.rows, collab.cols), (knn.rows, knn.cols), (popular_rows, popular_cols))
-    recency = lookup(stats.last, rows, cols)
-    collab_values = (lookup(neighbour_scores, rows, cols) if factors is None
-                     else np.einsum("ij,ij->i", factors[rows], artifact.model.item_factors[cols]))
+    last = lookup(stats.last, rows, cols)
+    knn_values = lookup(neighbour_scores, rows, cols)
+    collab_values = knn_values if factors is None else np.einsum(
+        "ij,ij->i", factors[rows], artifact.model.item_factors[cols])
     refused = ~personalise[rows]
     due = lookup(hybrid.due_factor(stats), rows, cols)
     total, leading = hybrid.blend(
-        lookup(stats.rate, rows, cols), due, np.divide(1.0, recency, out=np.zeros_like(recency), where=recency > 0),
-        collab.normalised(collab_values, rows), knn.normalised(lookup(neighbour_scores, rows, cols), rows),
+        lookup(stats.rate, rows, cols), due, np.divide(1.0, last, out=np.zeros_like(last), where=last > 0),
+        collab.normalised(collab_values, rows), knn.normalised(knn_values, rows),
         _popular_values(artifact, home_stores, rows, cols, per_source), refused, settings)
-    held = (lookup(hybrid.suppressed_recent(stats, settings), rows, cols) > 0) & ~refused
+    held = hybrid.recently_bought(last, lookup(stats.interval, rows, cols), settings) & ~refused
     keep = np.flatnonzero((total > 0) & ~held)
     best = keep[_best_per_row(rows[keep], cols[keep], total[keep], settings.list_size)]
     rows, cols = rows[best], cols[best]

@@ -125,13 +125,17 @@ def due_factor(stats: PurchaseStats) -> csr_matrix:
 
 def suppressed_recent(stats: PurchaseStats, settings: HybridSettings) -> csr_matrix:
     """Bought within recent_days and not yet due (csr bool, same shape as stats)."""
-    since = stats.last.data - 1.0
-    interval = stats.interval.data
-    due = (interval > 0) & (since >= settings.due_from * interval)
     flags = stats.last.copy()
-    flags.data = ((since < settings.recent_days) & ~due).astype(np.float32)
+    flags.data = recently_bought(stats.last.data, stats.interval.data, settings).astype(np.float32)
     flags.eliminate_zeros()
     return flags.astype(bool)
+
+
+def recently_bought(last: np.ndarray, interval: np.ndarray, settings: HybridSettings) -> np.ndarray:
+    """Elementwise: bought within recent_days and not yet due (last: days since + 1, 0 = never bought)."""
+    since = last - 1.0
+    due = (interval > 0) & (since >= settings.due_from * interval)
+    return (last > 0) & (since < settings.recent_days) & ~due
 
 
 def collaborative(artifact: Artifact, user_items: csr_matrix) -> np.ndarray:
