@@ -14,7 +14,7 @@ import pandas as pd
 
 from loaders.synthetic.clock import DAY, Period
 from loaders.synthetic.demo_people import local_seconds
-from loaders.synthetic.engagement import REPLIES, SUBJECTS
+from loaders.synthetic.engagement import STATUSES, SUBJECTS, case_notes
 from loaders.synthetic.files import Table, ids, money, pick
 from loaders.synthetic.journey import Journey
 from loaders.synthetic.people import Population
@@ -296,22 +296,14 @@ def _case_tables(rng: np.random.Generator, pop: Population, frame: pd.DataFrame,
     recent = opened > period.length - 14 * DAY
     status = np.where(recent, rng.choice(3, n, p=(0.5, 0.3, 0.2)), rng.choice(3, n, p=(0.02, 0.06, 0.92)))
     case_ids = ids("cj:gen-SC", np.arange(1, n + 1), 4)
-    notes = 1 + rng.integers(1, 4, n)
-    case = np.repeat(np.arange(n), notes)
-    step = np.arange(len(case)) - np.repeat(np.cumsum(notes) - notes, notes)
-    at = np.minimum(opened[case] + step * rng.integers(3600, 2 * DAY, len(case)), period.length - 60)
-    agent = [f"agent:{a}" for a in rng.choice(("Megan", "Tyler", "Alicia", "Marcus", "Hannah"), len(case)).tolist()]
-    replies = rng.integers(0, len(REPLIES), len(case)).tolist()
     subject = frame["subject"].to_numpy()
+    notes = case_notes(rng, case_ids, opened, status, [SUBJECTS[subjects[k]] for k in subject.tolist()],
+                       ("Megan", "Tyler", "Alicia", "Marcus", "Hannah"), "cj:gen-SN", 5, period)
     return {
         "service_cases": {"case_id": case_ids, "customer_id": pick(pop.customer_ids, frame["person"].to_numpy()),
                           "opened_at": period.iso(opened),
                           "channel_id": pick(("service_desk", "web", "app"), rng.choice(3, n, p=(0.6, 0.3, 0.1))),
-                          "subject": pick(subjects, subject), "status": pick(("open", "pending", "closed"), status),
+                          "subject": pick(subjects, subject), "status": pick(STATUSES, status),
                           "order_id": frame["order"].tolist()},
-        "service_notes": {"note_id": ids("cj:gen-SN", np.arange(1, len(case) + 1), 5), "case_id": pick(case_ids, case),
-                          "at": period.iso(at),
-                          "author": ["customer" if k == 0 else a for k, a in zip(step.tolist(), agent)],
-                          "text": [SUBJECTS[subjects[subject[c]]] if k == 0 else REPLIES[r]
-                                   for c, k, r in zip(case.tolist(), step.tolist(), replies)]},
+        "service_notes": notes,
     }

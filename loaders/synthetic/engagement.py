@@ -22,7 +22,9 @@ SUBJECTS = {"late delivery": "My order has not arrived yet.", "missing item": "A
             "privacy request": "Please send me the data you hold about me.",
             "product question": "Is this product available in a larger size?"}
 REPLIES = ("Thank you, we are looking into it.", "We have asked the store to check.",
-           "A refund has been issued.", "Points have been added to the card.", "Resolved; case closed.")
+           "A refund has been issued.", "Points have been added to the card.")
+CLOSING = "Resolved; case closed."
+STATUSES = ("open", "pending", "closed")
 
 
 def events(rng: np.random.Generator, pop: Population, cat: Catalogue, b: Baskets, period: Period) -> Table:
@@ -181,19 +183,32 @@ def service_cases(rng: np.random.Generator, pop: Population, b: Baskets, period:
     recent = opened > period.length - 14 * DAY
     status = np.where(recent, rng.choice(3, len(opened), p=(0.5, 0.3, 0.2)), rng.choice(3, len(opened), p=(0.02, 0.06, 0.92)))
     case_ids = ids(f"{RETAILER}:SC", np.arange(1, len(opened) + 1), 6)
-    notes = 1 + rng.integers(1, 4, len(opened))
-    case = np.repeat(np.arange(len(opened)), notes)
-    step = np.arange(len(case)) - np.repeat(np.cumsum(notes) - notes, notes)
-    at = np.minimum(opened[case] + step * rng.integers(3600, 2 * DAY, len(case)), period.length - 60)
-    agent = [f"agent:{n}" for n in rng.choice(("Sanne", "Koen", "Ilse", "Bram", "Noor"), len(case)).tolist()]
-    replies = rng.integers(0, len(REPLIES), len(case)).tolist()
+    notes = case_notes(rng, case_ids, opened, status, [SUBJECTS[subjects[k]] for k in subject.tolist()],
+                       ("Sanne", "Koen", "Ilse", "Bram", "Noor"), f"{RETAILER}:SN", 7, period)
     return {
         "service_cases": {"case_id": case_ids, "customer_id": pick(pop.customer_ids, customer), "opened_at": period.iso(opened),
                           "channel_id": pick(("service_desk", "web", "app"), rng.choice(3, len(opened), p=(0.6, 0.3, 0.1))),
-                          "subject": pick(subjects, subject), "status": pick(("open", "pending", "closed"), status),
+                          "subject": pick(subjects, subject), "status": pick(STATUSES, status),
                           "order_id": ids(f"{RETAILER}:O", np.where(order >= 0, order + 1, -1), 8)},
-        "service_notes": {"note_id": ids(f"{RETAILER}:SN", np.arange(1, len(case) + 1), 7), "case_id": pick(case_ids, case),
-                          "at": period.iso(at), "author": ["customer" if s == 0 else a for s, a in zip(step.tolist(), agent)],
-                          "text": [SUBJECTS[subjects[subject[c]]] if s == 0 else REPLIES[r]
-                                   for c, s, r in zip(case.tolist(), step.tolist(), replies)]},
+        "service_notes": notes,
     }
+
+
+def case_notes(rng: np.random.Generator, case_ids: list[str], opened: np.ndarray, status: np.ndarray,
+               first_texts: list[str], agents: tuple[str, ...], note_prefix: str, id_width: int,
+               period: Period) -> Table:
+    """Each case's notes: the customer's message, then agents' replies, in time order; a closed case's
+    last note closes it and an open or pending one's never does."""
+    notes = 1 + rng.integers(1, 4, len(opened))
+    case = np.repeat(np.arange(len(opened)), notes)
+    first = np.repeat(np.cumsum(notes) - notes, notes)
+    step = np.arange(len(case)) - first
+    waited = np.cumsum(np.where(step > 0, rng.integers(3600, 2 * DAY, len(case)), 0))
+    at = np.minimum(opened[case] + waited - waited[first], period.length - 60)
+    agent = [f"agent:{a}" for a in rng.choice(agents, len(case)).tolist()]
+    replies = rng.integers(0, len(REPLIES), len(case)).tolist()
+    closes = (step == notes[case] - 1) & (status[case] == STATUSES.index("closed"))
+    return {"note_id": ids(note_prefix, np.arange(1, len(case) + 1), id_width), "case_id": pick(case_ids, case),
+            "at": period.iso(at), "author": ["customer" if k == 0 else a for k, a in zip(step.tolist(), agent)],
+            "text": [first_texts[c] if k == 0 else CLOSING if shut else REPLIES[r]
+                     for c, k, r, shut in zip(case.tolist(), step.tolist(), replies, closes.tolist())]}

@@ -198,3 +198,15 @@ def test_product_popularity_is_a_power_law(table: dict[str, list[dict[str, str]]
     ys = [math.log(ranked[r - 1]) for r in range(2, 101)]
     slope = statistics.linear_regression(xs, ys).slope
     assert -1.6 < slope < -0.5, slope
+
+
+def test_case_notes_are_in_time_order_and_only_closed_cases_end_closed(table: dict[str, list[dict[str, str]]]) -> None:
+    status = {r["case_id"]: r["status"] for r in table["service_cases"]}
+    by_case: dict[str, list[dict[str, str]]] = {}
+    for note in table["service_notes"]:
+        by_case.setdefault(note["case_id"], []).append(note)
+    assert by_case
+    for case_id, notes in by_case.items():
+        assert [n["at"] for n in notes] == sorted(n["at"] for n in notes), case_id
+        closing = [n["text"] == "Resolved; case closed." for n in notes]
+        assert closing == [False] * (len(notes) - 1) + [status[case_id] == "closed"], case_id
