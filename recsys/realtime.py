@@ -72,10 +72,10 @@ def recompute_customer(graph: Graph, cache: redis.Redis, artifact: Artifact, cus
     if found is None:
         return None
     profile, records = found
-    epoch = int(now if now is not None else time.time())
-    customer = one_customer(artifact, customer_id, profile, records, epoch, settings)
+    at = now if now is not None else time.time()
+    customer = one_customer(artifact, customer_id, profile, records, int(at), settings)
     entries, suppressed = offer_lists(artifact, customer, settings)[0]
-    computed_at = datetime.fromtimestamp(epoch, timezone.utc).isoformat()
+    computed_at = datetime.fromtimestamp(at, timezone.utc).isoformat()   # as precompute writes it
     payload = {"customer_id": customer_id, "model_version": artifact.version, "computed_at": computed_at}
     stored = offers.encode_list(artifact.version, computed_at, "realtime", entries, suppressed)
     pipe = cache.pipeline(transaction=False)
