@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from graph import campaigns, customers, products, retailers, stores
+from graph import campaigns, customers, retailers, stores
 from graph.driver import Graph
 from loaders.context import Context
 from loaders.journey_baskets import BasketStream, Catalogue
