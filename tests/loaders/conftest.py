@@ -4,10 +4,15 @@ import csv
 import gzip
 import itertools
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from graph import orders as graph_orders
+from graph.admin import label_counts
+from graph.driver import Graph
 
 TINY = Path(__file__).parent / "data" / "tiny"
 
@@ -80,3 +85,27 @@ def complete_journey_subset(shared_data: Path, tmp_path_factory: pytest.TempPath
                   if i == 0 or (r[1] in stores and r[0] in products))
     _write(folder / "promotions_sample.csv.gz", itertools.islice(promotions, 1_001))
     return folder
+
+
+class Interrupted(Exception):
+    """Stands for the process being killed between two transactions."""
+
+
+def interrupt_then_rerun(graph: Graph, load_dir: Callable[..., Any], folder: Path,
+                         monkeypatch: pytest.MonkeyPatch) -> int:
+    """Load `folder` with the process dying at the third batch of orders, then load it again (undoing every
+    patch first); returns how many orders the interrupted run had left in the graph."""
+    real, calls = graph_orders.create_orders_with_lines, []
+
+    def dies_on_the_third_batch(g: Graph, rows: list[dict[str, Any]]) -> int:
+        calls.append(len(rows))
+        if len(calls) == 3:
+            raise Interrupted
+        return real(g, rows)
+    monkeypatch.setattr(graph_orders, "create_orders_with_lines", dies_on_the_third_batch)
+    with pytest.raises(Interrupted):
+        load_dir(graph, folder, progress=False)
+    left = label_counts(graph)["Order"]
+    monkeypatch.undo()
+    load_dir(graph, folder, progress=False)
+    return left

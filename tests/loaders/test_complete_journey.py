@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from graph import orders as graph_orders
 from graph.admin import delete_everything, label_counts
 from graph.census import fingerprint, node_by_key, relationship_counts
 from graph.driver import Graph
 from loaders import journey_baskets
 from loaders.complete_journey import load_dir
 from loaders.report import LoadSummary
+from tests.loaders.conftest import interrupt_then_rerun
 
 pytestmark = pytest.mark.shared_data
 ROWS = {"demographics.csv.gz": 801, "products.csv.gz": 3_523, "transactions.csv.gz": 5_000,
@@ -106,28 +106,13 @@ def test_loading_the_subset_twice_changes_nothing(loaded: Loaded, complete_journ
     assert fingerprint(loaded.graph) == loaded.fingerprint
 
 
-class Interrupted(Exception):
-    """Stands for the process being killed between two transactions."""
-
-
 def test_an_interrupted_load_run_again_ends_in_the_same_graph(loaded: Loaded, graph: Graph,
                                                               complete_journey_subset: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     complete = loaded.fingerprint
     monkeypatch.setattr(journey_baskets, "BASKET_LINES", 1_000)
-    real, calls = graph_orders.create_orders_with_lines, []
 
-    def dies_on_the_third_batch(g: Graph, rows: list[dict[str, Any]]) -> int:
-        calls.append(len(rows))
-        if len(calls) == 3:
-            raise Interrupted
-        return real(g, rows)
-    monkeypatch.setattr(graph_orders, "create_orders_with_lines", dies_on_the_third_batch)
-    with pytest.raises(Interrupted):
-        load_dir(graph, complete_journey_subset, progress=False)
-    assert 0 < label_counts(graph)["Order"] < 524
-    monkeypatch.undo()
+    left = interrupt_then_rerun(graph, load_dir, complete_journey_subset, monkeypatch)
 
-    load_dir(graph, complete_journey_subset, progress=False)
-
+    assert 0 < left < 524
     assert fingerprint(graph) == complete

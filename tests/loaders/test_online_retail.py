@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from graph import orders as graph_orders
 from graph.admin import delete_everything, label_counts
 from graph.census import fingerprint, node_by_key, relationship_counts
 from graph.driver import Graph
@@ -18,6 +17,7 @@ from graph.retailers import retailer_order_counts
 from loaders import online_retail
 from loaders.online_retail import load_dir
 from loaders.report import LoadSummary
+from tests.loaders.conftest import interrupt_then_rerun
 
 HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
 
@@ -117,31 +117,16 @@ def test_loading_the_subset_twice_changes_nothing(loaded: Loaded, online_retail_
     assert fingerprint(loaded.graph) == loaded.fingerprint
 
 
-class Interrupted(Exception):
-    """Stands for the process being killed between two transactions."""
-
-
 @pytest.mark.shared_data
 def test_an_interrupted_load_run_again_ends_in_the_same_graph(loaded: Loaded, graph: Graph,
                                                               online_retail_subset: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     complete = loaded.fingerprint
     monkeypatch.setattr(online_retail, "INVOICE_LINES", 2_000)
-    real, calls = graph_orders.create_orders_with_lines, []
 
-    def dies_on_the_third_batch(g: Graph, rows: list[dict[str, Any]]) -> int:
-        calls.append(len(rows))
-        if len(calls) == 3:
-            raise Interrupted
-        return real(g, rows)
-    monkeypatch.setattr(graph_orders, "create_orders_with_lines", dies_on_the_third_batch)
-    with pytest.raises(Interrupted):
-        load_dir(graph, online_retail_subset, progress=False)
-    assert 0 < label_counts(graph)["Order"] < 573
-    monkeypatch.undo()
+    left = interrupt_then_rerun(graph, load_dir, online_retail_subset, monkeypatch)
 
-    load_dir(graph, online_retail_subset, progress=False)
-
+    assert 0 < left < 573
     assert fingerprint(graph) == complete
 
 
