@@ -107,12 +107,6 @@ def blend(rate: np.ndarray, due: np.ndarray, recency: np.ndarray, collaborative:
     return stacked.sum(axis=0).astype(np.float32), stacked.argmax(axis=0).astype(np.int8)
 
 
-def score(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, home_stores: np.ndarray,
-          personalise: np.ndarray, settings: HybridSettings) -> Scored:
-    """Hybrid scores for a batch of customers (see `components`; personalise: (batch,) bool)."""
-    return combine(components(artifact, user_items, stats, home_stores, settings), settings, personalise)
-
-
 def due_factor(stats: PurchaseStats) -> csr_matrix:
     """1 when the usual interval has just passed, falling off on a log scale; 0.5 where unknown."""
     due = stats.rate.copy()

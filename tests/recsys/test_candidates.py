@@ -67,11 +67,17 @@ def _random_batch(seed: int) -> tuple[Artifact, Customers]:
     return artifact, customers_of(table, profiles, artifact, now, hybrid.HybridSettings())
 
 
+def _dense(artifact: Artifact, batch: Customers, settings: hybrid.HybridSettings) -> hybrid.Scored:
+    """The hybrid scored over the whole catalogue, as `c360 evaluate` scores it."""
+    parts = hybrid.components(artifact, batch.user_items, batch.stats, batch.home, settings)
+    return hybrid.combine(parts, settings, batch.personalise)
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_rank_scores_exactly_what_the_dense_hybrid_scores(seed: int) -> None:
     artifact, batch = _random_batch(seed)
     settings = hybrid.HybridSettings(list_size=10)
-    dense = hybrid.score(artifact, batch.user_items, batch.stats, batch.home, batch.personalise, settings)
+    dense = _dense(artifact, batch, settings)
     best = hybrid.top(np.where(dense.total > 0, dense.total, -np.inf), settings.list_size)
     ranked = candidates.rank(artifact, batch.user_items, batch.stats, batch.home, batch.personalise, settings)
     assert np.allclose(ranked.total, dense.total[ranked.rows, ranked.cols], atol=1e-6)
@@ -84,7 +90,7 @@ def test_rank_scores_exactly_what_the_dense_hybrid_scores(seed: int) -> None:
 def test_few_candidates_per_source_still_score_exactly_and_keep_the_best() -> None:
     artifact, batch = _random_batch(4)
     settings = hybrid.HybridSettings(list_size=10)
-    dense = hybrid.score(artifact, batch.user_items, batch.stats, batch.home, batch.personalise, settings)
+    dense = _dense(artifact, batch, settings)
     ranked = candidates.rank(artifact, batch.user_items, batch.stats, batch.home, batch.personalise, settings,
                              per_source=5)
     assert np.allclose(ranked.total, dense.total[ranked.rows, ranked.cols], atol=1e-6)
