@@ -5,14 +5,17 @@ import gzip
 import itertools
 import shutil
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from graph import orders as graph_orders
-from graph.admin import label_counts
+from graph.admin import delete_everything, label_counts
+from graph.census import fingerprint
 from graph.driver import Graph
+from loaders.report import LoadSummary
 
 TINY = Path(__file__).parent / "data" / "tiny"
 
@@ -109,3 +112,17 @@ def interrupt_then_rerun(graph: Graph, load_dir: Callable[..., Any], folder: Pat
     monkeypatch.undo()
     load_dir(graph, folder, progress=False)
     return left
+
+
+@dataclass(frozen=True)
+class Loaded:
+    graph: Graph
+    summary: LoadSummary
+    fingerprint: str
+
+
+def load_into_empty(graph: Graph, load_dir: Callable[..., LoadSummary], folder: Path, rejects_dir: Path) -> Loaded:
+    """`folder` loaded into the emptied graph, with the summary and the graph's fingerprint afterwards."""
+    delete_everything(graph)
+    summary = load_dir(graph, folder, rejects_dir=rejects_dir, progress=False)
+    return Loaded(graph, summary, fingerprint(graph))

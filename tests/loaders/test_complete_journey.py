@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from graph.admin import delete_everything, label_counts
+from graph.admin import label_counts
 from graph.census import fingerprint, node_by_key, relationship_counts
 from graph.driver import Graph
 from loaders import journey_baskets
 from loaders.complete_journey import load_dir
-from loaders.report import LoadSummary
-from tests.loaders.conftest import interrupt_then_rerun
+from tests.loaders.conftest import Loaded, interrupt_then_rerun, load_into_empty
 
 pytestmark = pytest.mark.shared_data
 ROWS = {"demographics.csv.gz": 801, "products.csv.gz": 3_523, "transactions.csv.gz": 5_000,
@@ -23,20 +21,10 @@ ROWS = {"demographics.csv.gz": 801, "products.csv.gz": 3_523, "transactions.csv.
         "coupons.csv.gz": 1_000, "coupon_redemptions.csv.gz": 23, "promotions_sample.csv.gz": 1_000}
 
 
-@dataclass(frozen=True)
-class Loaded:
-    graph: Graph
-    summary: LoadSummary
-    fingerprint: str
-
-
 @pytest.fixture(scope="module")
 def loaded(session_graph: Graph, complete_journey_subset: Path, tmp_path_factory: pytest.TempPathFactory) -> Loaded:
     """The subset loaded once into an emptied graph; the tests using it only read (or reload the same rows)."""
-    delete_everything(session_graph)
-    summary = load_dir(session_graph, complete_journey_subset, rejects_dir=tmp_path_factory.mktemp("rejects"),
-                       progress=False)
-    return Loaded(session_graph, summary, fingerprint(session_graph))
+    return load_into_empty(session_graph, load_dir, complete_journey_subset, tmp_path_factory.mktemp("rejects"))
 
 
 def node(graph: Graph, label: str, key: str, value: str) -> dict[str, Any]:

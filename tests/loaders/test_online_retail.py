@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from graph.admin import delete_everything, label_counts
+from graph.admin import label_counts
 from graph.census import fingerprint, node_by_key, relationship_counts
 from graph.driver import Graph
 from graph.retailers import retailer_order_counts
 from loaders import online_retail
 from loaders.online_retail import load_dir
-from loaders.report import LoadSummary
-from tests.loaders.conftest import interrupt_then_rerun
+from tests.loaders.conftest import Loaded, interrupt_then_rerun, load_into_empty
 
 HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
 
@@ -27,20 +25,10 @@ def read_rejects(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-@dataclass(frozen=True)
-class Loaded:
-    graph: Graph
-    summary: LoadSummary
-    fingerprint: str
-
-
 @pytest.fixture(scope="module")
 def loaded(session_graph: Graph, online_retail_subset: Path, tmp_path_factory: pytest.TempPathFactory) -> Loaded:
     """The subset loaded once into an emptied graph; the tests using it only read (or reload the same rows)."""
-    delete_everything(session_graph)
-    rejects = tmp_path_factory.mktemp("rejects")
-    summary = load_dir(session_graph, online_retail_subset, rejects_dir=rejects, progress=False)
-    return Loaded(session_graph, summary, fingerprint(session_graph))
+    return load_into_empty(session_graph, load_dir, online_retail_subset, tmp_path_factory.mktemp("rejects"))
 
 
 def order(graph: Graph, order_id: str) -> dict[str, Any]:
