@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from analytics.config import AnalyticsConfig
 from analytics.figures import Figures, RetailerModel, learn, score
 from analytics.measures import Order, measure_rows
-from analytics.replenishment import Replenishment, replenishment
+from analytics.replenishment import Replenishment, replenishment_of_days
 from analytics.stored import from_properties, to_properties
 from graph import analytics as store
 from graph import segments
@@ -106,7 +106,7 @@ def refresh_customer(graph: Any, customer_id: str, *, as_of: datetime | None = N
 
 def day_rows(rows: list[list[Any]]) -> list[tuple[int, int, bool]]:
     """(day ordinal, amount_minor, is_return) from the graph's [epoch day, is_return, amount_minor] rows."""
-    return [(EPOCH + int(day), int(amount), bool(is_return)) for day, is_return, amount in rows]
+    return [(EPOCH + day, amount, is_return) for day, is_return, amount in rows]
 
 
 def orders_from_rows(rows: list[list[Any]]) -> list[Order]:
@@ -115,8 +115,8 @@ def orders_from_rows(rows: list[list[Any]]) -> list[Order]:
 
 
 def _replenishments(customer_id: str, consumables: list[list[Any]], config: AnalyticsConfig) -> list[Replenishment]:
-    found = (replenishment(customer_id, pid, [date.fromordinal(EPOCH + int(d)) for d in days],
-                           config.replenish_min_purchases) for pid, days in consumables)
+    found = (replenishment_of_days(customer_id, pid, [EPOCH + d for d in days], config.replenish_min_purchases)
+             for pid, days in consumables)
     return [r for r in found if r is not None]
 
 

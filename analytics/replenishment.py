@@ -21,10 +21,15 @@ class Replenishment:
 
 def replenishment(customer_id: str, product_id: str, days: list[date], min_purchases: int) -> Replenishment | None:
     """Median interval between distinct purchase days; None below `min_purchases` days."""
-    distinct = sorted(set(days))
-    if len(distinct) < max(min_purchases, 2):
+    return replenishment_of_days(customer_id, product_id, sorted({d.toordinal() for d in days}), min_purchases)
+
+
+def replenishment_of_days(customer_id: str, product_id: str, ordinals: list[int],
+                          min_purchases: int) -> Replenishment | None:
+    """replenishment() on distinct purchase days given as ascending date ordinals (a full run's form)."""
+    if len(ordinals) < max(min_purchases, 2):
         return None
-    ordinals = [d.toordinal() for d in distinct]
-    interval = float(median(b - a for a, b in zip(ordinals, ordinals[1:])))
-    due = distinct[-1] + timedelta(days=int(round(interval)))
-    return Replenishment(customer_id, product_id, interval, len(distinct), distinct[-1], due)
+    interval = float(median([b - a for a, b in zip(ordinals, ordinals[1:])]))
+    last = date.fromordinal(ordinals[-1])
+    return Replenishment(customer_id, product_id, interval, len(ordinals), last,
+                         last + timedelta(days=int(round(interval))))

@@ -79,13 +79,14 @@ SET c.previous_lifecycle_stage = CASE WHEN changed THEN c.lifecycle_stage ELSE c
     c.lifecycle_stage_since = CASE WHEN changed OR c.lifecycle_stage_since IS NULL
                                    THEN row.as_of ELSE c.lifecycle_stage_since END
 SET c += row.figures, c.lifecycle_stage = row.stage, c.figures_as_of = row.as_of
-WITH c, row
-CALL (c) { MATCH (c)-[old:REPLENISHES]->() DELETE old }
+WITH c, row, [item IN row.replenishments | item.product_id] AS kept
+CALL (c, kept) { MATCH (c)-[old:REPLENISHES]->(p:Product) WHERE NOT p.product_id IN kept DELETE old }
 WITH c, row
 UNWIND row.replenishments AS item
 MATCH (p:Product {product_id: item.product_id})
-CREATE (c)-[:REPLENISHES {interval_days: item.interval_days, purchases: item.purchases,
-                          last_bought_on: item.last_bought_on, due_on: item.due_on}]->(p)
+MERGE (c)-[r:REPLENISHES]->(p)
+SET r.interval_days = item.interval_days, r.purchases = item.purchases, r.last_bought_on = item.last_bought_on,
+    r.due_on = item.due_on
 """
 
 WRITE_RETAILER_FIGURES = """

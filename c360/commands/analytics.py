@@ -49,8 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help="consent purpose of the export (default marketing)")
     parser.add_argument("--medium", choices=["email", "sms", "push", "post"],
                         help="contact medium of the export (default: any)")
-    parser.add_argument("--workers", type=int, default=1, metavar="N",
-                        help="graph queries reading histories (and writing figures) at once (default 1)")
+    parser.add_argument("--workers", type=int, default=2, metavar="N",
+                        help="graph queries reading histories (and writing figures) at once (default 2)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
     parser.set_defaults(handler=run)
 

@@ -118,6 +118,24 @@ def test_replenishment_uses_the_personal_interval_per_consumable(graph: Graph, s
     assert milk["last_bought_on"] == TODAY - timedelta(days=1) and milk["due_on"] == TODAY + timedelta(days=4)
 
 
+def test_a_later_run_updates_replenishments_in_place_and_drops_those_no_longer_due(
+        graph: Graph, shop: Any, figures: Figures) -> None:
+    # given milk bought every 5 days, figures first computed before the latest purchase
+    shop.customer("m")
+    for day in days_back(1, 6, 11, 16):
+        shop.order("m", day, "2.00", products=("milk",))
+    shop.load(graph)
+    recompute(graph, as_of=AS_OF - timedelta(days=3))
+    assert [(r["product_id"], r["purchases"]) for r in figures("m")["replenishments"]] == [("milk", 3)]
+    # when the run is repeated on the full history, then the one relationship carries the new interval data
+    recompute(graph, as_of=AS_OF)
+    (milk,) = figures("m")["replenishments"]
+    assert (milk["purchases"], milk["last_bought_on"]) == (4, TODAY - timedelta(days=1))
+    # when a run sees only two purchases, milk is no longer a replenishment
+    recompute(graph, as_of=AS_OF - timedelta(days=8))
+    assert figures("m")["replenishments"] == []
+
+
 def test_predicted_value_comes_from_the_fitted_models(graph: Graph, shop: Any, figures: Figures) -> None:
     # given twelve customers with different rhythms, spend and silence
     for n in range(12):
