@@ -5,7 +5,7 @@
 For each retailer: trains (seconds), precomputes every customer's list into Redis (customers/s), then
 measures one customer's recomputation (graph read + ALS recalculate_user + hybrid + Redis write, p50/p99,
 with the pure computation on its own) and event-to-updated-list latency over `--events` view events: each
-goes through recsys.realtime.record_event while a worker runs in a background thread, and the clock stops
+goes through recsys.realtime.record_event while `c360 worker` runs in its own process, and the clock stops
 when the worker's notification for that customer arrives. The benchmark's events stay in the graph
 (ids `bench-...`). Goals (issue 3): precompute >= 5,000 customers/s; event-to-list p99 < 25 ms.
 """
@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -33,7 +36,6 @@ from graph.recsys_reads import retailer_ids  # noqa: E402
 from recsys import hybrid, jobs, keys, model, realtime  # noqa: E402
 from recsys.interactions import EVENT_KINDS  # noqa: E402
 from recsys.precompute import offer_lists  # noqa: E402
-from recsys.worker import Worker, WorkerSettings  # noqa: E402
 
 PRECOMPUTE_GOAL = 5_000.0
 EVENT_P99_GOAL_MS = 25.0
@@ -44,6 +46,8 @@ def main() -> None:
     parser.add_argument("--retailer", action="append", help="retailer id (default: every one in the graph)")
     parser.add_argument("--events", type=int, default=1_000, help="events for the latency figures (default 1000)")
     parser.add_argument("--models", type=Path, help="model folder (default: a temporary one)")
+    parser.add_argument("--latency-only", action="store_true",
+                        help="skip training and precompute: measure latency with the latest model in --models")
     args = parser.parse_args()
     targets = connect.targets(load_settings())
     graph, cache = connect.graph(targets), connect.cache(targets)
@@ -54,19 +58,31 @@ def main() -> None:
             if not retailers:
                 sys.exit("no retailer in the graph: load data first (c360 load ...)")
             for retailer_id in retailers:
-                bench_retailer(graph, cache, models_dir, retailer_id, args.events)
+                bench_retailer(graph, cache, models_dir, retailer_id, args.events, args.latency_only)
         finally:
             graph.close()
 
 
-def bench_retailer(graph, cache, models_dir: Path, retailer_id: str, events: int) -> None:  # type: ignore[no-untyped-def]
+def bench_retailer(graph, cache, models_dir: Path, retailer_id: str, events: int,  # type: ignore[no-untyped-def]
+                   latency_only: bool = False) -> None:
     """Print the figures of one retailer."""
     print(f"\n== retailer {retailer_id}")
+    if not latency_only and not train_and_precompute(graph, cache, models_dir, retailer_id):
+        print("no interactions: skipped")
+        return
+    artifact = model.load(models_dir / retailer_id)
+    rng = np.random.default_rng(0)
+    sample = rng.choice(artifact.ids.customer_ids, size=min(events, len(artifact.ids.customer_ids)), replace=False)
+    one_customer_latency(graph, cache, artifact, sample[:200].tolist())
+    event_latency(graph, cache, models_dir, artifact, rng, sample.tolist(), events)
+
+
+def train_and_precompute(graph, cache, models_dir: Path, retailer_id: str) -> bool:  # type: ignore[no-untyped-def]
+    """Train a model version and precompute every list with it; prints seconds and customers/s. False: no data."""
     started = time.perf_counter()
     trained = jobs.train(graph, models_dir, retailers=[retailer_id])
     if not trained:
-        print("no interactions: skipped")
-        return
+        return False
     run = trained[0]
     counts = run.artifact.counts
     print(f"train: {counts['customers']:,} customers x {counts['products']:,} products, "
@@ -79,11 +95,7 @@ def bench_retailer(graph, cache, models_dir: Path, retailer_id: str, events: int
           f"customers/s for the lists, "
           f"{summary.customers / total_s:,.0f} customers/s overall (goal >= {PRECOMPUTE_GOAL:,.0f}: "
           f"{summary.customers_per_s / PRECOMPUTE_GOAL:.2f}x)")
-    artifact = model.load(models_dir / retailer_id)
-    rng = np.random.default_rng(0)
-    sample = rng.choice(artifact.ids.customer_ids, size=min(events, len(artifact.ids.customer_ids)), replace=False)
-    one_customer_latency(graph, cache, artifact, sample[:200].tolist())
-    event_latency(graph, cache, models_dir, artifact, rng, sample.tolist(), events)
+    return True
 
 
 def one_customer_latency(graph, cache, artifact: model.Artifact, customers: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -92,7 +104,7 @@ def one_customer_latency(graph, cache, artifact: model.Artifact, customers: list
     whole, compute = [], []
     for customer_id in customers:
         t0 = time.perf_counter()
-        realtime.recompute_customer(graph, cache, artifact, customer_id, settings)
+        realtime.recompute_customer(graph, cache, lambda _: artifact, customer_id, settings)
         whole.append(time.perf_counter() - t0)
         profile, records = customer_with_interactions(graph, customer_id, EVENT_KINDS) or ({}, [])
         t0 = time.perf_counter()
@@ -106,32 +118,47 @@ def one_customer_latency(graph, cache, artifact: model.Artifact, customers: list
 
 def event_latency(graph, cache, models_dir: Path, artifact: model.Artifact, rng: np.random.Generator,  # type: ignore[no-untyped-def]
                   customers: list[str], events: int) -> None:
-    """record_event -> worker (background thread) -> notification, one event at a time."""
-    worker = Worker(graph, cache, models_dir, WorkerSettings(consumer=f"bench-{uuid.uuid4().hex[:6]}", block_ms=50))
+    """record_event -> `c360 worker` (its own process, as in production) -> notification, one event at a time."""
     listener = cache.pubsub()
     listener.subscribe(keys.offers_changed_channel())
     listener.get_message(timeout=1.0)
     products = artifact.ids.product_ids
-    worker.start()
     latencies, intake = [], []
-    try:
+    with worker_process(models_dir):
+        _send_view(graph, cache, customers[0], products[0])      # the worker loads the model on first use
+        if not _wait_for(listener, customers[0], timeout=120.0):
+            sys.exit("the worker sent no notification within 120 s")
         for n in range(events):
             customer_id = customers[n % len(customers)]
-            event = {"event_id": f"bench-{uuid.uuid4().hex}", "customer_id": customer_id, "kind": "view",
-                     "product_id": products[rng.integers(len(products))], "channel_id": "web",
-                     "occurred_at": datetime.now(timezone.utc)}
             t0 = time.perf_counter()
-            realtime.record_event(graph, cache, event)
+            _send_view(graph, cache, customer_id, products[rng.integers(len(products))])
             intake.append(time.perf_counter() - t0)
             if _wait_for(listener, customer_id):
                 latencies.append(time.perf_counter() - t0)
-    finally:
-        worker.stop()
-        listener.close()
+    listener.close()
     print(f"event to updated list over {len(latencies)} of {events} events: p50 {_ms(latencies, 50)} "
           f"p99 {_ms(latencies, 99)} (goal p99 < {EVENT_P99_GOAL_MS:.0f} ms: "
           f"{float(np.percentile(latencies, 99)) * 1000 / EVENT_P99_GOAL_MS:.2f}x the goal); of which "
           f"record_event (Neo4j write + XADD) p50 {_ms(intake, 50)} p99 {_ms(intake, 99)}")
+
+
+@contextmanager
+def worker_process(models_dir: Path) -> Iterator[None]:
+    """`c360 worker` on the same services (environment passed on), stopped afterwards."""
+    command = [sys.executable, "-m", "c360.cli", "worker", "--models", str(models_dir),
+               "--name", f"bench-{uuid.uuid4().hex[:6]}"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _send_view(graph, cache, customer_id: str, product_id: str) -> None:  # type: ignore[no-untyped-def]
+    realtime.record_event(graph, cache, {"event_id": f"bench-{uuid.uuid4().hex}", "customer_id": customer_id,
+                                         "kind": "view", "product_id": product_id, "channel_id": "web",
+                                         "occurred_at": datetime.now(timezone.utc)})
 
 
 def _wait_for(listener, customer_id: str, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]

@@ -19,16 +19,6 @@ RETURN c.customer_id AS customer_id,
        head([(c)-[:HOME_STORE]->(s:Store) | s.store_id]) AS home_store_id, granted AS personalisation
 """
 
-CUSTOMER_PROFILE = """
-MATCH (c:Customer {customer_id: $customer_id})
-CALL (c) {
-  OPTIONAL MATCH (c)-[:GAVE]->(k:Consent {purpose: 'personalisation'})
-  RETURN k.granted AS granted ORDER BY k.updated_at DESC LIMIT 1
-}
-RETURN c.customer_id AS customer_id, c.retailer_id AS retailer_id,
-       head([(c)-[:HOME_STORE]->(s:Store) | s.store_id]) AS home_store_id, granted AS personalisation
-"""
-
 # One record holding the whole catalogue: the driver's cost is per record.
 PRODUCTS_OF_RETAILER = """
 MATCH (p:Product {retailer_id: $retailer_id})
@@ -40,18 +30,9 @@ MATCH (s:Store {retailer_id: $retailer_id})-[:CARRIES]->(p:Product)
 RETURN s.store_id AS store_id, collect(p.product_id) AS product_ids
 """
 
-RETAILER_OF_CUSTOMER = "MATCH (c:Customer {customer_id: $customer_id}) RETURN c.retailer_id AS retailer_id"
-
-
 def customer_profiles(graph: Graph, retailer_id: str) -> list[dict[str, Any]]:
     """customer_id, home_store_id, personalisation (True/False/None) of every active customer."""
     return [dict(r) for r in graph.stream(CUSTOMER_PROFILES, retailer_id=retailer_id)]
-
-
-def customer_profile(graph: Graph, customer_id: str) -> dict[str, Any] | None:
-    """One customer's retailer, home store and latest personalisation consent; None if unknown."""
-    records = graph.read(CUSTOMER_PROFILE, customer_id=customer_id)
-    return dict(records[0]) if records else None
 
 
 def products_of_retailer(graph: Graph, retailer_id: str) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -65,13 +66,21 @@ def replay_pending(graph: Graph, cache: redis.Redis, limit: int = 1_000) -> int:
     return len(pending)
 
 
-def recompute_customer(graph: Graph, cache: redis.Redis, artifact: Artifact, customer_id: str,
-                       settings: hybrid.HybridSettings, now: float | None = None) -> dict[str, str] | None:
-    """Recompute, store and announce one customer's list; the notification payload, None if unknown."""
+def recompute_customer(graph: Graph, cache: redis.Redis, artifact_of: Callable[[str], Artifact | None],
+                       customer_id: str, settings: hybrid.HybridSettings,
+                       now: float | None = None) -> dict[str, str] | None:
+    """Recompute, store and announce one customer's list with their retailer's model (`artifact_of(retailer_id)`);
+    the notification payload, None if the customer is unknown or their retailer has no model.
+
+    One graph read (profile, retailer and interactions together) and one Redis pipeline after the versions.
+    """
     found = customer_with_interactions(graph, customer_id, EVENT_KINDS)
     if found is None:
         return None
     profile, records = found
+    artifact = artifact_of(profile["retailer_id"])
+    if artifact is None:
+        return None
     at = now if now is not None else time.time()
     customer = one_customer(artifact, customer_id, profile, records, int(at), settings)
     entries, suppressed = offer_lists(artifact, customer, settings)[0]

@@ -18,7 +18,6 @@ from pathlib import Path
 import redis
 
 from graph.driver import Graph
-from graph.recsys_reads import customer_profile
 from recsys import hybrid, keys, model, realtime
 
 log = logging.getLogger(__name__)
@@ -55,7 +54,6 @@ class Worker:
         self.settings, self.hybrid_settings = settings, hybrid_settings
         self.stats = Stats()
         self._artifacts: dict[str, model.Artifact] = {}
-        self._retailer_of: dict[str, str] = {}
         self._checked_at = 0.0
         self._replayed_at = 0.0
         self._own_pending = True     # first read this consumer's own unacknowledged entries (a restart)
@@ -151,24 +149,17 @@ class Worker:
         return len(entries)
 
     def _recompute(self, customer_id: str) -> None:
-        artifact = self._artifact_for(customer_id)
-        if artifact is None:
-            return
-        if realtime.recompute_customer(self.graph, self.cache, artifact, customer_id, self.hybrid_settings):
+        if realtime.recompute_customer(self.graph, self.cache, self._artifact_of, customer_id,
+                                       self.hybrid_settings):
             self.stats.lists += 1
 
-    def _artifact_for(self, customer_id: str) -> model.Artifact | None:
-        retailer_id = self._retailer_of.get(customer_id)
-        if retailer_id is None:
-            profile = customer_profile(self.graph, customer_id)
-            if profile is None:
-                return None
-            retailer_id = self._retailer_of.setdefault(customer_id, profile["retailer_id"])
+    def _artifact_of(self, retailer_id: str) -> model.Artifact | None:
+        """The retailer's latest model, loaded on first use; None (logged) while none is trained."""
         if retailer_id not in self._artifacts:
             try:
                 self._load(retailer_id)
             except FileNotFoundError:
-                log.warning("no trained model for retailer %s; customer %s left as is", retailer_id, customer_id)
+                log.warning("no trained model for retailer %s; its customers' lists left as they are", retailer_id)
                 return None
         return self._artifacts[retailer_id]
 
