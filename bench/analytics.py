@@ -15,8 +15,6 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,36 +22,13 @@ sys.path.insert(0, str(ROOT))
 
 from analytics import recompute  # noqa: E402
 from analytics.recompute import WRITE_BATCH  # noqa: E402
-from c360 import connect, services  # noqa: E402
-from c360.settings import load_settings  # noqa: E402
+from bench.graphs import target_graph  # noqa: E402
 from graph.analytics import count_customers, retailers_with_customers  # noqa: E402
-from graph.driver import Graph, open_graph  # noqa: E402
+from graph.driver import Graph  # noqa: E402
 from loaders import canonical, complete_journey  # noqa: E402
 
 GOAL_SECONDS = 60.0
 GOAL_CUSTOMERS = 100_000
-
-
-@contextmanager
-def target_graph() -> Iterator[Graph]:
-    """The configured graph, or one on services started for this run."""
-    if os.environ.get("NEO4J_URI"):
-        graph = connect.graph(connect.targets(load_settings()))
-        try:
-            yield graph
-        finally:
-            graph.close()
-        return
-    with tempfile.TemporaryDirectory(prefix="c360-bench-") as folder:
-        endpoints = services.start(Path(folder), heap="2g", pagecache="1g", persist=False)
-        try:
-            graph = open_graph(endpoints.neo4j_uri, "neo4j", endpoints.neo4j_password, "neo4j")
-            try:
-                yield graph
-            finally:
-                graph.close()
-        finally:
-            services.stop(Path(folder))
 
 
 class Phases:
@@ -95,7 +70,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, action="append", metavar="N",
                         help="reading queries at once (default: 1 and 2, each measured)")
     args = parser.parse_args()
-    with target_graph() as graph, tempfile.TemporaryDirectory() as rejects:
+    with target_graph() as (graph, _), tempfile.TemporaryDirectory() as rejects:
         if args.load_complete_journey:
             complete_journey.load_dir(graph, args.load_complete_journey, rejects_dir=Path(rejects), progress=True)
         for folder in args.load_canonical:

@@ -20,11 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from c360 import connect, services  # noqa: E402
-from c360.settings import load_settings  # noqa: E402
+from bench.graphs import target_graph  # noqa: E402
 from graph.admin import delete_everything, label_counts  # noqa: E402
 from graph.census import relationship_counts  # noqa: E402
-from graph.driver import Graph, open_graph  # noqa: E402
+from graph.driver import Graph  # noqa: E402
 from loaders import complete_journey, online_retail  # noqa: E402
 from loaders.report import LoadSummary  # noqa: E402
 
@@ -46,37 +45,15 @@ def cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def local_neo4j_pid() -> int | None:
-    """The pid of the Neo4j that `c360 services` runs under C360_DATA_DIR, if that is the configured one."""
-    settings = load_settings()
-    running = services.status(settings.data_dir)
-    return running.neo4j_pid if running and running.neo4j_uri == settings.neo4j_uri else None
-
-
 @contextmanager
-def target_graph(wipe: bool) -> Iterator[tuple[Graph, int | None]]:
-    """The configured graph (checked empty or wiped), or a graph on services started for this run."""
-    if os.environ.get("NEO4J_URI"):
-        graph = connect.graph(connect.targets(load_settings()))
-        try:
-            if sum(label_counts(graph).values()):
-                if not wipe:
-                    sys.exit("the graph at NEO4J_URI is not empty; pass --wipe to empty it first")
-                delete_everything(graph)
-            yield graph, local_neo4j_pid()
-        finally:
-            graph.close()
-        return
-    with tempfile.TemporaryDirectory(prefix="c360-bench-") as folder:
-        endpoints = services.start(Path(folder), heap="2g", pagecache="1g", persist=False)
-        try:
-            graph = open_graph(endpoints.neo4j_uri, "neo4j", endpoints.neo4j_password, "neo4j")
-            try:
-                yield graph, endpoints.neo4j_pid
-            finally:
-                graph.close()
-        finally:
-            services.stop(Path(folder))
+def empty_graph(wipe: bool) -> Iterator[tuple[Graph, int | None]]:
+    """The benchmark's graph (bench.graphs.target_graph), checked empty or wiped."""
+    with target_graph() as (graph, pid):
+        if sum(label_counts(graph).values()):
+            if not wipe:
+                sys.exit("the graph at NEO4J_URI is not empty; pass --wipe to empty it first")
+            delete_everything(graph)
+        yield graph, pid
 
 
 def report(name: str, summary: LoadSummary, python_cpu: float, neo4j_cpu: float) -> None:
@@ -95,7 +72,7 @@ def main() -> None:
     parser.add_argument("--wipe", action="store_true", help="empty the configured graph first")
     args = parser.parse_args()
     started = time.perf_counter()
-    with target_graph(args.wipe) as (graph, pid), tempfile.TemporaryDirectory() as rejects:
+    with empty_graph(args.wipe) as (graph, pid), tempfile.TemporaryDirectory() as rejects:
         summaries = {}
         for name in args.only or list(SETS):
             python_cpu, neo4j_cpu = time.process_time(), cpu_seconds(pid)
