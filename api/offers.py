@@ -1,5 +1,9 @@
 """Offers for the API: recsys's Redis lists, degrading to store bestsellers when Redis is down.
 
+A scanned card (or any identifier) is looked up in the offer store's identity map first, so a kiosk
+asking for a card's offers makes two Redis round trips and no graph read; identifiers the map does not
+know yet are read from the graph and added to it.
+
 Redis is read with the sync client (hiredis): a loopback GET takes tens of microseconds, several
 times less than redis.asyncio. The process's one `OfferReader` serves each read with one Redis round
 trip, keeping version-wide data locally (see recsys.offers). After a connection failure Redis is
@@ -16,9 +20,11 @@ from datetime import datetime, timezone
 from api.errors import CACHE_DOWN
 from graph.catalog_reads import store_bestsellers
 from graph.driver import AsyncGraph
+from graph.profiles import customer_id_by_identity
 from recsys.offers import Offer, OfferList, OfferReader
 
 FALLBACK_VERSION = "local-fallback"
+CONTACT_KINDS = frozenset({"phone", "email"})   # also found on contact fields in the graph: never added to the map
 PopularKey = tuple[str | None, str | None]
 
 
@@ -37,6 +43,23 @@ class OfferService:
 
     def _mark_down(self) -> None:
         self.down_until = time.monotonic() + self.retry_after_s
+
+    async def customer_id_by_identity(self, kind: str, value: str) -> str | None:
+        """Who holds an identifier: the offer store's identity map (one Redis round trip), else the graph."""
+        if self.redis_up():
+            try:
+                held = self.reader.identity_holder(kind, value)
+                if held is not None:
+                    return held
+            except CACHE_DOWN:
+                self._mark_down()
+        customer_id = await customer_id_by_identity(self.graph, kind, value)
+        if customer_id is not None and kind not in CONTACT_KINDS and self.redis_up():
+            try:
+                self.reader.remember_holder(kind, value, customer_id)
+            except CACHE_DOWN:
+                self._mark_down()
+        return customer_id
 
     async def next_best_offers(self, customer_id: str, *, channel: str | None, store_id: str | None,
                                limit: int) -> OfferList:

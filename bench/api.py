@@ -1,12 +1,12 @@
 """API load benchmark on loopback: GraphQL vs a bare Starlette endpoint doing the same reads.
 
-    .venv/bin/python bench/api.py [--clients 1,16,64] [--requests 3000] [--seconds 10]
+    .venv/bin/python bench/api.py [--clients 1,16,64] [--requests 3000] [--seconds 10] [--workers 1]
 
 Uses NEO4J_URI / NEO4J_PASSWORD / REDIS_URL when set, else the local services (`c360 services start`).
 It loads a small `bench-` retailer (one customer with 50 orders of 2 lines, a loyalty card, two stores),
-puts that customer's offer list in Redis, starts uvicorn (uvloop, httptools, one worker) in a child
-process and drives it from this process over keep-alive HTTP/1.1 connections, one per client. For each
-scenario (kiosk offers by card, the customer-360 query, recordEvent) and client count it prints p50/p99
+puts that customer's offer list in Redis, starts `--workers` uvicorn processes (uvloop, httptools) sharing
+one listening socket, as `c360 serve --workers` does, and drives them from this process over keep-alive
+HTTP/1.1 connections, one per client. For each scenario (kiosk offers by card, the customer-360 query, recordEvent) and client count it prints p50/p99
 latency and requests/s, for GraphQL and for the bare endpoint, and their ratio. Each run stops after
 `--requests` requests or `--seconds` seconds, whichever comes first; recordEvent adds `bench-` events.
 """
@@ -19,6 +19,8 @@ import csv
 import json
 import os
 import secrets
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -122,7 +124,7 @@ def bare_routes() -> list[Any]:
     from starlette.routing import Route
 
     from api.dataloaders import Loaders
-    from graph.profiles import OrderPage, ProfileParts, customer_id_by_identity, customer_profiles, known_ids
+    from graph.profiles import OrderPage, ProfileParts, customer_profiles, known_ids
     from recsys.realtime import record_event
 
     def dump(data: Any) -> Response:
@@ -131,7 +133,7 @@ def bare_routes() -> list[Any]:
     async def kiosk(request: Request) -> Response:
         services = request.app.state.services
         loaders = Loaders.create(services.graph, services.catalog)
-        customer_id = await customer_id_by_identity(services.graph, "loyalty_card", request.query_params["card"])
+        customer_id = await services.offers.customer_id_by_identity("loyalty_card", request.query_params["card"])
         nbo = await services.offers.next_best_offers(customer_id, channel="kiosk",
                                                      store_id=request.query_params["store"], limit=10)
         products = await loaders.product_by_id.load_many([o.product_id for o in nbo.offers])
@@ -174,8 +176,11 @@ def bare_routes() -> list[Any]:
                                                                                    methods=["POST"])]
 
 
-def serve(port: int) -> None:
+def serve(fd: int, ready: Path) -> None:
+    """One server process on the listening socket `fd` the benchmark opened (shared by all of them, as
+    uvicorn's own workers share theirs); creates `ready` once it serves."""
     import uvicorn
+    import uvloop
 
     from api.app import create_app
     from c360.commands.serve import api_config
@@ -183,8 +188,17 @@ def serve(port: int) -> None:
 
     app = create_app(api_config(load_settings(), graphiql=False))
     app.router.routes.extend(bare_routes())
-    uvicorn.run(app, host="127.0.0.1", port=port, loop="uvloop", http="httptools", access_log=False,
-                log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, fd=fd, loop="none", http="httptools", access_log=False,
+                                           log_level="warning"))
+
+    async def run() -> None:
+        serving = asyncio.create_task(server.serve())
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.05)
+        ready.touch()
+        await serving
+
+    uvloop.run(run())
 
 
 # ---------------------------------------------------------------- load generator
@@ -289,17 +303,14 @@ def scenarios(keys: dict[str, str]) -> dict[str, tuple[Any, Any]]:
     }
 
 
-def wait_ready(port: int, child: subprocess.Popen[bytes]) -> None:
-    import socket
-
+def wait_ready(ready: Path, child: subprocess.Popen[bytes]) -> None:
     for _ in range(600):
         if child.poll() is not None:
-            raise SystemExit("the server exited; see its output above")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
+            raise SystemExit("a server process exited; see its output above")
+        if ready.exists():
+            return
         time.sleep(0.1)
-    raise SystemExit("the server did not start within 60 s")
+    raise SystemExit("a server process did not start within 60 s")
 
 
 def main() -> int:
@@ -308,34 +319,48 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=3000, help="requests per run (upper bound)")
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds per run (upper bound)")
     parser.add_argument("--only", help="run only scenarios whose name contains this text")
-    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (as `c360 serve --workers`)")
+    parser.add_argument("--serve-fd", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--ready", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        serve(args.serve)
+    if args.serve_fd is not None:
+        serve(args.serve_fd, args.ready)
         return 0
     import uvloop
 
     from c360 import connect
-    from c360.services import free_port
     from c360.settings import load_settings
 
     prepare(connect.targets(load_settings()))
     keys = {role: f"bench-{role}-{secrets.token_hex(8)}" for role in ("kiosk", "service_desk")}
-    port = free_port()
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # accepted connections inherit TCP_NODELAY; uvicorn sets it only on sockets it binds itself
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(2048)
+    port = listener.getsockname()[1]
     env = {**os.environ, "C360_API_KEYS": ",".join(f"{k}:{role}" for role, k in keys.items())}
-    child = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], env=env)
+    flags = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    children = [subprocess.Popen([sys.executable, __file__, "--serve-fd", str(listener.fileno()),
+                                  "--ready", str(flags / f"ready-{n}")], env=env, pass_fds=(listener.fileno(),))
+                for n in range(args.workers)]
     try:
-        wait_ready(port, child)
+        for n, child in enumerate(children):
+            wait_ready(flags / f"ready-{n}", child)
         report(port, keys, args, uvloop)
     finally:
-        child.terminate()
-        child.wait(10)
+        for child in children:
+            child.terminate()
+            child.wait(10)
+        listener.close()
+        shutil.rmtree(flags)
     return 0
 
 
 def report(port: int, keys: dict[str, str], args: argparse.Namespace, uvloop: Any) -> None:
     counts = [int(c) for c in args.clients.split(",")]
-    print(f"bench/api.py: uvicorn (1 worker) on 127.0.0.1:{port}; <= {args.requests} requests or "
+    print(f"bench/api.py: uvicorn ({args.workers} worker process(es)) on 127.0.0.1:{port}; <= {args.requests} requests or "
           f"{args.seconds:.0f} s per run")
     for name, (gql, bare) in scenarios(keys).items():
         if args.only and args.only not in name:

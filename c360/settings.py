@@ -27,6 +27,8 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_workers: int = Field(1, ge=1)
+    api_graphiql: bool = True
     api_keys: str = ""
     api_keys_file: Path | None = None
 

@@ -46,6 +46,7 @@ RETURN c.retailer_id AS retailer_id,
          MATCH (c)-[:GAVE]->(k:Consent {purpose: 'personalisation'})
          RETURN k.granted AS granted ORDER BY k.updated_at DESC LIMIT 1
        }) AS personalisation,
+       [(c)-[:HAS_IDENTITY]->(i:Identity) | [i.kind, i.value]] AS identities,
        COLLECT {
          MATCH (c)-[:PLACED]->(o:Order)
          WHERE coalesce(o.kind, 'purchase') <> 'adjustment'
@@ -88,13 +89,13 @@ def customer_with_interactions(graph: Graph, customer_id: str, event_kinds: list
                                ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
     """(profile, interactions) of one customer in one round trip; None if unknown.
 
-    profile: retailer_id, home_store_id, personalisation (latest consent's `granted`, None if never asked);
-    interactions: product_id, basket_id, at (epoch seconds), kind, store_id.
+    profile: retailer_id, home_store_id, personalisation (latest consent's `granted`, None if never asked),
+    identities ([kind, value] pairs); interactions: product_id, basket_id, at (epoch seconds), kind, store_id.
     """
     records = graph.read(CUSTOMER_WITH_INTERACTIONS, customer_id=customer_id, event_kinds=event_kinds)
     if not records:
         return None
-    profile = {k: records[0][k] for k in ("retailer_id", "home_store_id", "personalisation")}
+    profile = {k: records[0][k] for k in ("retailer_id", "home_store_id", "personalisation", "identities")}
     return profile, [dict(zip(RECORD_FIELDS, row)) for row in records[0]["rows"]]
 
 

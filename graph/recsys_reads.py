@@ -16,7 +16,8 @@ CALL (c) {
   RETURN k.granted AS granted ORDER BY k.updated_at DESC LIMIT 1
 }
 RETURN c.customer_id AS customer_id,
-       head([(c)-[:HOME_STORE]->(s:Store) | s.store_id]) AS home_store_id, granted AS personalisation
+       head([(c)-[:HOME_STORE]->(s:Store) | s.store_id]) AS home_store_id, granted AS personalisation,
+       [(c)-[:HAS_IDENTITY]->(i:Identity) | [i.kind, i.value]] AS identities
 """
 
 # One record holding the whole catalogue: the driver's cost is per record.
@@ -31,7 +32,8 @@ RETURN s.store_id AS store_id, collect(p.product_id) AS product_ids
 """
 
 def customer_profiles(graph: Graph, retailer_id: str) -> list[dict[str, Any]]:
-    """customer_id, home_store_id, personalisation (True/False/None) of every active customer."""
+    """customer_id, home_store_id, personalisation (True/False/None) and identities ([kind, value] pairs)
+    of every active customer."""
     return [dict(r) for r in graph.stream(CUSTOMER_PROFILES, retailer_id=retailer_id)]
 
 

@@ -44,6 +44,11 @@ def product_names(version: str) -> str:
     return f"{PREFIX}:products:{version}"
 
 
+def identity_holder(kind: str, value: str, version: str) -> str:
+    """The customer id holding an identifier (loyalty card, web account ...), as a version knows it."""
+    return f"{PREFIX}:identity:{kind}:{value}:{version}"
+
+
 def version_pattern(version: str) -> str:
     """SCAN pattern matching every key of one version."""
     return f"{PREFIX}:*:{version}"

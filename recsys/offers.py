@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,6 +177,20 @@ class OfferReader:
         entries = [[p, s, "bought_together", product_id, None] for p, s in json.loads(raw)] if raw else []
         return _with_reasons(self._scope(version, None, None).names, entries[:limit])
 
+    def identity_holder(self, kind: str, value: str) -> str | None:
+        """The customer holding an identifier as the current version knows it; None if it does not.
+
+        Precompute writes every identity of every customer it lists, the worker rewrites a customer's
+        identities whenever it recomputes them (after a merge, say), and `remember_holder` adds newer ones.
+        """
+        _, raw = self._read(lambda v: keys.identity_holder(kind, value, v))
+        return raw.decode() if raw else None
+
+    def remember_holder(self, kind: str, value: str, customer_id: str) -> None:
+        """Add a holder found in the graph to the current version, unless it already names one."""
+        if self.version is not None:
+            self.cache.set(keys.identity_holder(kind, value, self.version), customer_id, nx=True)
+
     def _read(self, key_of: Callable[[str], str]) -> tuple[str | None, bytes | None]:
         """The current version and the value of `key_of(it)`: one round trip unless the version changed."""
         guess = self.version
@@ -205,6 +219,12 @@ class OfferReader:
         if data is None:
             data = self.local[version] = _VersionData(version, self.max_items)
         return data.scope(self.cache, channel, store_id)
+
+
+def hold_identities(pipe: Any, version: str, customer_id: str, identities: Iterable[Sequence[str]]) -> None:
+    """Queue, on a pipeline, the identity map entries of a customer: each [kind, value] -> customer_id."""
+    for kind, value in identities:
+        pipe.set(keys.identity_holder(kind, value, version), customer_id)
 
 
 def read_next_best_offers(cache: redis.Redis, customer_id: str, *, channel: str | None = None,

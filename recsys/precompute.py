@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,8 @@ class Summary:
     stores: int = 0
     read_s: float = 0.0
     write_s: float = 0.0        # customers' lists: rank + write
-    catalogue_s: float = 0.0    # similar products, popular lists, names, assortments (per product, not customer)
+    catalogue_s: float = 0.0    # similar products, popular lists, names, assortments, identity map
+    identities: int = 0
     retailers: list[str] = field(default_factory=list)
 
     @property
@@ -90,8 +92,8 @@ def _precompute_retailer(graph: Graph, cache: redis.Redis, retailer_id: str, art
     started = time.perf_counter()
     epoch = int(now.timestamp())
     table = interactions.from_graph(graph, retailer_id, now)
-    profiles = pd.DataFrame(customer_profiles(graph, retailer_id),
-                            columns=["customer_id", "home_store_id", "personalisation"])
+    profile_rows = customer_profiles(graph, retailer_id)
+    profiles = pd.DataFrame(profile_rows, columns=["customer_id", "home_store_id", "personalisation"])
     catalogue = products_of_retailer(graph, retailer_id)
     assortments = store_assortments(graph, retailer_id)
     customers = customers_of(table, profiles, artifact, epoch, settings)
@@ -111,6 +113,7 @@ def _precompute_retailer(graph: Graph, cache: redis.Redis, retailer_id: str, art
     summary.write_s += time.perf_counter() - started
     started = time.perf_counter()
     _write_catalogue(cache, version, artifact, table, catalogue, assortments)
+    summary.identities += _write_identities(cache, version, profile_rows)
     summary.catalogue_s += time.perf_counter() - started
     summary.customers += len(customers.ids)
     summary.products += len(catalogue)
@@ -198,6 +201,18 @@ def _write_catalogue(cache: redis.Redis, version: str, artifact: Artifact, table
         for part in chunks(carried, 5_000):
             pipe.sadd(keys.store_assortment(store_id, version), *part)
     pipe.execute()
+
+
+def _write_identities(cache: redis.Redis, version: str, profiles: list[dict[str, Any]]) -> int:
+    """The version's identity map (card, account ... -> customer), so a scan needs no graph read; how many."""
+    written = 0
+    for part in chunks(profiles, BATCH * 5):
+        pipe = cache.pipeline(transaction=False)
+        for profile in part:
+            offers.hold_identities(pipe, version, profile["customer_id"], profile["identities"])
+            written += len(profile["identities"])
+        pipe.execute()
+    return written
 
 
 def _similar_lists(neighbours: csr_matrix, product_ids: np.ndarray) -> Iterator[tuple[str, list[tuple[str, float]]]]:

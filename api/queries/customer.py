@@ -12,7 +12,7 @@ from api.selection import bounded, child, customer_parts
 from api.types.common import IdentityKind
 from api.types.customer import Customer, load_customers
 from api.types.order import PageInfo
-from graph.profiles import customer_id_by_identity, search_customer_ids
+from graph.profiles import search_customer_ids
 
 MAX_SEARCH = 50
 
@@ -41,7 +41,7 @@ async def resolve_identity(info: strawberry.Info, identity: IdentityInput) -> st
         raise BadInput("identity.value must not be empty.", field="identity.value")
     if identity.kind is IdentityKind.EMAIL:
         value = value.lower()
-    return await customer_id_by_identity(info.context.graph, identity.kind.value, value)
+    return await info.context.services.offers.customer_id_by_identity(identity.kind.value, value)
 
 
 @strawberry.type

@@ -47,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         graph.close()
     out.print(f"version {summary.version} is now served: {summary.customers:,} customers, {summary.products:,} "
-              f"products, {summary.stores:,} stores of {', '.join(summary.retailers)}; read {summary.read_s:.1f}s, "
+              f"products, {summary.stores:,} stores, {summary.identities:,} identities of "
+              f"{', '.join(summary.retailers)}; read {summary.read_s:.1f}s, "
               f"lists {summary.write_s:.1f}s ({summary.customers_per_s:,.0f} customers/s), catalogue "
               f"{summary.catalogue_s:.1f}s; previous version kept "
               "for `c360 precompute --rollback`")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from rich.console import Console
@@ -19,7 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     serve = subparsers.add_parser("serve", help="serve the GraphQL API (GraphiQL on /graphql)")
     serve.add_argument("--host", help="bind address (default C360_API_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default C360_API_PORT, 8000)")
-    serve.add_argument("--no-graphiql", action="store_true", help="do not serve the GraphiQL page")
+    serve.add_argument("--workers", type=int, help="server processes sharing the port (default C360_API_WORKERS, "
+                                                   "1); about one per core")
+    serve.add_argument("--no-graphiql", action="store_true", help="do not serve the GraphiQL page "
+                                                                   "(C360_API_GRAPHIQL=false)")
     serve.add_argument("--access-log", action="store_true", help="log every request (costs throughput)")
     serve.set_defaults(handler=run_serve)
     schema = subparsers.add_parser("schema", help="write schema.graphql from the code (or --check it)")
@@ -47,18 +51,32 @@ def api_config(settings: Settings, *, graphiql: bool = True):  # type: ignore[no
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415
 
-    from api.app import create_app  # noqa: PLC0415
-
+    if args.no_graphiql:
+        os.environ["C360_API_GRAPHIQL"] = "false"   # read again by every worker process
     settings = load_settings()
-    config = api_config(settings, graphiql=not args.no_graphiql)
+    config = api_config(settings, graphiql=settings.api_graphiql)
     if not config.key_hashes:
         out.print("[yellow]no API keys configured (C360_API_KEYS or C360_API_KEYS_FILE): every query is refused[/]")
     host, port = args.host or settings.api_host, args.port or settings.api_port
+    workers = args.workers or settings.api_workers
     roles = sorted({r.value for r in config.key_hashes.values()})
-    out.print(f"GraphQL on http://{host}:{port}/graphql  ({len(config.key_hashes)} API keys: {', '.join(roles)})")
-    uvicorn.run(create_app(config), host=host, port=port, loop="uvloop", http="httptools",
-                access_log=args.access_log, log_level="info", ws="websockets-sansio")
+    out.print(f"GraphQL on http://{host}:{port}/graphql  ({len(config.key_hashes)} API keys: {', '.join(roles)}; "
+              f"{workers} worker process{'es' if workers > 1 else ''})")
+    options = {"host": host, "port": port, "loop": "uvloop", "http": "httptools", "access_log": args.access_log,
+               "log_level": "info", "ws": "websockets-sansio"}
+    if workers > 1:
+        uvicorn.run("c360.commands.serve:app_from_settings", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(app_from_settings(settings), **options)
     return 0
+
+
+def app_from_settings(settings: Settings | None = None):  # type: ignore[no-untyped-def]
+    """The API app from the environment's settings (what each of several server processes runs)."""
+    from api.app import create_app  # noqa: PLC0415
+
+    settings = settings or load_settings()
+    return create_app(api_config(settings, graphiql=settings.api_graphiql))
 
 
 def run_schema(args: argparse.Namespace) -> int:

@@ -12,7 +12,8 @@ from api.app import create_app
 from api.config import Role
 from c360.services import free_port
 from recsys.realtime import offers_changed_channel
-from tests.api.conftest import COMPUTED_AT, KEYS, Api, api_config, seed_offers
+from recsys import keys
+from tests.api.conftest import COMPUTED_AT, KEYS, VERSION, Api, api_config, seed_offers
 
 OFFERS = """query($customer: ID, $card: String!, $store: ID, $channel: Channel, $limit: Int! = 3) {
   nextBestOffers(customer: $customer, identity: {kind: LOYALTY_CARD, value: $card}, store: $store,
@@ -22,6 +23,9 @@ OFFERS = """query($customer: ID, $card: String!, $store: ID, $channel: Channel, 
     suppressed { reason product { id } } } }"""
 BY_ID = OFFERS.replace(", identity: {kind: LOYALTY_CARD, value: $card}", "").replace(" $card: String!,", "")
 BY_CARD = OFFERS.replace("customer: $customer, ", "").replace("$customer: ID, ", "")
+
+BY_PHONE = "query($phone: String!) { customerByIdentity(kind: PHONE, value: $phone) { id } }"
+PHONE, PHONE_HOLDER = "+4670000002", "C2"   # Bo's contact phone, not an identity node
 
 
 def offer_ids(result: dict[str, Any]) -> list[str]:
@@ -47,6 +51,28 @@ def test_kiosk_offers_by_card_only_what_the_store_carries(shop: Any, cache: Any,
     assert offer_ids(result) == ["P1", "P2", "P3", "P4"] and nbo["customerId"] == "C1"
     assert {"reason": "not sold at store S1", "product": {"id": "P5"}} in nbo["suppressed"]
     assert nbo["fallbackUsed"] and nbo["offers"][-1]["reasonCode"] == "popular_at_store"
+
+
+def test_a_card_scan_needs_no_graph_read_once_the_identity_map_knows_the_card(shop: Any, cache: Any,
+                                                                             api: Any) -> None:
+    seed_offers(cache)
+    assert cache.get(keys.identity_holder("loyalty_card", "900001", VERSION)) is None
+    api.services.graph.round_trips = 0
+    first = api.query(BY_CARD, role=Role.KIOSK, card="900001", store="S1", channel="KIOSK")
+    assert first["data"]["nextBestOffers"]["customerId"] == "C1"
+    assert cache.get(keys.identity_holder("loyalty_card", "900001", VERSION)) == b"C1"   # read, then remembered
+    cold = api.services.graph.round_trips
+    assert api.query(BY_CARD, role=Role.KIOSK, card="900001", store="S1", channel="KIOSK") == first
+    assert api.services.graph.round_trips == cold
+    cache.set(keys.identity_holder("loyalty_card", "900001", VERSION), "C2")   # the map wins: the worker keeps it
+    assert api.query(BY_CARD, role=Role.KIOSK, card="900001")["data"]["nextBestOffers"]["customerId"] == "C2"
+
+
+def test_phone_and_email_found_on_contact_fields_are_not_remembered(shop: Any, cache: Any, api: Any) -> None:
+    seed_offers(cache)
+    found = api.query(BY_PHONE, role=Role.SERVICE_DESK, phone=PHONE)["data"]["customerByIdentity"]
+    assert found == {"id": PHONE_HOLDER}
+    assert cache.get(keys.identity_holder("phone", PHONE, VERSION)) is None
 
 
 def test_unknown_card_is_null_and_bad_limit_names_the_argument(shop: Any, cache: Any, api: Any) -> None:

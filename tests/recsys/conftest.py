@@ -7,6 +7,7 @@ Special customers (times relative to `now`):
            (recent, not due: suppressed).
   private  a group A customer who refused personalisation: store-popular offers only.
   kiosker  home store s2 (a kiosk that carries only the b products and bread).
+Loyalty cards: CARDS (kiosker's, and b20's for merge tests).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ B = [f"shop:b{i}" for i in range(1, 7)]
 BREAD = "shop:bread"
 KIOSK_CARRIES = B + [BREAD]
 GROUP_SIZE = 24
+CARDS = {"card-kiosker": "shop:kiosker", "card-b20": "shop:b20"}
 
 
 def write_shop(folder: Path, now: datetime) -> Path:
@@ -80,6 +82,8 @@ def write_shop(folder: Path, now: datetime) -> Path:
     carried = [["shop:s1", p[0]] for p in products] + [["shop:s2", p] for p in KIOSK_CARRIES]
     _write(folder, "store_products", ["store_id", "product_id"], carried)
     _write(folder, "customers", ["customer_id", "retailer_id", "first_name", "home_store_id"], customers)
+    _write(folder, "identities", ["customer_id", "kind", "value", "channel_id"],
+           [[holder, "loyalty_card", card, "pos"] for card, holder in CARDS.items()])
     _write(folder, "consents", ["customer_id", "purpose", "medium", "granted", "updated_at"],
            [[private, "personalisation", "any", "false", now.isoformat()],
             [target, "personalisation", "any", "true", now.isoformat()]])

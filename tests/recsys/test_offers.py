@@ -11,6 +11,7 @@ import redis
 
 from c360.connect import Targets
 from recsys import jobs, keys, offers
+from tests.recsys.conftest import CARDS
 
 KIOSK = {"channel": "kiosk", "store_id": "shop:s2", "limit": 10}   # the kiosker's list loses a1, a2 and needs a top-up
 
@@ -196,3 +197,9 @@ def test_the_reader_follows_switches_and_realtime_rewrites(shop, cache: redis.Re
     assert offers.rollback(cache) == "v1"
     restored, trips = round_trips(read)
     assert (restored.computed_at, trips) == (shop.now.isoformat(), 2)   # v1's data is still held locally
+
+
+def test_precompute_maps_every_identity_to_its_customer(served, reader: offers.OfferReader) -> None:
+    assert {card: reader.identity_holder("loyalty_card", card) for card in CARDS} == CARDS
+    assert reader.identity_holder("loyalty_card", "no-such-card") is None
+    assert reader.identity_holder("email", "card-kiosker") is None

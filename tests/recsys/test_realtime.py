@@ -12,6 +12,7 @@ import redis
 
 from c360.services import free_port
 from graph.interactions import pending_stream
+from graph.merges import merge_customers, unmerge_customers
 from recsys import jobs, keys, model, offers, realtime
 from recsys.worker import Worker, WorkerSettings
 
@@ -105,6 +106,24 @@ def test_events_while_redis_is_down_are_stored_and_replayed(served, cache: redis
     assert consumer.stats.replayed == 1 and pending_stream(served.graph, 10) == []
     assert offers.read_next_best_offers(cache, "shop:a14").source == "realtime"
     down.close()
+
+
+def test_a_recomputed_customer_takes_over_the_identities_they_now_hold(served, cache: redis.Redis) -> None:
+    reader, consumer = offers.OfferReader(cache), worker(served, cache, "identities")
+    consumer.ensure_group()
+    assert reader.identity_holder("loyalty_card", "card-b20") == "shop:b20"
+    record = {"merge_id": "M-test", "identity_kind": "loyalty_card", "identity_value": "card-b20",
+              "channel_id": "pos", "by": "test", "at": datetime.now(timezone.utc)}
+    assert merge_customers(served.graph, "shop:b21", "shop:b20", record)
+    try:
+        realtime.request_refresh(cache, "shop:b21", "merge")    # as the mergeCustomers mutation does
+        assert consumer.step() == 1
+        assert reader.identity_holder("loyalty_card", "card-b20") == "shop:b21"
+    finally:
+        unmerge_customers(served.graph, "shop:b20")
+    realtime.request_refresh(cache, "shop:b20", "unmerge")
+    assert consumer.step() == 1
+    assert reader.identity_holder("loyalty_card", "card-b20") == "shop:b20"
 
 
 def test_the_worker_hot_loads_a_new_model(served, cache: redis.Redis, tmp_path: Path) -> None:
