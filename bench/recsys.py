@@ -1,8 +1,10 @@
 """Recommender benchmark on data already loaded into the graph: training, precompute, realtime latency.
 
     NEO4J_URI=... NEO4J_PASSWORD=... REDIS_URL=... .venv/bin/python bench/recsys.py [--retailer ID] [--events 1000]
+        [--models DIR] [--latency-only | --precompute-only] [--workers N ...]
 
-For each retailer: trains (seconds), precomputes every customer's list into Redis (customers/s), then
+For each retailer: trains (seconds), precomputes every customer's list into Redis (customers/s; once per
+`--workers` value with `--precompute-only`), then
 measures one customer's recomputation (graph read + ALS recalculate_user + hybrid + Redis write, p50/p99,
 with the pure computation on its own) and event-to-updated-list latency over `--events` view events: each
 goes through recsys.realtime.record_event while `c360 worker` runs in its own process, and the clock stops
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -48,6 +51,10 @@ def main() -> None:
     parser.add_argument("--models", type=Path, help="model folder (default: a temporary one)")
     parser.add_argument("--latency-only", action="store_true",
                         help="skip training and precompute: measure latency with the latest model in --models")
+    parser.add_argument("--precompute-only", action="store_true",
+                        help="skip training and latency: precompute with the latest model in --models")
+    parser.add_argument("--workers", type=int, action="append",
+                        help="ranking processes of precompute; repeat to compare (default: one per core)")
     args = parser.parse_args()
     targets = connect.targets(load_settings())
     graph, cache = connect.graph(targets), connect.cache(targets)
@@ -58,16 +65,21 @@ def main() -> None:
             if not retailers:
                 sys.exit("no retailer in the graph: load data first (c360 load ...)")
             for retailer_id in retailers:
-                bench_retailer(graph, cache, models_dir, retailer_id, args.events, args.latency_only)
+                if args.precompute_only:
+                    for workers in args.workers or [os.cpu_count() or 1]:
+                        precompute(graph, cache, models_dir, retailer_id, workers)
+                    continue
+                bench_retailer(graph, cache, models_dir, retailer_id, args.events, args.latency_only,
+                               (args.workers or [os.cpu_count() or 1])[0])
         finally:
             graph.close()
 
 
 def bench_retailer(graph, cache, models_dir: Path, retailer_id: str, events: int,  # type: ignore[no-untyped-def]
-                   latency_only: bool = False) -> None:
+                   latency_only: bool = False, workers: int = 1) -> None:
     """Print the figures of one retailer."""
     print(f"\n== retailer {retailer_id}")
-    if not latency_only and not train_and_precompute(graph, cache, models_dir, retailer_id):
+    if not latency_only and not train_and_precompute(graph, cache, models_dir, retailer_id, workers):
         print("no interactions: skipped")
         return
     artifact = model.load(models_dir / retailer_id)
@@ -77,7 +89,8 @@ def bench_retailer(graph, cache, models_dir: Path, retailer_id: str, events: int
     event_latency(graph, cache, models_dir, artifact, rng, sample.tolist(), events)
 
 
-def train_and_precompute(graph, cache, models_dir: Path, retailer_id: str) -> bool:  # type: ignore[no-untyped-def]
+def train_and_precompute(graph, cache, models_dir: Path, retailer_id: str,  # type: ignore[no-untyped-def]
+                         workers: int) -> bool:
     """Train a model version and precompute every list with it; prints seconds and customers/s. False: no data."""
     started = time.perf_counter()
     trained = jobs.train(graph, models_dir, retailers=[retailer_id])
@@ -88,14 +101,19 @@ def train_and_precompute(graph, cache, models_dir: Path, retailer_id: str) -> bo
     print(f"train: {counts['customers']:,} customers x {counts['products']:,} products, "
           f"{counts['interactions']:,} interactions: read {run.read_s:.1f} s + train {run.train_s:.1f} s "
           f"= {time.perf_counter() - started:.1f} s")
-    summary = jobs.precompute(graph, cache, models_dir, retailers=[retailer_id])
+    precompute(graph, cache, models_dir, retailer_id, workers)
+    return True
+
+
+def precompute(graph, cache, models_dir: Path, retailer_id: str, workers: int) -> None:  # type: ignore[no-untyped-def]
+    """Precompute every list of the retailer with its latest model; prints seconds and customers/s."""
+    summary = jobs.precompute(graph, cache, models_dir, retailers=[retailer_id], workers=workers)
     total_s = summary.read_s + summary.write_s + summary.catalogue_s
-    print(f"precompute: {summary.customers:,} customers; read {summary.read_s:.1f} s, lists (rank + write) "
+    print(f"precompute ({workers} ranking process{'es' if workers > 1 else ''}): {summary.customers:,} customers; read {summary.read_s:.1f} s, lists (rank + write) "
           f"{summary.write_s:.1f} s, catalogue {summary.catalogue_s:.1f} s -> {summary.customers_per_s:,.0f} "
           f"customers/s for the lists, "
           f"{summary.customers / total_s:,.0f} customers/s overall (goal >= {PRECOMPUTE_GOAL:,.0f}: "
           f"{summary.customers_per_s / PRECOMPUTE_GOAL:.2f}x)")
-    return True
 
 
 def one_customer_latency(graph, cache, artifact: model.Artifact, customers: list[str]) -> None:  # type: ignore[no-untyped-def]

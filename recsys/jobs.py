@@ -59,8 +59,9 @@ def train(graph: Graph, models_dir: Path, *, retailers: list[str] | None = None,
 def precompute(graph: Graph, cache: redis.Redis, models_dir: Path, *, retailers: list[str] | None = None,
                list_size: int = hybrid.HybridSettings.list_size, now: datetime | None = None,
                version: str | None = None, progress: Callable[[int], None] = lambda _: None,
-               total: Callable[[int], None] = lambda _: None) -> Summary:
-    """Write every trained retailer's lists as a new version and switch readers to it.
+               total: Callable[[int], None] = lambda _: None, workers: int = 1) -> Summary:
+    """Write every trained retailer's lists as a new version and switch readers to it; `workers` processes
+    rank the lists.
 
     FileNotFoundError when no retailer has a trained model; on any failure the served version stays.
     """
@@ -71,4 +72,4 @@ def precompute(graph: Graph, cache: redis.Redis, models_dir: Path, *, retailers:
         raise FileNotFoundError(f"no trained model under {models_dir}: run `c360 train` first")
     version = version or f"o{now.astimezone(timezone.utc):%Y%m%dT%H%M%S%f}"
     return precompute_version(graph, cache, artifacts, version, now, hybrid.HybridSettings(list_size=list_size),
-                              progress=progress, total=total)
+                              progress=progress, total=total, workers=workers)

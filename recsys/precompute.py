@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import redis
 from scipy.sparse import csr_matrix
+from threadpoolctl import threadpool_limits
 
 from graph.driver import Graph, chunks
 from graph.recsys_reads import customer_profiles, products_of_retailer, store_assortments
@@ -65,17 +69,19 @@ class Customers:
 
 def precompute(graph: Graph, cache: redis.Redis, artifacts: dict[str, Artifact], version: str, now: datetime,
                settings: hybrid.HybridSettings = hybrid.HybridSettings(), progress: Progress = lambda _: None,
-               total: Callable[[int], None] = lambda _: None) -> Summary:
+               total: Callable[[int], None] = lambda _: None, workers: int = 1, batch: int = BATCH) -> Summary:
     """Write a complete new version for every retailer in `artifacts`, then switch to it.
 
-    A failure deletes what was written and leaves the current version served.
+    Lists are ranked in batches of `batch` customers by `workers` processes (ranking is single-threaded
+    numpy work, so about one per core). A failure deletes what was written and leaves the current version
+    served.
     """
     summary = Summary(version)
     offers.begin(cache, version)
     try:
         for retailer_id, artifact in artifacts.items():
             _precompute_retailer(graph, cache, retailer_id, artifact, version, now, settings, summary,
-                                 progress, total)
+                                 progress, total, Ranking(workers, batch))
     except BaseException:
         offers.abandon(cache, version)
         raise
@@ -88,7 +94,7 @@ def precompute(graph: Graph, cache: redis.Redis, artifacts: dict[str, Artifact],
 
 def _precompute_retailer(graph: Graph, cache: redis.Redis, retailer_id: str, artifact: Artifact, version: str,
                          now: datetime, settings: hybrid.HybridSettings, summary: Summary, progress: Progress,
-                         total: Callable[[int], None]) -> None:
+                         total: Callable[[int], None], ranking: Ranking) -> None:
     started = time.perf_counter()
     epoch = int(now.timestamp())
     table = interactions.from_graph(graph, retailer_id, now)
@@ -101,15 +107,13 @@ def _precompute_retailer(graph: Graph, cache: redis.Redis, retailer_id: str, art
     total(len(customers.ids))
     started = time.perf_counter()
     computed_at = now.isoformat()
-    for start in range(0, len(customers.ids), BATCH):
-        part = customers.rows(slice(start, start + BATCH))
-        lists = offer_lists(artifact, part, settings)
+    for customer_ids, lists in ranking.batches(artifact, customers, settings):
         pipe = cache.pipeline(transaction=False)
-        for customer_id, (entries, suppressed) in zip(part.ids.tolist(), lists):
+        for customer_id, (entries, suppressed) in zip(customer_ids, lists):
             pipe.set(keys.customer_offers(customer_id, version),
                      offers.encode_list(artifact.version, computed_at, "model", entries, suppressed))
         pipe.execute()
-        progress(len(part.ids))
+        progress(len(customer_ids))
     summary.write_s += time.perf_counter() - started
     started = time.perf_counter()
     _write_catalogue(cache, version, artifact, table, catalogue, assortments)
@@ -119,6 +123,59 @@ def _precompute_retailer(graph: Graph, cache: redis.Redis, retailer_id: str, art
     summary.products += len(catalogue)
     summary.stores += len(artifact.store_ids)
     summary.retailers.append(retailer_id)
+
+
+Lists = list[tuple[list[list[object]], list[list[object]]]]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How lists are ranked: `workers` processes, `batch` customers at a time."""
+
+    workers: int = 1
+    batch: int = BATCH
+
+    def batches(self, artifact: Artifact, customers: Customers, settings: hybrid.HybridSettings
+                ) -> Iterator[tuple[list[str], Lists]]:
+        """(customer ids, their lists) batch by batch, in order."""
+        parts = (customers.rows(slice(start, start + self.batch))
+                 for start in range(0, len(customers.ids), self.batch))
+        if self.workers <= 1 or len(customers.ids) <= self.batch:
+            for part in parts:
+                yield part.ids.tolist(), offer_lists(artifact, part, settings)
+            return
+        # spawn, not fork: a forked child of a process that already ran OpenMP (implicit) can hang
+        pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_adopt,
+                                   initargs=(artifact, settings))
+        try:
+            waiting: deque[tuple[list[str], Future[Lists]]] = deque()
+            for part in parts:
+                waiting.append((part.ids.tolist(), pool.submit(_rank, part)))
+                if len(waiting) > 2 * self.workers:     # bounded: batches are pickled to the workers
+                    ids, lists = waiting.popleft()
+                    yield ids, lists.result()
+            while waiting:
+                ids, lists = waiting.popleft()
+                yield ids, lists.result()
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+
+_adopted: tuple[Artifact, hybrid.HybridSettings] | None = None   # a ranking process's model and settings
+
+
+def _adopt(artifact: Artifact, settings: hybrid.HybridSettings) -> None:
+    """Ranking-process initializer: keep the model, one BLAS thread (the processes share the cores)."""
+    global _adopted
+    threadpool_limits(1)
+    _adopted = (artifact, settings)
+
+
+def _rank(part: Customers) -> Lists:
+    """One batch's lists, in a ranking process."""
+    if _adopted is None:
+        raise RuntimeError("_rank runs only in a ranking process started with _adopt")
+    return offer_lists(_adopted[0], part, _adopted[1])
 
 
 def customers_of(table: pd.DataFrame, profiles: pd.DataFrame, artifact: Artifact, now: int,
@@ -138,8 +195,7 @@ def customers_of(table: pd.DataFrame, profiles: pd.DataFrame, artifact: Artifact
     return Customers(ids, weighted(coded, shape, artifact.interaction_settings, now), stats, home, ~refused)
 
 
-def offer_lists(artifact: Artifact, customers: Customers, settings: hybrid.HybridSettings
-                ) -> list[tuple[list[list[object]], list[list[object]]]]:
+def offer_lists(artifact: Artifact, customers: Customers, settings: hybrid.HybridSettings) -> Lists:
     """Each customer's offers [product_id, score, reason_code, source_product_id, days] and suppressions."""
     ranked = candidates.rank(artifact, customers.user_items, customers.stats, customers.home, customers.personalise,
                              settings)
@@ -153,8 +209,7 @@ def offer_lists(artifact: Artifact, customers: Customers, settings: hybrid.Hybri
                  codes.tolist(), [product_ids[s] if s >= 0 else None for s in sources.tolist()],
                  np.round(interval).astype(int).tolist())
     recent = hybrid.suppressed_recent(customers.stats, settings)
-    lists: list[tuple[list[list[object]], list[list[object]]]] = [([], _suppressed(artifact, customers, recent, r))
-                                                                  for r in range(len(customers.ids))]
+    lists: Lists = [([], _suppressed(artifact, customers, recent, r)) for r in range(len(customers.ids))]
     for row, product, value, code, source, days in values:
         lists[row][0].append([product, value, hybrid.REASON_CODES[code], source, days if code == 0 else None])
     return lists

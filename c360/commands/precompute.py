@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from rich.console import Console
@@ -22,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--list-size", type=int, default=hybrid.HybridSettings.list_size, metavar="N",
                         help="offers kept per customer (default 50)")
     parser.add_argument("--models", type=Path, metavar="DIR", help="model folder (default: $C360_DATA_DIR/models)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                        help="processes ranking the lists (default: one per core)")
     parser.add_argument("--rollback", action="store_true", help="serve the previous version again, compute nothing")
     parser.set_defaults(handler=run)
 
@@ -39,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
                       console=out) as bar:
             task = bar.add_task("precomputing next-best-offers", total=None)
             summary = jobs.precompute(graph, cache, models_dir(args), retailers=args.retailer,
-                                      list_size=args.list_size, progress=lambda n: bar.advance(task, n),
+                                      list_size=args.list_size, workers=args.workers,
+                                      progress=lambda n: bar.advance(task, n),
                                       total=lambda n: bar.update(task, total=(bar.tasks[0].total or 0) + n))
     except FileNotFoundError as exc:
         out.print(f"[yellow]{exc}[/]")
@@ -49,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     out.print(f"version {summary.version} is now served: {summary.customers:,} customers, {summary.products:,} "
               f"products, {summary.stores:,} stores, {summary.identities:,} identities of "
               f"{', '.join(summary.retailers)}; read {summary.read_s:.1f}s, "
-              f"lists {summary.write_s:.1f}s ({summary.customers_per_s:,.0f} customers/s), catalogue "
+              f"lists {summary.write_s:.1f}s ({summary.customers_per_s:,.0f} customers/s, {args.workers} ranking "
+              f"process{'es' if args.workers > 1 else ''}), catalogue "
               f"{summary.catalogue_s:.1f}s; previous version kept "
               "for `c360 precompute --rollback`")
     return 0

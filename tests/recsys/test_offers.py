@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -10,7 +11,8 @@ import pytest
 import redis
 
 from c360.connect import Targets
-from recsys import jobs, keys, offers
+from recsys import jobs, keys, model, offers
+from recsys.precompute import precompute
 from tests.recsys.conftest import CARDS
 
 KIOSK = {"channel": "kiosk", "store_id": "shop:s2", "limit": 10}   # the kiosker's list loses a1, a2 and needs a top-up
@@ -203,3 +205,25 @@ def test_precompute_maps_every_identity_to_its_customer(served, reader: offers.O
     assert {card: reader.identity_holder("loyalty_card", card) for card in CARDS} == CARDS
     assert reader.identity_holder("loyalty_card", "no-such-card") is None
     assert reader.identity_holder("email", "card-kiosker") is None
+
+
+def test_lists_ranked_by_several_processes_are_those_ranked_by_one(shop, cache: redis.Redis) -> None:
+    artifacts = {"shop": model.load(shop.models_dir / "shop")}
+    one = precompute(shop.graph, cache, artifacts, "v-one", shop.now)
+    several = precompute(shop.graph, cache, artifacts, "v-several", shop.now, workers=2, batch=10)
+    assert one.customers == several.customers > 2 * 10
+
+    def lists(version: str) -> dict[str, tuple[list[Any], list[float], list[Any]]]:
+        """customer -> (offers without scores, scores, suppressed)."""
+        found = {}
+        for key in cache.scan_iter(match=keys.customer_offers("*", version)):
+            stored = json.loads(cache.get(key) or b"{}")
+            found[key.decode().removesuffix(version)] = (
+                [o[:1] + o[2:] for o in stored["offers"]], [o[1] for o in stored["offers"]], stored["suppressed"])
+        return found
+
+    by_one, by_several = lists("v-one"), lists("v-several")
+    assert by_one.keys() == by_several.keys()
+    for customer, (offered, scores, suppressed) in by_one.items():
+        assert (by_several[customer][0], by_several[customer][2]) == (offered, suppressed)
+        assert by_several[customer][1] == pytest.approx(scores, abs=1e-4)   # float32 sums in another order
