@@ -13,17 +13,14 @@ Days travel as days since 1970-01-01 in the retailer's time zone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from functools import partial
-from queue import Queue
-from threading import Thread
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from graph.driver import AsyncGraph, Graph, chunks
+from graph.driver import AsyncGraph, Graph, merged
 
-T = TypeVar("T")
 
 RETAILERS_WITH_CUSTOMERS = """
 MATCH (c:Customer) WHERE c.retailer_id IS NOT NULL
@@ -148,7 +145,7 @@ def stream_histories(graph: Graph, retailer_id: str, timezone: str, as_of: datet
     if len(ranges) == 1:
         yield from read(ranges[0])
         return
-    yield from _merged([partial(read, b) for b in ranges])
+    yield from merged([partial(read, b) for b in ranges])
 
 
 def _id_ranges(graph: Graph, retailer_id: str, parts: int) -> list[tuple[str | None, str | None]]:
@@ -157,31 +154,6 @@ def _id_ranges(graph: Graph, retailer_id: str, parts: int) -> list[tuple[str | N
     cuts = sorted({ids[len(ids) * k // parts] for k in range(1, parts)}) if len(ids) >= parts else []
     bounds: list[str | None] = [None, *cuts, None]
     return list(zip(bounds, bounds[1:]))
-
-
-def _merged(readers: list[Callable[[], Iterator[T]]], batch: int = 500) -> Iterator[T]:
-    """Items of every reader, each run in its own thread; re-raises a reader's error."""
-    queue: Queue[list[T] | BaseException | None] = Queue(maxsize=4 * len(readers))
-
-    def pump(reader: Callable[[], Iterator[T]]) -> None:
-        try:
-            for chunk in chunks(reader(), batch):
-                queue.put(chunk)
-            queue.put(None)
-        except BaseException as exc:  # noqa: BLE001 (handed to the consumer)
-            queue.put(exc)
-    threads = [Thread(target=pump, args=(r,), daemon=True) for r in readers]
-    for t in threads:
-        t.start()
-    running = len(threads)
-    while running:
-        item = queue.get()
-        if item is None:
-            running -= 1
-        elif isinstance(item, BaseException):
-            raise item
-        else:
-            yield from item
 
 
 class LocalDays:

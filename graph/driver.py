@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from queue import Queue
+from threading import Thread
 from typing import Any, TypeVar
 
 import neo4j
@@ -105,3 +107,29 @@ def chunks(rows: Iterable[T], size: int) -> Iterator[list[T]]:
             batch = []
     if batch:
         yield batch
+
+
+def merged(readers: list[Callable[[], Iterator[T]]], batch: int = 500) -> Iterator[T]:
+    """Items of every reader, each run in its own thread (so several queries read at once), in no fixed order;
+    re-raises a reader's error."""
+    queue: Queue[list[T] | BaseException | None] = Queue(maxsize=4 * len(readers))
+
+    def pump(reader: Callable[[], Iterator[T]]) -> None:
+        try:
+            for chunk in chunks(reader(), batch):
+                queue.put(chunk)
+            queue.put(None)
+        except BaseException as exc:  # noqa: BLE001 (handed to the consumer)
+            queue.put(exc)
+    threads = [Thread(target=pump, args=(r,), daemon=True) for r in readers]
+    for t in threads:
+        t.start()
+    running = len(threads)
+    while running:
+        item = queue.get()
+        if item is None:
+            running -= 1
+        elif isinstance(item, BaseException):
+            raise item
+        else:
+            yield from item

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
-from graph.driver import Graph
+from graph.driver import Graph, merged
 
 # One record per customer holding all their rows (order lines and product events) as lists: the driver's
 # cost is per record, so a customer with 500 lines costs one record, not 500. Void lines and till
@@ -70,19 +71,27 @@ COLUMNS = ("customer_id", "product_id", "basket_id", "at", "kind", "store_id", "
 
 
 def stream_interactions(graph: Graph, retailer_id: str, before: Any, event_kinds: list[str],
-                        page: int = 250) -> Iterator[tuple[Any, ...]]:
+                        page: int = 250, readers: int = 1) -> Iterator[tuple[Any, ...]]:
     """Every interaction of the retailer's customers before `before` (aware datetime), in one pass.
 
-    Rows are tuples in the order of COLUMNS; `at` is epoch seconds. One query per `page` customers, so no
-    transaction runs into the server's time limit however large the retailer.
+    Rows are tuples in the order of COLUMNS; `at` is epoch seconds; one customer's rows come together.
+    One query per `page` customers, so no transaction runs into the server's time limit however large the
+    retailer; with `readers` > 1 that many queries run at once (the server reads one page while the driver
+    decodes another), and customers come in no fixed order.
     """
     customer_ids = [r["customer_id"] for r in graph.stream(CUSTOMER_IDS, retailer_id=retailer_id)]
-    for start in range(0, len(customer_ids), page):
-        for customer_id, rows in graph.stream(INTERACTIONS_OF_CUSTOMERS,
-                                              customer_ids=customer_ids[start:start + page],
-                                              before=before, event_kinds=event_kinds):
-            for row in rows:
-                yield (customer_id, *row)
+    pages = [customer_ids[start:start + page] for start in range(0, len(customer_ids), page)]
+
+    def read(mine: list[list[str]]) -> Iterator[tuple[Any, ...]]:
+        for ids in mine:
+            for customer_id, rows in graph.stream(INTERACTIONS_OF_CUSTOMERS, customer_ids=ids, before=before,
+                                                  event_kinds=event_kinds):
+                for row in rows:
+                    yield (customer_id, *row)
+    if readers <= 1 or len(pages) < 2:
+        yield from read(pages)
+        return
+    yield from merged([partial(read, pages[k::readers]) for k in range(readers)])
 
 
 def customer_with_interactions(graph: Graph, customer_id: str, event_kinds: list[str]

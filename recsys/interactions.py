@@ -54,9 +54,9 @@ def empty_table() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="int64" if c == "at" else "object") for c in COLUMNS})
 
 
-def from_graph(graph: Graph, retailer_id: str, before: datetime) -> pd.DataFrame:
-    """The retailer's interactions before `before`, read in one streamed pass."""
-    rows = list(stream_interactions(graph, retailer_id, before, EVENT_KINDS))
+def from_graph(graph: Graph, retailer_id: str, before: datetime, readers: int = 2) -> pd.DataFrame:
+    """The retailer's interactions before `before`, read in one streamed pass by `readers` queries at once."""
+    rows = list(stream_interactions(graph, retailer_id, before, EVENT_KINDS, readers=readers))
     if not rows:
         return empty_table()
     table = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
