@@ -82,16 +82,15 @@ def stream_interactions(graph: Graph, retailer_id: str, before: Any, event_kinds
     customer_ids = [r["customer_id"] for r in graph.stream(CUSTOMER_IDS, retailer_id=retailer_id)]
     pages = [customer_ids[start:start + page] for start in range(0, len(customer_ids), page)]
 
-    def read(mine: list[list[str]]) -> Iterator[tuple[Any, ...]]:
+    def read(mine: list[list[str]]) -> Iterator[Any]:
         for ids in mine:
-            for customer_id, rows in graph.stream(INTERACTIONS_OF_CUSTOMERS, customer_ids=ids, before=before,
-                                                  event_kinds=event_kinds):
-                for row in rows:
-                    yield (customer_id, *row)
-    if readers <= 1 or len(pages) < 2:
-        yield from read(pages)
-        return
-    yield from merged([partial(read, pages[k::readers]) for k in range(readers)])
+            yield from graph.stream(INTERACTIONS_OF_CUSTOMERS, customer_ids=ids, before=before,
+                                    event_kinds=event_kinds)
+    records = read(pages) if readers <= 1 or len(pages) < 2 else merged(
+        [partial(read, pages[k::readers]) for k in range(readers)])
+    for customer_id, rows in records:
+        for row in rows:
+            yield (customer_id, *row)
 
 
 def customer_with_interactions(graph: Graph, customer_id: str, event_kinds: list[str]
