@@ -82,15 +82,16 @@ def stream_interactions(graph: Graph, retailer_id: str, before: Any, event_kinds
     customer_ids = [r["customer_id"] for r in graph.stream(CUSTOMER_IDS, retailer_id=retailer_id)]
     pages = [customer_ids[start:start + page] for start in range(0, len(customer_ids), page)]
 
-    def read(mine: list[list[str]]) -> Iterator[Any]:
+    def read(mine: list[list[str]]) -> Iterator[list[tuple[Any, ...]]]:
+        """Each customer's rows as one list (built in the reading thread)."""
         for ids in mine:
-            yield from graph.stream(INTERACTIONS_OF_CUSTOMERS, customer_ids=ids, before=before,
-                                    event_kinds=event_kinds)
-    records = read(pages) if readers <= 1 or len(pages) < 2 else merged(
-        [partial(read, pages[k::readers]) for k in range(readers)])
-    for customer_id, rows in records:
-        for row in rows:
-            yield (customer_id, *row)
+            for customer_id, rows in graph.stream(INTERACTIONS_OF_CUSTOMERS, customer_ids=ids, before=before,
+                                                  event_kinds=event_kinds):
+                yield [(customer_id, *row) for row in rows]
+    customers = read(pages) if readers <= 1 or len(pages) < 2 else merged(
+        [partial(read, pages[k::readers]) for k in range(readers)], batch=50)
+    for rows in customers:
+        yield from rows
 
 
 def customer_with_interactions(graph: Graph, customer_id: str, event_kinds: list[str]
