@@ -67,15 +67,17 @@ def run_serve(args: argparse.Namespace) -> int:
     if workers > 1:
         uvicorn.run("c360.commands.serve:app_from_settings", factory=True, workers=workers, **options)
     else:
-        uvicorn.run(app_from_settings(settings), **options)
+        from api.app import create_app  # noqa: PLC0415
+
+        uvicorn.run(create_app(config), **options)
     return 0
 
 
-def app_from_settings(settings: Settings | None = None):  # type: ignore[no-untyped-def]
-    """The API app from the environment's settings (what each of several server processes runs)."""
+def app_from_settings():  # type: ignore[no-untyped-def]
+    """The API app from the environment's settings: what each of several server processes runs."""
     from api.app import create_app  # noqa: PLC0415
 
-    settings = settings or load_settings()
+    settings = load_settings()
     return create_app(api_config(settings, graphiql=settings.api_graphiql))
 
 
