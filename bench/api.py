@@ -6,9 +6,10 @@ Uses NEO4J_URI / NEO4J_PASSWORD / REDIS_URL when set, else the local services (`
 It loads a small `bench-` retailer (one customer with 50 orders of 2 lines, a loyalty card, two stores),
 puts that customer's offer list in Redis, starts `--workers` uvicorn processes (uvloop, httptools) sharing
 one listening socket, as `c360 serve --workers` does, and drives them from this process over keep-alive
-HTTP/1.1 connections, one per client. For each scenario (kiosk offers by card, the customer-360 query, recordEvent) and client count it prints p50/p99
-latency and requests/s, for GraphQL and for the bare endpoint, and their ratio. Each run stops after
-`--requests` requests or `--seconds` seconds, whichever comes first; recordEvent adds `bench-` events.
+HTTP/1.1 connections, one per client. For each scenario (kiosk offers by card, the customer-360 query,
+recordEvent) and client count it prints p50/p99 latency and requests/s, for GraphQL and for the bare
+endpoint, and their ratio. Each run stops after `--requests` requests or `--seconds` seconds, whichever
+comes first; recordEvent adds `bench-` events.
 """
 
 from __future__ import annotations
@@ -360,8 +361,8 @@ def main() -> int:
 
 def report(port: int, keys: dict[str, str], args: argparse.Namespace, uvloop: Any) -> None:
     counts = [int(c) for c in args.clients.split(",")]
-    print(f"bench/api.py: uvicorn ({args.workers} worker process(es)) on 127.0.0.1:{port}; <= {args.requests} requests or "
-          f"{args.seconds:.0f} s per run")
+    print(f"bench/api.py: uvicorn ({args.workers} worker process(es)) on 127.0.0.1:{port}; "
+          f"<= {args.requests} requests or {args.seconds:.0f} s per run")
     for name, (gql, bare) in scenarios(keys).items():
         if args.only and args.only not in name:
             continue

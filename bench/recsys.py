@@ -64,13 +64,13 @@ def main() -> None:
             retailers = args.retailer or retailer_ids(graph)
             if not retailers:
                 sys.exit("no retailer in the graph: load data first (c360 load ...)")
+            workers = args.workers or [os.cpu_count() or 1]
             for retailer_id in retailers:
                 if args.precompute_only:
-                    for workers in args.workers or [os.cpu_count() or 1]:
-                        precompute(graph, cache, models_dir, retailer_id, workers)
+                    for n in workers:
+                        precompute(graph, cache, models_dir, retailer_id, n)
                     continue
-                bench_retailer(graph, cache, models_dir, retailer_id, args.events, args.latency_only,
-                               (args.workers or [os.cpu_count() or 1])[0])
+                bench_retailer(graph, cache, models_dir, retailer_id, args.events, args.latency_only, workers[0])
         finally:
             graph.close()
 

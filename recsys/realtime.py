@@ -90,7 +90,7 @@ def recompute_customer(graph: Graph, cache: redis.Redis, artifact_of: Callable[[
     pipe = cache.pipeline(transaction=False)
     for version in _live_versions(cache):
         pipe.set(keys.customer_offers(customer_id, version), stored)
-        offers.hold_identities(pipe, version, customer_id, profile["identities"] or [])
+        offers.hold_identities(pipe, version, customer_id, profile["identities"])
     pipe.publish(keys.offers_changed_channel(), json.dumps(payload))
     pipe.execute()
     return payload
