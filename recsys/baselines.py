@@ -49,7 +49,7 @@ def make_fold(table: pd.DataFrame, cut: int, settings: ModelSettings, interactio
     coded = encode(before, artifact.ids)
     shape = (len(artifact.ids.customer_ids), len(artifact.ids.product_ids))
     return Fold(cut, artifact, coded, weighted(coded, shape, interaction_settings, cut),
-                purchase_stats(coded, shape, artifact.categories, cut, hybrid_settings.rate_half_life_days),
+                purchase_stats(coded, shape, artifact.categories, cut, hybrid_settings.basket_decay),
                 home_stores(before, artifact.ids.customer_ids, artifact.store_ids), categories)
 
 

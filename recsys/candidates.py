@@ -71,11 +71,13 @@ def rank(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, home_
         "ij,ij->i", factors[rows], artifact.model.item_factors[cols])
     refused = ~personalise[rows]
     due = lookup(hybrid.due_factor(stats), rows, cols)
+    rate = lookup(stats.rate, rows, cols)
     total, leading = hybrid.blend(
-        lookup(stats.rate, rows, cols), due, np.divide(1.0, last, out=np.zeros_like(last), where=last > 0),
+        rate, due, np.divide(1.0, last, out=np.zeros_like(last), where=last > 0),
         collab.normalised(collab_values, rows), knn.normalised(knn_values, rows),
         _popular_values(artifact, home_stores, rows, cols, per_source), refused, settings)
-    held = hybrid.recently_bought(last, lookup(stats.interval, rows, cols), settings) & ~refused
+    held = hybrid.recently_bought(last, lookup(stats.interval, rows, cols), lookup(bought, rows, cols), rate,
+                                  settings) & ~refused
     keep = np.flatnonzero((total > 0) & ~held)
     best = keep[_best_per_row(rows[keep], cols[keep], total[keep], settings.list_size)]
     rows, cols = rows[best], cols[best]

@@ -69,12 +69,26 @@ def weighted(coded: Coded, shape: tuple[int, int], settings: InteractionSettings
 
 
 @dataclass(frozen=True)
+class BasketDecay:
+    """How much each of a customer's baskets counts, as in TIFU-KNN (Hu et al., SIGIR 2020).
+
+    Baskets newest first, in groups of `group`: the n-th group counts `across` ** n, and inside a group the
+    k-th basket `within` ** k. A customer's weights are scaled to sum to 1, so a product's rate is the
+    decayed share of the customer's baskets holding it, however often or rarely they shop.
+    """
+
+    group: int = 7
+    within: float = 0.9
+    across: float = 0.5
+
+
+@dataclass(frozen=True)
 class PurchaseStats:
     """Per customer x product purchase statistics, all csr (customers, products) with the same pattern.
 
     baskets: number of baskets containing the product; last: days since the last one (+1, so that 0
     means never); interval: mean days between purchases of the product, else of its category (0 = unknown);
-    rate: recency-weighted share of the customer's baskets that contain the product.
+    rate: the decayed share of the customer's baskets that contain the product (see BasketDecay).
     """
 
     baskets: csr_matrix
@@ -84,19 +98,14 @@ class PurchaseStats:
 
 
 def purchase_stats(coded: Coded, shape: tuple[int, int], categories: np.ndarray, now: int,
-                   half_life_days: float) -> PurchaseStats:
+                   decay: BasketDecay = BasketDecay()) -> PurchaseStats:
     """Purchase statistics of every customer at time `now` (see PurchaseStats)."""
     bought = coded.select(coded.kind == 0)
     per_line = _first_per(bought, (bought.row, bought.col, bought.basket))
-    decay = np.exp2(-np.maximum(now - per_line.at, 0) / DAY_S / max(half_life_days, 1e-9))
-    start, count, first, last, decayed = _group(per_line, (per_line.row, per_line.col), decay)
+    start, count, first, last, rate = _group(per_line, (per_line.row, per_line.col), _basket_weights(per_line, decay))
     row, col = per_line.row[start], per_line.col[start]
     interval = np.where(count > 1, (last - first) / DAY_S / np.maximum(count - 1, 1), 0.0)
     interval = _category_fallback(per_line, row, col, interval, categories)
-    baskets_of = _first_per(per_line, (per_line.row, per_line.basket))
-    basket_decay = np.bincount(baskets_of.row, weights=np.exp2(
-        -np.maximum(now - baskets_of.at, 0) / DAY_S / max(half_life_days, 1e-9)), minlength=shape[0])
-    rate = decayed / np.maximum(basket_decay[row], 1e-12)
     since = (now - last) / DAY_S + 1.0
 
     indptr = np.searchsorted(row, np.arange(shape[0] + 1))   # groups come sorted by (row, col), unique
@@ -105,6 +114,23 @@ def purchase_stats(coded: Coded, shape: tuple[int, int], categories: np.ndarray,
         return csr_matrix((values.astype(np.float32), col.astype(np.int32), indptr.astype(np.int32)), shape=shape)
 
     return PurchaseStats(make(count.astype(np.float32)), make(since), make(interval), make(rate))
+
+
+def _basket_weights(lines: Coded, decay: BasketDecay) -> np.ndarray:
+    """Each line's basket weight (see BasketDecay); one customer's baskets sum to 1."""
+    if not len(lines.at):
+        return np.zeros(0)
+    baskets = _first_per(lines, (lines.row, lines.basket))
+    newest_first = np.lexsort((baskets.basket, -baskets.at, baskets.row))
+    rows = baskets.row[newest_first]
+    place = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+    weight = decay.across ** (place // decay.group) * decay.within ** (place % decay.group)
+    weight = weight / np.bincount(rows, weights=weight)[rows]
+    width = np.int64(int(lines.basket.max()) + 1)
+    keys = rows.astype(np.int64) * width + baskets.basket[newest_first]
+    order = np.argsort(keys)
+    wanted = lines.row.astype(np.int64) * width + lines.basket
+    return weight[order][np.searchsorted(keys[order], wanted)]
 
 
 def _category_fallback(lines: Coded, row: np.ndarray, col: np.ndarray, interval: np.ndarray,

@@ -4,10 +4,11 @@ score = repurchase * (rate * (1 - due_strength + due_strength * due) + recency /
       + collaborative * ALS score / customer's best ALS score
       + neighbours * item-kNN score / customer's best item-kNN score
       + popular * popularity at the home store / that store's best
-rate is the recency-weighted share of the customer's baskets holding the product; due is 1 when the
-days since the last purchase equal the customer's usual interval for the product (or its category)
-and falls off on a log scale either side. A product bought within `recent_days` is suppressed unless
-it is due. The component contributing most gives each offer its reason.
+rate is the decayed share of the customer's baskets holding the product (TIFU-KNN's weighting of baskets,
+see history.BasketDecay); due is 1 when the days since the last purchase equal the customer's usual
+interval for the product (or its category) and falls off on a log scale either side. A product bought
+within `recent_days` is suppressed unless it is due or a staple (in two baskets or more and at least
+`staple_share` of them). The component contributing most gives each offer its reason.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from recsys.history import PurchaseStats
+from recsys.history import BasketDecay, PurchaseStats
 from recsys.interactions import log_scaled
 from recsys.model import Artifact, is_item_knn
 
@@ -39,7 +40,8 @@ class HybridSettings:
     recency: float = 0.0
     recent_days: float = 3.0
     due_from: float = 0.75
-    rate_half_life_days: float = 180.0
+    staple_share: float = 0.2
+    basket_decay: BasketDecay = BasketDecay()
     list_size: int = 50
 
 
@@ -120,16 +122,23 @@ def due_factor(stats: PurchaseStats) -> csr_matrix:
 def suppressed_recent(stats: PurchaseStats, settings: HybridSettings) -> csr_matrix:
     """Bought within recent_days and not yet due (csr bool, same shape as stats)."""
     flags = stats.last.copy()
-    flags.data = recently_bought(stats.last.data, stats.interval.data, settings).astype(np.float32)
+    flags.data = recently_bought(stats.last.data, stats.interval.data, stats.baskets.data, stats.rate.data,
+                                 settings).astype(np.float32)
     flags.eliminate_zeros()
     return flags.astype(bool)
 
 
-def recently_bought(last: np.ndarray, interval: np.ndarray, settings: HybridSettings) -> np.ndarray:
-    """Elementwise: bought within recent_days and not yet due (last: days since + 1, 0 = never bought)."""
+def recently_bought(last: np.ndarray, interval: np.ndarray, baskets: np.ndarray, rate: np.ndarray,
+                    settings: HybridSettings) -> np.ndarray:
+    """Elementwise: bought within recent_days, not yet due and no staple (last: days since + 1, 0 = never).
+
+    A staple (in two baskets or more and at least `staple_share` of them, decayed) is on most of the
+    customer's trips, so a purchase two days ago says nothing against offering it again.
+    """
     since = last - 1.0
     due = (interval > 0) & (since >= settings.due_from * interval)
-    return (last > 0) & (since < settings.recent_days) & ~due
+    staple = (baskets >= 2) & (rate >= settings.staple_share)
+    return (last > 0) & (since < settings.recent_days) & ~due & ~staple
 
 
 def collaborative(artifact: Artifact, user_items: csr_matrix) -> np.ndarray:

@@ -185,7 +185,7 @@ def customers_of(table: pd.DataFrame, profiles: pd.DataFrame, artifact: Artifact
                    dtype=object)
     coded = encode(table, IdMaps(ids, artifact.ids.product_ids))
     shape = (len(ids), len(artifact.ids.product_ids))
-    stats = purchase_stats(coded, shape, artifact.categories, now, settings.rate_half_life_days)
+    stats = purchase_stats(coded, shape, artifact.categories, now, settings.basket_decay)
     home = home_stores(table, ids, artifact.store_ids)
     by_id = profiles.set_index("customer_id")
     store_index = {s: i for i, s in enumerate(artifact.store_ids.tolist())}

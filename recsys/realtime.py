@@ -101,7 +101,7 @@ def one_customer(artifact: Artifact, customer_id: str, profile: dict[str, Any], 
     """One customer as a one-row Customers batch."""
     coded = encode_one(records, artifact.product_index())
     shape = (1, len(artifact.ids.product_ids))
-    stats = purchase_stats(coded, shape, artifact.categories, now, settings.rate_half_life_days)
+    stats = purchase_stats(coded, shape, artifact.categories, now, settings.basket_decay)
     stores = {s: i for i, s in enumerate(artifact.store_ids.tolist())}
     home = stores.get(profile.get("home_store_id"), -1)
     if home < 0:

@@ -1,0 +1,46 @@
+"""Purchase statistics and the recent-purchase rule (pure logic)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from recsys import hybrid
+from recsys.history import BasketDecay, Coded, purchase_stats
+from recsys.interactions import DAY_S
+
+NOW = 1_700_000_000
+
+
+def _bought(lines: list[tuple[int, int, int, float]]) -> Coded:
+    """Purchases as (customer row, product col, basket, days ago)."""
+    row, col, basket, days = zip(*lines)
+    return Coded(np.array(row, np.int32), np.array(col, np.int32), np.array(basket, np.int64),
+                 np.zeros(len(lines), np.int8), NOW - (np.array(days) * DAY_S).astype(np.int64))
+
+
+def test_rate_is_the_decayed_share_of_baskets_newest_first() -> None:
+    # baskets 10 (newest), 11, 12 (oldest) weigh 1, 0.5 and, in the next group, 0.25: together 1.75
+    coded = _bought([(0, 0, 10, 1), (0, 1, 10, 1), (0, 0, 11, 5), (0, 0, 12, 9), (0, 1, 12, 9)])
+    stats = purchase_stats(coded, (1, 2), np.full(2, -1), NOW, BasketDecay(group=2, within=0.5, across=0.25))
+    assert stats.rate.toarray()[0] == pytest.approx([1.0, 1.25 / 1.75])
+    assert stats.baskets.toarray()[0].tolist() == [3, 2]
+
+
+def test_rate_does_not_depend_on_how_often_a_customer_shops() -> None:
+    # the same two-basket history, one customer a day apart, the other a year apart
+    coded = _bought([(0, 0, 1, 1), (0, 1, 2, 2), (1, 0, 3, 1), (1, 1, 4, 366)])
+    rate = purchase_stats(coded, (2, 2), np.full(2, -1), NOW).rate.toarray()
+    assert rate[0] == pytest.approx(rate[1])
+    assert rate.sum(axis=1) == pytest.approx([1.0, 1.0])
+
+
+def test_staples_and_due_products_are_not_held_back_but_a_one_off_is() -> None:
+    settings = hybrid.HybridSettings(recent_days=3, staple_share=0.2, due_from=0.75)
+    # all bought 1 day ago (last = days + 1): a staple in 5 baskets, the same share once, one due, one stale
+    last = np.array([2.0, 2.0, 2.0, 9.0])
+    interval = np.array([7.0, 0.0, 1.0, 0.0])
+    baskets = np.array([5.0, 1.0, 2.0, 1.0])
+    rate = np.array([0.6, 0.6, 0.1, 0.1])
+    held = hybrid.recently_bought(last, interval, baskets, rate, settings)
+    assert held.tolist() == [False, True, False, False]
