@@ -37,6 +37,7 @@ class OfferService:
     retry_after_s: float = 2.0
     down_until: float = 0.0
     popular_seen: dict[PopularKey, tuple[datetime, list[Offer]]] = field(default_factory=dict)
+    popular_seen_max: int = 1_024     # store and channel pairs remembered for an outage, least recent dropped
 
     def redis_up(self) -> bool:
         return time.monotonic() >= self.down_until
@@ -79,7 +80,7 @@ class OfferService:
         if self.redis_up():
             try:
                 offers = self.reader.popular(store_id=store_id, channel=channel, limit=limit)
-                self.popular_seen[(store_id, channel)] = (datetime.now(timezone.utc), offers)
+                self._remember_popular((store_id, channel), offers)
                 return offers
             except CACHE_DOWN:
                 self._mark_down()
@@ -108,8 +109,16 @@ class OfferService:
         reason = f"offer cache unavailable: bestsellers of {where} from the graph"
         offers = [Offer(product_id=p, score=float(n), reason_code="fallback_popular", reason=reason,
                         source_product_id=None) for p, n in sold]
-        self.popular_seen[(store_id, channel)] = (datetime.now(timezone.utc), offers)
+        self._remember_popular((store_id, channel), offers)
         return offers, reason
+
+    def _remember_popular(self, key: PopularKey, offers: list[Offer]) -> None:
+        """Keep the latest popular list of a store and channel, for an outage (callers choose the store ids,
+        so the memory is bounded: the pair asked for least recently goes first)."""
+        self.popular_seen.pop(key, None)
+        if len(self.popular_seen) >= self.popular_seen_max:
+            del self.popular_seen[next(iter(self.popular_seen))]
+        self.popular_seen[key] = (datetime.now(timezone.utc), offers)
 
 
 def _explained(offer: Offer, reason: str) -> Offer:

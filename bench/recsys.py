@@ -109,8 +109,9 @@ def precompute(graph, cache, models_dir: Path, retailer_id: str, workers: int) -
     """Precompute every list of the retailer with its latest model; prints seconds and customers/s."""
     summary = jobs.precompute(graph, cache, models_dir, retailers=[retailer_id], workers=workers)
     total_s = summary.read_s + summary.write_s + summary.catalogue_s
-    print(f"precompute ({workers} ranking process{'es' if workers > 1 else ''}): {summary.customers:,} customers; read {summary.read_s:.1f} s, lists (rank + write) "
-          f"{summary.write_s:.1f} s, catalogue {summary.catalogue_s:.1f} s -> {summary.customers_per_s:,.0f} "
+    processes = f"{workers} ranking process{'es' if workers > 1 else ''}"
+    print(f"precompute ({processes}): {summary.customers:,} customers; read {summary.read_s:.1f} s, lists (rank + "
+          f"write) {summary.write_s:.1f} s, catalogue {summary.catalogue_s:.1f} s -> {summary.customers_per_s:,.0f} "
           f"customers/s for the lists, "
           f"{summary.customers / total_s:,.0f} customers/s overall (goal >= {PRECOMPUTE_GOAL:,.0f}: "
           f"{summary.customers_per_s / PRECOMPUTE_GOAL:.2f}x)")
@@ -142,10 +143,11 @@ def event_latency(graph, cache, models_dir: Path, artifact: model.Artifact, rng:
     listener.get_message(timeout=1.0)
     products = artifact.ids.product_ids
     latencies, intake = [], []
-    with worker_process(models_dir):
+    with worker_process(models_dir) as worker_log:
         _send_view(graph, cache, customers[0], products[0])      # the worker loads the model on first use
         if not _wait_for(listener, customers[0], timeout=120.0):
-            sys.exit("the worker sent no notification within 120 s")
+            tail = "".join(worker_log.read_text(errors="replace").splitlines(keepends=True)[-20:])
+            sys.exit(f"the worker sent no notification within 120 s; the end of its log ({worker_log}):\n{tail}")
         for n in range(events):
             customer_id = customers[n % len(customers)]
             t0 = time.perf_counter()
@@ -161,16 +163,18 @@ def event_latency(graph, cache, models_dir: Path, artifact: model.Artifact, rng:
 
 
 @contextmanager
-def worker_process(models_dir: Path) -> Iterator[None]:
-    """`c360 worker` on the same services (environment passed on), stopped afterwards."""
-    command = [sys.executable, "-m", "c360.cli", "worker", "--models", str(models_dir),
-               "--name", f"bench-{uuid.uuid4().hex[:6]}"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def worker_process(models_dir: Path) -> Iterator[Path]:
+    """`c360 worker` on the same services (environment passed on), stopped afterwards; yields its log file."""
+    name = f"bench-{uuid.uuid4().hex[:6]}"
+    log_path = Path(tempfile.gettempdir()) / f"c360-{name}.log"
+    command = [sys.executable, "-m", "c360.cli", "worker", "--models", str(models_dir), "--name", name]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield log_path
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def _send_view(graph, cache, customer_id: str, product_id: str) -> None:  # type: ignore[no-untyped-def]

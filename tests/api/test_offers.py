@@ -116,6 +116,21 @@ def test_redis_outage_uses_the_popular_lists_seen_before(shop: Any, cache: Any, 
     assert "as of" in result["data"]["nextBestOffers"]["offers"][0]["reason"]
 
 
+def test_popular_lists_kept_for_an_outage_are_bounded_and_keep_the_stores_asked_for_lately(
+        shop: Any, cache: Any, api: Any) -> None:
+    seed_offers(cache)
+    service = api.services.offers
+    service.popular_seen.clear()
+    service.popular_seen_max = 4
+    popular = '{ popularProducts(store: "%s", channel: KIOSK) { score } }'
+    api.query(popular % "S1", role=Role.KIOSK)
+    for n in range(10):     # a caller inventing store ids
+        api.query(popular % f"nowhere-{n}", role=Role.KIOSK)
+        api.query(popular % "S1", role=Role.KIOSK)
+    assert len(service.popular_seen) == 4
+    assert ("S1", "kiosk") in service.popular_seen
+
+
 def test_health_reports_each_service(shop: Any, targets: Any, api: Any) -> None:
     assert api.client.get("/health").json() == {"graph": "ok", "cache": "ok"}
     with TestClient(down_app(targets)) as client:
