@@ -220,9 +220,13 @@ def sources(artifact: Artifact, user_items: csr_matrix, rows: np.ndarray, cols: 
     unit = _unit_factors(artifact)
     for code in (2, 3):
         pick = np.flatnonzero(codes == code)
-        for row in np.unique(rows[pick]):
+        pick = pick[np.argsort(rows[pick], kind="stable")]
+        picked_rows = rows[pick]
+        starts = np.flatnonzero(np.concatenate(([True], picked_rows[1:] != picked_rows[:-1]))) if len(pick) else pick
+        for start, end in zip(starts.tolist(), [*starts[1:].tolist(), len(pick)]):
+            row = picked_rows[start]
             mine = user_items.indices[user_items.indptr[row]:user_items.indptr[row + 1]]
-            here = pick[rows[pick] == row]
+            here = pick[start:end]
             if len(mine):
                 result[here] = mine[_closest(artifact, unit if code == 2 else None, mine, cols[here])]
     here = np.flatnonzero(codes <= 1)
