@@ -126,6 +126,7 @@ def _precompute_retailer(graph: Graph, cache: redis.Redis, retailer_id: str, art
 
 
 Lists = list[tuple[list[list[object]], list[list[object]]]]
+REASON_NAMES = np.array(hybrid.REASON_CODES, dtype=object)
 
 
 @dataclass(frozen=True)
@@ -205,14 +206,14 @@ def offer_lists(artifact: Artifact, customers: Customers, settings: hybrid.Hybri
     sources = hybrid.sources(artifact, customers.user_items, rows, cols, codes)
     interval = candidates.lookup(customers.stats.interval, rows, cols)
     product_ids = artifact.ids.product_ids
-    values = zip(rows.tolist(), product_ids[cols].tolist(), np.round(ranked.total, 5).tolist(),
-                 codes.tolist(), [product_ids[s] if s >= 0 else None for s in sources.tolist()],
-                 np.round(interval).astype(int).tolist())
+    source_ids = np.where(sources >= 0, product_ids[np.maximum(sources, 0)], None)
+    days = np.where(codes == 0, np.round(interval).astype(np.int64).astype(object), None)
+    entries = list(map(list, zip(product_ids[cols].tolist(), np.round(ranked.total, 5).tolist(),
+                                 REASON_NAMES[codes].tolist(), source_ids.tolist(), days.tolist())))
+    bounds = np.searchsorted(rows, np.arange(len(customers.ids) + 1)).tolist()   # ranked rows come sorted
     recent = hybrid.suppressed_recent(customers.stats, settings)
-    lists: Lists = [([], _suppressed(artifact, customers, recent, r)) for r in range(len(customers.ids))]
-    for row, product, value, code, source, days in values:
-        lists[row][0].append([product, value, hybrid.REASON_CODES[code], source, days if code == 0 else None])
-    return lists
+    return [(entries[bounds[r]:bounds[r + 1]], _suppressed(artifact, customers, recent, r))
+            for r in range(len(customers.ids))]
 
 
 def _suppressed(artifact: Artifact, customers: Customers, recent: csr_matrix, row: int) -> list[list[object]]:
