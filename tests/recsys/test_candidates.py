@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -113,3 +115,22 @@ def test_few_candidates_per_source_still_score_exactly_and_keep_the_best() -> No
     firsts = np.searchsorted(ranked.rows, np.unique(ranked.rows))
     best_dense = np.where(dense.total > 0, dense.total, -np.inf).max(axis=1)[ranked.rows[firsts]]
     assert np.allclose(ranked.total[firsts], best_dense, atol=1e-6)
+
+
+def test_a_batch_ranks_each_customer_as_the_worker_ranks_them_alone() -> None:
+    # a batch scores factors with one BLAS product, a single customer with implicit's top-k
+    artifact, batch = _random_batch(5)
+    settings = hybrid.HybridSettings(list_size=10)
+    together = candidates.rank(artifact, batch.user_items, batch.stats, batch.home, batch.personalise, settings,
+                               per_source=5)
+    assert len(batch.ids) >= candidates.FEW_CUSTOMERS
+    for row in range(len(batch.ids)):
+        alone = candidates.rank(artifact, *_one(batch, row), settings, per_source=5)
+        mine = together.rows == row
+        assert together.cols[mine].tolist() == alone.cols.tolist()
+        assert np.allclose(together.total[mine], alone.total, atol=1e-6)
+
+
+def _one(batch: Customers, row: int) -> tuple[Any, ...]:
+    part = batch.rows(slice(row, row + 1))
+    return part.user_items, part.stats, part.home, part.personalise
