@@ -123,7 +123,8 @@ def _factors(artifact: Artifact, user_items: csr_matrix) -> np.ndarray | None:
     if is_item_knn(model):
         return None
     if type(model).__name__ == "AlternatingLeastSquares":
-        factors = model.recalculate_user(np.arange(user_items.shape[0]), log_scaled(user_items, artifact.settings.alpha))
+        confidence = log_scaled(user_items, artifact.settings.alpha)
+        factors = model.recalculate_user(np.arange(user_items.shape[0]), confidence)
         return np.ascontiguousarray(np.atleast_2d(factors), dtype=np.float32)
     weights = user_items.multiply(1.0 / np.maximum(user_items.sum(axis=1), 1e-9)).tocsr()
     return np.ascontiguousarray(np.asarray(weights @ model.item_factors), dtype=np.float32)
@@ -235,11 +236,11 @@ def _popular_values(artifact: Artifact, home_stores: np.ndarray, rows: np.ndarra
 
 def _union(width: int, *pairs: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Distinct (row, col) pairs of all sources, sorted by row then col."""
-    keys = distinct(np.concatenate([r.astype(np.int64) * width + c for r, c in pairs]))
+    keys = _distinct(np.concatenate([r.astype(np.int64) * width + c for r, c in pairs]))
     return keys // width, keys % width
 
 
-def distinct(values: np.ndarray) -> np.ndarray:
+def _distinct(values: np.ndarray) -> np.ndarray:
     """np.unique by sorting: numpy 2.3+'s hash-based np.unique is 50-100x slower on these integer arrays."""
     values = np.sort(values)
     if len(values) > 1:
@@ -253,4 +254,3 @@ def _best_per_row(rows: np.ndarray, cols: np.ndarray, total: np.ndarray, n: int)
     sorted_rows = rows[order]
     first = np.searchsorted(sorted_rows, sorted_rows, side="left")
     return order[np.arange(len(order)) - first < n]
-

@@ -120,7 +120,7 @@ def due_factor(stats: PurchaseStats) -> csr_matrix:
 
 
 def suppressed_recent(stats: PurchaseStats, settings: HybridSettings) -> csr_matrix:
-    """Bought within recent_days and not yet due (csr bool, same shape as stats)."""
+    """Bought within recent_days, not yet due and no staple (csr bool, same shape as stats)."""
     flags = stats.last.copy()
     flags.data = recently_bought(stats.last.data, stats.interval.data, stats.baskets.data, stats.rate.data,
                                  settings).astype(np.float32)
