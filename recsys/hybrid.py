@@ -30,7 +30,11 @@ DUE_WIDTH = 0.5  # standard deviation of log(days since / interval) in the due b
 
 @dataclass(frozen=True)
 class HybridSettings:
-    """Blend weights and business rules; defaults tuned on complete_journey's validation split."""
+    """Blend weights and business rules.
+
+    The defaults are what `c360 precompute` and the worker serve; `c360 evaluate` tunes its own weights per
+    retailer on a validation split and prints them (they are not yet fed back to the served lists).
+    """
 
     repurchase: float = 1.0
     collaborative: float = 0.3
