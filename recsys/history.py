@@ -120,17 +120,16 @@ def _basket_weights(lines: Coded, decay: BasketDecay) -> np.ndarray:
     """Each line's basket weight (see BasketDecay); one customer's baskets sum to 1."""
     if not len(lines.at):
         return np.zeros(0)
-    baskets = _first_per(lines, (lines.row, lines.basket))
+    baskets = _first_per(lines, (lines.row, lines.basket))     # sorted by (row, basket)
     newest_first = np.lexsort((baskets.basket, -baskets.at, baskets.row))
     rows = baskets.row[newest_first]
     place = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
-    weight = decay.across ** (place // decay.group) * decay.within ** (place % decay.group)
-    weight = weight / np.bincount(rows, weights=weight)[rows]
+    weight = np.empty(len(rows))
+    weight[newest_first] = decay.across ** (place // decay.group) * decay.within ** (place % decay.group)
+    weight /= np.bincount(baskets.row, weights=weight)[baskets.row]
     width = np.int64(int(lines.basket.max()) + 1)
-    keys = rows.astype(np.int64) * width + baskets.basket[newest_first]
-    order = np.argsort(keys)
-    wanted = lines.row.astype(np.int64) * width + lines.basket
-    return weight[order][np.searchsorted(keys[order], wanted)]
+    keys = baskets.row.astype(np.int64) * width + baskets.basket
+    return weight[np.searchsorted(keys, lines.row.astype(np.int64) * width + lines.basket)]
 
 
 def _category_fallback(lines: Coded, row: np.ndarray, col: np.ndarray, interval: np.ndarray,
