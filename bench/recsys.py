@@ -119,7 +119,7 @@ def precompute(graph, cache, models_dir: Path, retailer_id: str, workers: int) -
 
 def one_customer_latency(graph, cache, artifact: model.Artifact, customers: list[str]) -> None:  # type: ignore[no-untyped-def]
     """recompute_customer end to end, and its pure computation (records already read)."""
-    settings = hybrid.HybridSettings()
+    settings = hybrid.settings_for(artifact, hybrid.HybridSettings())   # as the worker ranks
     whole, compute = [], []
     for customer_id in customers:
         t0 = time.perf_counter()

@@ -19,6 +19,7 @@ from recsys import hybrid
 from recsys.history import Coded, PurchaseStats, encode, purchase_stats, weighted
 from recsys.interactions import IdMaps, InteractionSettings
 from recsys.model import Artifact, ModelSettings, fit
+from recsys.peers import nearest_customers
 from recsys.training import home_stores, train
 
 Scorer = Callable[[np.ndarray], np.ndarray]
@@ -101,7 +102,8 @@ def hybrid_scorer(fold: Fold, settings: hybrid.HybridSettings) -> Scorer:
 
 def hybrid_parts(fold: Fold, rows: np.ndarray, settings: hybrid.HybridSettings) -> hybrid.Components:
     stats = PurchaseStats(*(getattr(fold.stats, f)[rows] for f in ("baskets", "last", "interval", "rate")))
-    return hybrid.components(fold.artifact, fold.matrix[rows], stats, fold.home[rows], settings)
+    return hybrid.components(fold.artifact, fold.matrix[rows], stats, fold.artifact.peers[rows], fold.home[rows],
+                             settings)
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ class TifuSettings:
 def tifu_knn(fold: Fold, settings: TifuSettings) -> Scorer:
     """alpha * own time-decayed basket vector + (1 - alpha) * mean of the nearest customers' vectors."""
     vectors = _tifu_vectors(fold.coded, fold.matrix.shape, settings)
-    near = _nearest_customers(vectors, settings.neighbours)
+    near = nearest_customers(vectors, settings.neighbours)
 
     def scores(rows: np.ndarray) -> np.ndarray:
         own = vectors[rows].toarray()
@@ -143,20 +145,3 @@ def _tifu_vectors(coded: Coded, shape: tuple[int, int], settings: TifuSettings) 
     matrix = csr_matrix((weights, (lines["row"].to_numpy(), lines["col"].to_numpy())), shape=shape)
     matrix.sum_duplicates()
     return matrix.astype(np.float32)
-
-
-def _nearest_customers(vectors: csr_matrix, k: int, batch: int = 1024) -> csr_matrix:
-    """Row-normalised (customers, customers) matrix averaging each customer's k most similar others."""
-    norms = np.sqrt(np.asarray(vectors.multiply(vectors).sum(axis=1)).ravel()) + 1e-12
-    unit = csr_matrix(vectors.multiply(1.0 / norms[:, None]))
-    n = vectors.shape[0]
-    k = max(1, min(k, n - 1))
-    rows, cols = [], []
-    for start in range(0, n, batch):
-        similarity = (unit[start:start + batch] @ unit.T).toarray()
-        similarity[np.arange(similarity.shape[0]), np.arange(start, start + similarity.shape[0])] = -1.0
-        best = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
-        rows.append(np.repeat(np.arange(start, start + similarity.shape[0]), k))
-        cols.append(best.ravel())
-    row, col = np.concatenate(rows), np.concatenate(cols)
-    return csr_matrix((np.full(len(row), 1.0 / k, dtype=np.float32), (row, col)), shape=(n, n))

@@ -53,8 +53,9 @@ class _Part:
         return np.divide(np.maximum(values, 0.0), top, out=np.zeros(len(rows), np.float32), where=top > 0)
 
 
-def rank(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, home_stores: np.ndarray,
-         personalise: np.ndarray, settings: hybrid.HybridSettings, per_source: int = PER_SOURCE) -> Ranked:
+def rank(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, peers: csr_matrix,
+         home_stores: np.ndarray, personalise: np.ndarray, settings: hybrid.HybridSettings,
+         per_source: int = PER_SOURCE) -> Ranked:
     """The `settings.list_size` best offers of each customer in the batch (see the module docstring)."""
     n_rows, n_products = user_items.shape
     per_source = min(per_source, n_products)
@@ -63,9 +64,10 @@ def rank(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, home_
     factors = _factors(artifact, user_items)
     collab = knn if factors is None else _factor_part(artifact, factors, per_source)
     popular_rows, popular_cols = _popular_candidates(artifact, home_stores, per_source)
-    bought = stats.baskets.tocsr()
+    bought, peers = stats.baskets.tocsr(), peers.tocsr()
     rows, cols = _union(n_products,
                         (np.repeat(np.arange(n_rows), np.diff(bought.indptr)), bought.indices),
+                        (np.repeat(np.arange(n_rows), np.diff(peers.indptr)), peers.indices),
                         (collab.rows, collab.cols), (knn.rows, knn.cols), (popular_rows, popular_cols))
     last = lookup(stats.last, rows, cols)
     knn_values = lookup(neighbour_scores, rows, cols)
@@ -77,7 +79,8 @@ def rank(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, home_
     total, leading = hybrid.blend(
         rate, due, np.divide(1.0, last, out=np.zeros_like(last), where=last > 0),
         collab.normalised(collab_values, rows), knn.normalised(knn_values, rows),
-        _popular_values(artifact, home_stores, rows, cols, per_source), refused, settings)
+        _popular_values(artifact, home_stores, rows, cols, per_source), lookup(peers, rows, cols), refused,
+        settings)
     held = hybrid.recently_bought(last, lookup(stats.interval, rows, cols), lookup(bought, rows, cols), rate,
                                   settings) & ~refused
     keep = np.flatnonzero((total > 0) & ~held)

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from recsys import baselines as b
-from recsys.evaluate import DAY_S, PROTOCOLS, metrics, metrics_grid, truth
-from recsys.hybrid import Components, HybridSettings, combine
+from recsys.evaluate import DAY_S, PROTOCOLS, Truth, metrics, metrics_grid, truth
+from recsys.hybrid import Components, HybridSettings, personal_total
 from recsys.interactions import InteractionSettings
 from recsys.model import ModelSettings, fit
 
@@ -31,9 +31,14 @@ GRIDS: dict[str, list[Any]] = {
     "als": [ModelSettings(factors=f, alpha=a) for f in (32, 64, 128) for a in (1.0, 4.0)],
     "bpr": [ModelSettings(algorithm="bpr", factors=64, learning_rate=lr) for lr in (0.01, 0.05)],
 }
-DISCOVERY_GRID = [(c, n, p) for c in (0.0, 0.5, 1.0) for n in (0.0, 0.5, 1.0) for p in (0.0, 0.1, 0.3)
-                  if c + n > 0]
-REPURCHASE_GRID = [(r, d) for r in (1.0, 2.0, 4.0, 8.0, 16.0, 32.0) for d in (0.0, 0.5, 1.0)]
+# collaborative, item-kNN, popular, customers like you (on products not bought)
+DISCOVERY_GRID = [(c, n, p, w) for c in (0.0, 0.5, 1.0) for n in (0.0, 0.5, 1.0) for p in (0.0, 0.1, 0.3)
+                  for w in (0.0, 1.0, 2.0) if c + n + w > 0]
+# repurchase, due strength, customers like you on products bought (as a share of repurchase)
+REPURCHASE_GRID = [(r, d, b) for r in (1.0, 2.0, 4.0, 8.0, 16.0, 32.0) for d in (0.0, 0.5, 1.0)
+                   for b in (0.0, 0.25, 0.5, 1.0)]
+# the HybridSettings fields tuning sets
+WEIGHTS = ("repurchase", "due_strength", "collaborative", "neighbours", "popular", "peers_new", "peers_bought")
 Results = dict[str, dict[str, dict[str, dict[int, dict[str, float]]]]]  # protocol -> mode -> method -> k
 
 
@@ -75,7 +80,8 @@ def compare(table: pd.DataFrame, cut: int, period_days: int, categories: dict[st
     return report
 
 
-def _tune(table: pd.DataFrame, fold: b.Fold, period_days: int, step: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+def _tune(table: pd.DataFrame, fold: b.Fold, period_days: int,
+          step: Callable[[str], None]) -> dict[str, dict[str, Any]]:
     targets = {mode: truth(table, fold, "next_basket", period_days, mode == "new") for mode in MODES}
     chosen: dict[str, dict[str, Any]] = {m: dict.fromkeys(MODES) for m in ("global_popular", "store_popular",
                                                                            "personal_top_frequency")}
@@ -86,15 +92,47 @@ def _tune(table: pd.DataFrame, fold: b.Fold, period_days: int, step: Callable[[s
             scorer = _scorer(fold, method, config)
             scored.append({mode: _ndcg10(metrics(scorer, targets[mode], (10,), mode == "new")) for mode in MODES})
         chosen[method] = {mode: grid[int(np.argmax([s[mode] for s in scored]))] for mode in MODES}
-    als_fold = b.with_model(fold, chosen["als"]["all"])
-    step("tune hybrid discovery weights")
-    discovery = _best(als_fold, targets["new"], True, [
-        HybridSettings(repurchase=1.0, collaborative=c, neighbours=n, popular=p) for c, n, p in DISCOVERY_GRID])
-    step("tune hybrid repurchase weights")
-    tuned = _best(als_fold, targets["all"], False, [
-        replace(discovery, repurchase=r, due_strength=d) for r, d in REPURCHASE_GRID])
+    tuned = tune_hybrid(b.with_model(fold, chosen["als"]["all"]), targets, step)
     chosen["hybrid"] = dict.fromkeys(MODES, tuned)
     return chosen
+
+
+def tune_hybrid(fold: b.Fold, targets: dict[str, Truth], step: Callable[[str], None] = lambda _: None
+                ) -> HybridSettings:
+    """The hybrid's weights best on a validation fold: discovery on new items, then repurchase on all items.
+
+    `targets` maps "all" and "new" to the fold's next-basket truths.
+    """
+    discovery = HybridSettings()
+    if len(targets["new"].rows):   # else nobody bought anything new: the default discovery weights stand
+        step("tune hybrid discovery weights")
+        discovery = _best(fold, targets["new"], True, [
+            HybridSettings(repurchase=1.0, collaborative=c, neighbours=n, popular=p, peers_new=w)
+            for c, n, p, w in DISCOVERY_GRID])
+    step("tune hybrid repurchase weights")
+    return _best(fold, targets["all"], False, [
+        replace(discovery, repurchase=r, due_strength=d, peers_bought=b * r) for r, d, b in REPURCHASE_GRID])
+
+
+def tuned_weights(table: pd.DataFrame, now: int, period_days: int, settings: ModelSettings,
+                  interaction_settings: InteractionSettings, categories: dict[str, str],
+                  step: Callable[[str], None] = lambda _: None) -> dict[str, float]:
+    """Blend weights for the served lists (HybridSettings field -> value; empty when there is nothing to tune
+    on): tune_hybrid on the next baskets of the last `period_days` before the retailer's latest purchase (at
+    most `now`), the model trained on what came before them."""
+    table = table[table["at"] < now]
+    bought_at = table.loc[table["kind"] == "purchase", "at"]
+    if bought_at.empty:
+        return {}
+    end = int(bought_at.max()) + 1    # a retailer whose sales stop (a demo, an archive) is tuned on its last days
+    step("validation fold for the hybrid's weights")
+    fold = b.make_fold(table, end - period_days * DAY_S, settings, interaction_settings, categories,
+                       HybridSettings())
+    targets = {mode: truth(table, fold, "next_basket", period_days, mode == "new") for mode in MODES}
+    if not len(targets["all"].rows):
+        return {}   # nobody bought in the period: nothing to tune on, the defaults stand
+    tuned = tune_hybrid(fold, targets, step)
+    return {name: float(getattr(tuned, name)) for name in WEIGHTS}
 
 
 def _best(fold: b.Fold, target: Any, new_only: bool, grid: list[HybridSettings]) -> HybridSettings:
@@ -102,7 +140,7 @@ def _best(fold: b.Fold, target: Any, new_only: bool, grid: list[HybridSettings])
         return b.hybrid_parts(fold, rows, grid[0])
 
     def scorer(settings: HybridSettings) -> Callable[[Components], np.ndarray]:
-        return lambda parts: combine(parts, settings, np.ones(parts.rate.shape[0], dtype=bool)).total
+        return lambda parts: personal_total(parts, settings)
 
     results = metrics_grid(prepare, [scorer(s) for s in grid], target, (10,), new_only)
     return grid[int(np.argmax([_ndcg10(r) for r in results]))]
@@ -139,7 +177,8 @@ def _describe(config: Any) -> str:
     if isinstance(config, b.TifuSettings):
         return f"alpha={config.alpha} k={config.neighbours}"
     return (f"repurchase={config.repurchase} due={config.due_strength} als={config.collaborative} "
-            f"knn={config.neighbours} popular={config.popular}")
+            f"knn={config.neighbours} popular={config.popular} like_you_new={config.peers_new} "
+            f"like_you_bought={config.peers_bought}")
 
 
 def markdown(report: Report) -> Iterator[str]:

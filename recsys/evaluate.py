@@ -17,6 +17,7 @@ from scipy.sparse import csr_matrix
 
 from recsys.baselines import Fold, Scorer
 from recsys.hybrid import top
+from recsys.interactions import index_in
 
 METRICS = ("precision", "recall", "ndcg", "map", "hit_rate", "coverage")
 PROTOCOLS = ("next_basket", "next_period")
@@ -42,14 +43,14 @@ def truth(table: pd.DataFrame, fold: Fold, protocol: str, period_days: int, new_
         first = after.sort_values("at").drop_duplicates("customer_id")[["customer_id", "basket_id"]]
         after = after.merge(first, on=["customer_id", "basket_id"])
     after = after.drop_duplicates(["customer_id", "product_id"])
-    rows = pd.Categorical(after["customer_id"], categories=fold.ids.customer_ids).codes
-    cols = pd.Categorical(after["product_id"], categories=fold.ids.product_ids).codes
+    rows = index_in(after["customer_id"], fold.ids.customer_ids)
+    cols = index_in(after["product_id"], fold.ids.product_ids)
     history = fold.stats.baskets.copy()
     history.data = np.ones_like(history.data)
     known = rows >= 0
     rows, cols = rows[known], cols[known]
     if new_only:
-        bought = np.asarray(history[rows, np.maximum(cols, 0)]).ravel() > 0
+        bought = np.asarray(history[rows, np.maximum(cols, 0)]).ravel() > 0 if len(rows) else np.zeros(0, bool)
         keep = (cols < 0) | ~bought
         rows, cols = rows[keep], cols[keep]
     n_rows = len(fold.ids.customer_ids)

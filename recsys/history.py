@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
-from recsys.interactions import DAY_S, IdMaps, InteractionSettings
+from recsys.interactions import DAY_S, IdMaps, InteractionSettings, index_in
 
 KINDS = ("purchase", "return", "view", "cart", "wishlist")
 
@@ -33,10 +33,10 @@ class Coded:
 
 def encode(table: pd.DataFrame, ids: IdMaps) -> Coded:
     """Code a table against id maps; rows whose customer or product is not in `ids` are dropped."""
-    row = pd.Categorical(table["customer_id"], categories=ids.customer_ids).codes.astype(np.int32)
-    col = pd.Categorical(table["product_id"], categories=ids.product_ids).codes.astype(np.int32)
+    row = index_in(table["customer_id"], ids.customer_ids).astype(np.int32)
+    col = index_in(table["product_id"], ids.product_ids).astype(np.int32)
     basket = pd.factorize(table["basket_id"])[0].astype(np.int64)
-    kind = pd.Categorical(table["kind"], categories=list(KINDS)).codes.astype(np.int8)
+    kind = index_in(table["kind"], list(KINDS)).astype(np.int8)
     coded = Coded(row, col, basket, kind, table["at"].to_numpy(dtype=np.int64))
     return coded.select((row >= 0) & (col >= 0) & (kind >= 0))
 

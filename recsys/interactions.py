@@ -118,6 +118,11 @@ def _epoch(values: pd.Series) -> pd.Series:
     return (parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
 
 
+def index_in(values: pd.Series | list[object], categories: np.ndarray | list[object]) -> np.ndarray:
+    """Position of each value in `categories` (unique), -1 where absent or missing (int64)."""
+    return pd.Index(categories).get_indexer(pd.Index(values))
+
+
 def id_maps(table: pd.DataFrame, products: list[str] | None = None) -> IdMaps:
     """Sorted customer ids and product ids (the table's, plus any catalogue `products`)."""
     product_ids = set(table["product_id"].unique().tolist()) | set(products or [])
@@ -140,8 +145,8 @@ def weighted_matrix(table: pd.DataFrame, ids: IdMaps, settings: InteractionSetti
     csr_matrix, shape (len(ids.customer_ids), len(ids.product_ids)), float32, weights >= 0
     """
     once = table.drop_duplicates(["customer_id", "product_id", "basket_id", "kind"])
-    rows = pd.Categorical(once["customer_id"], categories=ids.customer_ids).codes
-    cols = pd.Categorical(once["product_id"], categories=ids.product_ids).codes
+    rows = index_in(once["customer_id"], ids.customer_ids)
+    cols = index_in(once["product_id"], ids.product_ids)
     weight = once["kind"].map(settings.weights).fillna(0.0).to_numpy(dtype=np.float64)
     if settings.half_life_days > 0:
         age_days = np.maximum(now - once["at"].to_numpy(dtype=np.int64), 0) / DAY_S

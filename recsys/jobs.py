@@ -18,6 +18,7 @@ import redis
 from graph.driver import Graph
 from graph.recsys_reads import products_of_retailer, retailer_ids
 from recsys import hybrid, interactions, model
+from recsys.comparison import tuned_weights
 from recsys.precompute import Summary, precompute as precompute_version
 from recsys.training import train as train_artifact
 
@@ -31,13 +32,19 @@ class Trained:
     path: Path
     read_s: float
     train_s: float
+    tune_s: float = 0.0
 
 
 def train(graph: Graph, models_dir: Path, *, retailers: list[str] | None = None,
           settings: model.ModelSettings = model.ModelSettings(),
           interaction_settings: interactions.InteractionSettings = interactions.InteractionSettings(),
-          now: datetime | None = None, on_status: Callable[[str], None] = lambda _: None) -> list[Trained]:
-    """Train and save a new artifact version for each retailer (default: every one with interactions)."""
+          now: datetime | None = None, tune_days: int = 0,
+          on_status: Callable[[str], None] = lambda _: None) -> list[Trained]:
+    """Train and save a new artifact version for each retailer (default: every one with interactions).
+
+    With `tune_days`, the blend weights of the served lists are tuned on the retailer's next baskets in the
+    last `tune_days` days (comparison.tuned_weights) and stored in the artifact.
+    """
     now = now or datetime.now(timezone.utc)
     done = []
     for retailer_id in retailers or retailer_ids(graph):
@@ -51,8 +58,13 @@ def train(graph: Graph, models_dir: Path, *, retailers: list[str] | None = None,
         read_s = time.perf_counter() - started
         on_status(f"training {settings.algorithm} for retailer {retailer_id}")
         artifact = train_artifact(table, settings, interaction_settings, int(now.timestamp()), categories)
+        train_s = time.perf_counter() - started - read_s
+        if tune_days:
+            artifact.weights = tuned_weights(table, int(now.timestamp()), tune_days, settings, interaction_settings,
+                                             categories, step=lambda s, r=retailer_id: on_status(f"{r}: {s}"))
         path = model.save(artifact, models_dir / retailer_id)
-        done.append(Trained(retailer_id, artifact, path, read_s, time.perf_counter() - started - read_s))
+        done.append(Trained(retailer_id, artifact, path, read_s, train_s,
+                            time.perf_counter() - started - read_s - train_s))
     return done
 
 

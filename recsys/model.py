@@ -22,7 +22,7 @@ from implicit.cpu import als as cpu_als
 from implicit.cpu import bpr as cpu_bpr
 from implicit.nearest_neighbours import BM25Recommender, CosineRecommender, ItemItemRecommender, bm25_weight, normalize
 from implicit.recommender_base import RecommenderBase
-from scipy.sparse import csr_matrix, load_npz, save_npz
+from scipy.sparse import csr_matrix, diags, load_npz, save_npz
 from threadpoolctl import threadpool_limits
 
 from recsys.interactions import IdMaps, InteractionSettings, log_scaled
@@ -44,6 +44,7 @@ class ModelSettings:
     iterations: int = 15
     learning_rate: float = 0.01  # BPR only
     neighbours: int = 100        # item-kNN only, and the similar-products lists
+    peers: int = 100             # customers like you: nearest customers averaged (0 = none)
     seed: int = 42
     threads: int = 1
 
@@ -110,16 +111,30 @@ class Artifact:
     store_ids: np.ndarray             # (stores,)
     store_popularity: csr_matrix      # (stores, products)
     categories: np.ndarray            # (products,) category index, -1 unknown
+    peers: csr_matrix                 # (customers, products) what customers like each one buy (recsys.peers)
     settings: ModelSettings
     interaction_settings: InteractionSettings
     counts: dict[str, int] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)   # blend weights tuned for this retailer, {} = defaults
     _product_index: dict[str, int] | None = field(default=None, repr=False, compare=False)
+    _customer_index: dict[str, int] | None = field(default=None, repr=False, compare=False)
 
     def product_index(self) -> dict[str, int]:
         """product_id -> column, built once per artifact (the worker needs it for every event)."""
         if self._product_index is None:
             self._product_index = self.ids.product_index()
         return self._product_index
+
+    def peers_of(self, customer_ids: np.ndarray) -> csr_matrix:
+        """(customers, products) rows of `peers` for these customers; empty for customers trained without."""
+        if self._customer_index is None:
+            self._customer_index = {c: i for i, c in enumerate(self.ids.customer_ids.tolist())}
+        rows = np.array([self._customer_index.get(c, -1) for c in customer_ids.tolist()], dtype=np.int64)
+        picked = self.peers[np.maximum(rows, 0)] if self.peers.shape[0] else \
+            csr_matrix((len(rows), self.peers.shape[1]), dtype=np.float32)
+        picked = csr_matrix(diags((rows >= 0).astype(np.float32)) @ picked, dtype=np.float32)
+        picked.eliminate_zeros()
+        return picked
 
 
 def new_version(now: datetime, settings: ModelSettings) -> str:
@@ -135,11 +150,13 @@ def save(artifact: Artifact, models_dir: Path) -> Path:
     artifact.model.save(str(staging / "model.npz"))
     save_npz(staging / "neighbours.npz", artifact.neighbours)
     save_npz(staging / "store_popularity.npz", artifact.store_popularity)
+    save_npz(staging / "peers.npz", artifact.peers)
     np.savez(staging / "arrays.npz", customer_ids=artifact.ids.customer_ids.astype(str),
              product_ids=artifact.ids.product_ids.astype(str), popularity=artifact.popularity,
              store_ids=artifact.store_ids.astype(str), categories=artifact.categories)
     meta = {"version": artifact.version, "trained_at": artifact.trained_at, "counts": artifact.counts,
-            "settings": asdict(artifact.settings), "interactions": asdict(artifact.interaction_settings)}
+            "settings": asdict(artifact.settings), "interactions": asdict(artifact.interaction_settings),
+            "weights": artifact.weights}
     (staging / "meta.json").write_text(json.dumps(meta, indent=2))
     target = models_dir / artifact.version
     os.replace(staging, target)
@@ -169,8 +186,17 @@ def load(models_dir: Path, version: str | None = None) -> Artifact:
         model=model, neighbours=load_npz(folder / "neighbours.npz").tocsr(),
         popularity=arrays["popularity"], store_ids=arrays["store_ids"].astype(object),
         store_popularity=load_npz(folder / "store_popularity.npz").tocsr(),
-        categories=arrays["categories"], settings=settings,
-        interaction_settings=InteractionSettings(**meta["interactions"]), counts=meta["counts"])
+        categories=arrays["categories"], peers=_peers(folder, arrays), settings=settings,
+        interaction_settings=InteractionSettings(**meta["interactions"]), counts=meta["counts"],
+        weights=meta.get("weights", {}))
+
+
+def _peers(folder: Path, arrays: Any) -> csr_matrix:
+    """The saved peers; an artifact from before they existed gets an empty matrix."""
+    path = folder / "peers.npz"
+    if path.exists():
+        return load_npz(path).tocsr()
+    return csr_matrix((len(arrays["customer_ids"]), len(arrays["product_ids"])), dtype=np.float32)
 
 
 def _write_atomically(path: Path, text: str) -> None:

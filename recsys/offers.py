@@ -49,6 +49,7 @@ REASONS = {
     "popular_at_store": "Popular at your store",
     "popular": "Popular right now",
     "popular_in_channel": "Popular in this channel",
+    "customers_like_you": "Popular with customers who shop like you",
     "no_consent": "Popular at your store (personalised offers are off: no consent to personalisation)",
 }
 

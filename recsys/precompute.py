@@ -54,17 +54,19 @@ class Summary:
 
 @dataclass
 class Customers:
-    """One retailer's customers as matrix rows: current weights, purchase stats, store, consent."""
+    """One retailer's customers as matrix rows: current weights, purchase stats, peers, store, consent."""
 
     ids: np.ndarray
     user_items: csr_matrix
     stats: PurchaseStats
+    peers: csr_matrix        # what customers like each one buy (Artifact.peers_of)
     home: np.ndarray
     personalise: np.ndarray
 
     def rows(self, part: slice) -> Customers:
         stats = PurchaseStats(*(getattr(self.stats, f)[part] for f in ("baskets", "last", "interval", "rate")))
-        return Customers(self.ids[part], self.user_items[part], stats, self.home[part], self.personalise[part])
+        return Customers(self.ids[part], self.user_items[part], stats, self.peers[part], self.home[part],
+                         self.personalise[part])
 
 
 def precompute(graph: Graph, cache: redis.Redis, artifacts: dict[str, Artifact], version: str, now: datetime,
@@ -80,7 +82,8 @@ def precompute(graph: Graph, cache: redis.Redis, artifacts: dict[str, Artifact],
     offers.begin(cache, version)
     try:
         for retailer_id, artifact in artifacts.items():
-            _precompute_retailer(graph, cache, retailer_id, artifact, version, now, settings, summary,
+            _precompute_retailer(graph, cache, retailer_id, artifact, version, now,
+                                 hybrid.settings_for(artifact, settings), summary,
                                  progress, total, Ranking(workers, batch))
     except BaseException:
         offers.abandon(cache, version)
@@ -191,15 +194,17 @@ def customers_of(table: pd.DataFrame, profiles: pd.DataFrame, artifact: Artifact
     by_id = profiles.set_index("customer_id")
     store_index = {s: i for i, s in enumerate(artifact.store_ids.tolist())}
     declared = by_id["home_store_id"].reindex(ids).map(lambda s: store_index.get(s, -1) if s else -1)
-    home = np.where(declared.fillna(-1).to_numpy(dtype=np.int64) >= 0, declared.fillna(-1).to_numpy(dtype=np.int64), home)
+    declared_index = declared.fillna(-1).to_numpy(dtype=np.int64)
+    home = np.where(declared_index >= 0, declared_index, home)
     refused = by_id["personalisation"].reindex(ids).map(lambda g: g is False).to_numpy(dtype=bool)
-    return Customers(ids, weighted(coded, shape, artifact.interaction_settings, now), stats, home, ~refused)
+    return Customers(ids, weighted(coded, shape, artifact.interaction_settings, now), stats,
+                     artifact.peers_of(ids), home, ~refused)
 
 
 def offer_lists(artifact: Artifact, customers: Customers, settings: hybrid.HybridSettings) -> Lists:
     """Each customer's offers [product_id, score, reason_code, source_product_id, days] and suppressions."""
-    ranked = candidates.rank(artifact, customers.user_items, customers.stats, customers.home, customers.personalise,
-                             settings)
+    ranked = candidates.rank(artifact, customers.user_items, customers.stats, customers.peers, customers.home,
+                             customers.personalise, settings)
     rows, cols = ranked.rows, ranked.cols
     codes = hybrid.reason_codes(ranked.leading, ranked.due, ranked.owned, customers.home[rows] >= 0,
                                 customers.personalise[rows])
@@ -292,7 +297,7 @@ def _channel_popularity(table: pd.DataFrame, product_ids: np.ndarray) -> dict[st
         return {}
     latest = int(bought["at"].max())
     weight = np.exp2(-(latest - bought["at"].to_numpy(dtype=np.int64)) / DAY_S / 28.0)
-    cols = pd.Categorical(bought["product_id"], categories=product_ids).codes
+    cols = interactions.index_in(bought["product_id"], product_ids)
     result = {}
     for channel_id in bought["channel_id"].unique().tolist():
         mine = (bought["channel_id"] == channel_id).to_numpy() & (cols >= 0)

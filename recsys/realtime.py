@@ -82,6 +82,7 @@ def recompute_customer(graph: Graph, cache: redis.Redis, artifact_of: Callable[[
     if artifact is None:
         return None
     at = now if now is not None else time.time()
+    settings = hybrid.settings_for(artifact, settings)
     customer = one_customer(artifact, customer_id, profile, records, int(at), settings)
     entries, suppressed = offer_lists(artifact, customer, settings)[0]
     computed_at = datetime.fromtimestamp(at, timezone.utc).isoformat()   # as precompute writes it
@@ -108,8 +109,8 @@ def one_customer(artifact: Artifact, customer_id: str, profile: dict[str, Any], 
         visited = [stores.get(r["store_id"], -1) for r in records if r["kind"] == "purchase"]
         counts = np.bincount([v for v in visited if v >= 0], minlength=1)
         home = int(counts.argmax()) if counts.sum() else -1
-    return Customers(np.array([customer_id], dtype=object),
-                     weighted(coded, shape, artifact.interaction_settings, now), stats,
+    ids = np.array([customer_id], dtype=object)
+    return Customers(ids, weighted(coded, shape, artifact.interaction_settings, now), stats, artifact.peers_of(ids),
                      np.array([home]), np.array([profile.get("personalisation") is not False]))
 
 

@@ -8,11 +8,13 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
-from recsys.history import Coded, encode, weighted
-from recsys.interactions import DAY_S, IdMaps, InteractionSettings, id_maps
+from recsys.history import Coded, encode, purchase_stats, weighted
+from recsys.interactions import DAY_S, IdMaps, InteractionSettings, id_maps, index_in
 from recsys.model import Artifact, ModelSettings, fit, item_neighbours, new_version
+from recsys.peers import peer_rates
 
 POPULARITY_HALF_LIFE_DAYS = 28.0
+PEER_PRODUCTS = 100   # products kept per customer in the customers-like-you lists
 
 
 def train(table: pd.DataFrame, settings: ModelSettings, interaction_settings: InteractionSettings, now: int,
@@ -25,12 +27,14 @@ def train(table: pd.DataFrame, settings: ModelSettings, interaction_settings: In
     matrix = weighted(coded, shape, interaction_settings, now)
     model = fit(matrix, settings)
     store_ids, store_popularity = popularity_by_store(table, ids, now)
+    category_index = category_codes(ids, categories or {})
+    rates = purchase_stats(coded, shape, category_index, now).rate
     trained_at = datetime.now(timezone.utc)
     return Artifact(
         version=new_version(trained_at, settings), trained_at=trained_at.isoformat(), ids=ids, model=model,
         neighbours=item_neighbours(matrix, settings.neighbours, settings.threads),
         popularity=popularity(coded, shape[1], now), store_ids=store_ids, store_popularity=store_popularity,
-        categories=category_codes(ids, categories or {}), settings=settings,
+        categories=category_index, peers=peer_rates(rates, settings.peers, PEER_PRODUCTS), settings=settings,
         interaction_settings=interaction_settings,
         counts={"customers": shape[0], "products": shape[1], "interactions": int(len(table)),
                 "matrix_entries": int(matrix.nnz)})
@@ -47,8 +51,8 @@ def popularity_by_store(table: pd.DataFrame, ids: IdMaps, now: int) -> tuple[np.
     """Store ids and their recency-weighted purchases per product, shape (stores, products)."""
     bought = table[(table["kind"] == "purchase") & table["store_id"].notna()]
     store_ids = np.array(sorted(bought["store_id"].unique().tolist()), dtype=object)
-    rows = pd.Categorical(bought["store_id"], categories=store_ids).codes
-    cols = pd.Categorical(bought["product_id"], categories=ids.product_ids).codes
+    rows = index_in(bought["store_id"], store_ids)
+    cols = index_in(bought["product_id"], ids.product_ids)
     decay = np.exp2(-np.maximum(now - bought["at"].to_numpy(dtype=np.int64), 0) / DAY_S / POPULARITY_HALF_LIFE_DAYS)
     keep = cols >= 0
     matrix = csr_matrix((decay[keep], (rows[keep], cols[keep])), shape=(len(store_ids), len(ids.product_ids)))

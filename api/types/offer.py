@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from api.errors import BadInput
+from recsys.offers import REASONS
 
 if TYPE_CHECKING:
     from api.types.product import Product
@@ -33,7 +34,7 @@ class Offer:
     product_id: strawberry.Private[str]
     source_product_id: strawberry.Private[str | None]
     score: float = strawberry.field(description="Model score; higher is better; comparable within one list only.")
-    reason_code: str = strawberry.field(description="Machine-readable reason, e.g. model, bought_with, popular.")
+    reason_code: str = strawberry.field(description=f"Machine-readable reason, one of: {', '.join(REASONS)}.")
     reason: str = strawberry.field(description="Human-readable reason, fit to show to the customer.")
 
     @strawberry.field(description="The recommended product; null if it left the catalogue.")

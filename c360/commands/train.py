@@ -25,12 +25,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--regularization", type=float, default=model.ModelSettings.regularization)
     parser.add_argument("--seed", type=int, default=model.ModelSettings.seed)
     parser.add_argument("--threads", type=int, default=1, help="CPU threads for training (default 1)")
+    parser.add_argument("--tune-days", type=int, default=28, metavar="DAYS",
+                        help="tune the served lists' blend weights on each customer's next basket in the last DAYS "
+                             "days, trained on what came before (default 28; 0 keeps the defaults)")
     parser.add_argument("--models", type=Path, metavar="DIR", help="model folder (default: $C360_DATA_DIR/models)")
     parser.set_defaults(handler=run)
 
 
 def models_dir(args: argparse.Namespace) -> Path:
     return args.models or load_settings().data_dir / "models"
+
+
+def _weights(run_: jobs.Trained, tune_days: int) -> str:
+    weights = run_.artifact.weights
+    if not weights:
+        return ("the defaults (--tune-days 0)" if not tune_days else
+                f"the defaults (no next basket in the last {tune_days} days to tune on)")
+    listed = ", ".join(f"{name} {value:g}" for name, value in weights.items())
+    return f"{listed} (tuned on the last {tune_days} days in {run_.tune_s:.1f}s)"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
         with out.status("training") as status:
             trained = jobs.train(graph, models_dir(args), retailers=args.retailer, settings=settings,
-                                 on_status=status.update)
+                                 tune_days=args.tune_days, on_status=status.update)
     finally:
         graph.close()
     if not trained:
@@ -55,4 +67,5 @@ def run(args: argparse.Namespace) -> int:
                   f"{c['products']:,} products, {c['interactions']:,} interactions ({c['matrix_entries']:,} "
                   f"customer x product cells); read {run_.read_s:.1f}s, trained {run_.train_s:.1f}s -> "
                   f"{run_.path} (version {run_.artifact.version})")
+        out.print(f"  blend weights: {_weights(run_, args.tune_days)}")
     return 0

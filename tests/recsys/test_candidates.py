@@ -71,20 +71,21 @@ def _random_batch(seed: int) -> tuple[Artifact, Customers]:
 
 def _dense(artifact: Artifact, batch: Customers, settings: hybrid.HybridSettings) -> hybrid.Scored:
     """The hybrid scored over the whole catalogue, as `c360 evaluate` scores it."""
-    parts = hybrid.components(artifact, batch.user_items, batch.stats, batch.home, settings)
+    parts = hybrid.components(artifact, batch.user_items, batch.stats, batch.peers, batch.home, settings)
     return hybrid.combine(parts, settings, batch.personalise)
 
 
 def _leads(artifact: Artifact, batch: Customers, settings: hybrid.HybridSettings, ranked: candidates.Ranked
            ) -> np.ndarray:
     """Whether each ranked offer's leading component is one of the largest weighted parts (ties either way)."""
-    parts = hybrid.components(artifact, batch.user_items, batch.stats, batch.home, settings)
+    parts = hybrid.components(artifact, batch.user_items, batch.stats, batch.peers, batch.home, settings)
     r, c = ranked.rows, ranked.cols
     weighted = np.stack([
         settings.repurchase * (parts.rate[r, c] * (1 - settings.due_strength + settings.due_strength * parts.due[r, c])
                                + settings.recency * parts.recency[r, c]),
         settings.collaborative * parts.collaborative[r, c], settings.neighbours * parts.neighbours[r, c],
-        settings.popular * parts.popular[r, c]])
+        settings.popular * parts.popular[r, c],
+        np.where(parts.rate[r, c] > 0, settings.peers_bought, settings.peers_new) * parts.peers[r, c]])
     personal = batch.personalise[r]
     chosen = weighted[ranked.leading, np.arange(len(r))]
     return ~personal | (chosen >= weighted.max(axis=0) - 1e-6)
@@ -96,7 +97,8 @@ def test_rank_scores_exactly_what_the_dense_hybrid_scores(seed: int) -> None:
     settings = hybrid.HybridSettings(list_size=10)
     dense = _dense(artifact, batch, settings)
     best = hybrid.top(np.where(dense.total > 0, dense.total, -np.inf), settings.list_size)
-    ranked = candidates.rank(artifact, batch.user_items, batch.stats, batch.home, batch.personalise, settings)
+    ranked = candidates.rank(artifact, batch.user_items, batch.stats, batch.peers, batch.home, batch.personalise,
+                             settings)
     assert np.allclose(ranked.total, dense.total[ranked.rows, ranked.cols], atol=1e-6)
     assert _leads(artifact, batch, settings, ranked).all()
     assert (ranked.leading == dense.leading[ranked.rows, ranked.cols]).mean() > 0.95   # differ only on ties
@@ -109,8 +111,8 @@ def test_few_candidates_per_source_still_score_exactly_and_keep_the_best() -> No
     artifact, batch = _random_batch(4)
     settings = hybrid.HybridSettings(list_size=10)
     dense = _dense(artifact, batch, settings)
-    ranked = candidates.rank(artifact, batch.user_items, batch.stats, batch.home, batch.personalise, settings,
-                             per_source=5)
+    ranked = candidates.rank(artifact, batch.user_items, batch.stats, batch.peers, batch.home, batch.personalise,
+                             settings, per_source=5)
     assert np.allclose(ranked.total, dense.total[ranked.rows, ranked.cols], atol=1e-6)
     firsts = np.searchsorted(ranked.rows, np.unique(ranked.rows))
     best_dense = np.where(dense.total > 0, dense.total, -np.inf).max(axis=1)[ranked.rows[firsts]]
@@ -121,8 +123,8 @@ def test_a_batch_ranks_each_customer_as_the_worker_ranks_them_alone() -> None:
     # a batch scores factors with one BLAS product, a single customer with implicit's top-k
     artifact, batch = _random_batch(5)
     settings = hybrid.HybridSettings(list_size=10)
-    together = candidates.rank(artifact, batch.user_items, batch.stats, batch.home, batch.personalise, settings,
-                               per_source=5)
+    together = candidates.rank(artifact, batch.user_items, batch.stats, batch.peers, batch.home,
+                               batch.personalise, settings, per_source=5)
     assert len(batch.ids) >= candidates.FEW_CUSTOMERS
     for row in range(len(batch.ids)):
         alone = candidates.rank(artifact, *_one(batch, row), settings, per_source=5)
@@ -133,4 +135,15 @@ def test_a_batch_ranks_each_customer_as_the_worker_ranks_them_alone() -> None:
 
 def _one(batch: Customers, row: int) -> tuple[Any, ...]:
     part = batch.rows(slice(row, row + 1))
-    return part.user_items, part.stats, part.home, part.personalise
+    return part.user_items, part.stats, part.peers, part.home, part.personalise
+
+
+def test_the_tuning_score_is_the_served_score() -> None:
+    artifact, batch = _random_batch(6)
+    everyone = np.ones(len(batch.ids), dtype=bool)
+    for settings in (hybrid.HybridSettings(), hybrid.HybridSettings(repurchase=4, due_strength=0, peers_new=2.0,
+                                                                      peers_bought=1.0, neighbours=0.0, recency=0.1)):
+        parts = hybrid.components(artifact, batch.user_items, batch.stats, batch.peers, batch.home, settings)
+        served = hybrid.combine(parts, settings, everyone).total
+        assert np.isneginf(served).any()
+        assert np.allclose(hybrid.personal_total(parts, settings), served, atol=1e-6)

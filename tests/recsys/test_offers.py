@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +12,9 @@ import pytest
 import redis
 
 from c360.connect import Targets
-from recsys import jobs, keys, model, offers
+from recsys import jobs, keys, model, offers, realtime
+from recsys.comparison import WEIGHTS
+from recsys.hybrid import HybridSettings
 from recsys.precompute import precompute
 from tests.recsys.conftest import CARDS
 
@@ -227,3 +230,23 @@ def test_lists_ranked_by_several_processes_are_those_ranked_by_one(shop, cache: 
     for customer, (offered, scores, suppressed) in by_one.items():
         assert (by_several[customer][0], by_several[customer][2]) == (offered, suppressed)
         assert by_several[customer][1] == pytest.approx(scores, abs=1e-4)   # float32 sums in another order
+
+
+def test_weights_tuned_at_training_are_stored_with_the_model_and_served(shop, cache: redis.Redis,
+                                                                        reader: offers.OfferReader,
+                                                                        tmp_path) -> None:  # type: ignore[no-untyped-def]
+    tuned = jobs.train(shop.graph, tmp_path / "tuned", now=shop.now, tune_days=7)[0].artifact
+    assert set(tuned.weights) == set(WEIGHTS)
+    assert model.load(tmp_path / "tuned" / "shop").weights == tuned.weights
+    # weights that leave only popularity: precompute and the worker must both follow them
+    popular_only = replace(tuned, weights={**tuned.weights, "repurchase": 0.0, "collaborative": 0.0,
+                                           "neighbours": 0.0, "peers_new": 0.0, "peers_bought": 0.0,
+                                           "popular": 1.0})
+    model.save(popular_only, tmp_path / "popular" / "shop")
+    jobs.precompute(shop.graph, cache, tmp_path / "popular", now=shop.now)
+    assert {o.reason_code for o in reader.next_best_offers("shop:target", limit=5).offers} == {"popular_at_store"}
+    jobs.precompute(shop.graph, cache, shop.models_dir, now=shop.now)
+    assert reader.next_best_offers("shop:target", limit=5).offers[0].reason_code != "popular_at_store"
+    realtime.recompute_customer(shop.graph, cache, lambda _: popular_only, "shop:target", HybridSettings())
+    listed = reader.next_best_offers("shop:target", limit=5)
+    assert listed.source == "realtime" and {o.reason_code for o in listed.offers} == {"popular_at_store"}

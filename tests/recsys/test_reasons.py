@@ -1,6 +1,8 @@
-"""Reason codes of offers (pure logic)."""
+"""Reason codes of offers and the settings they are ranked with (pure logic)."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -25,3 +27,14 @@ def test_a_bought_product_past_its_usual_interval_is_due() -> None:
 
 def test_no_consent_overrides_every_other_reason() -> None:
     assert _codes(leading=[0], due=[1.0], owned=[True], personalise=False) == ["no_consent"]
+
+
+def test_what_customers_like_you_buy_says_so_unless_the_customer_buys_it_too() -> None:
+    assert _codes(leading=[4, 4], due=[0.0, 0.0], owned=[False, True]) == ["customers_like_you", "buy_again"]
+
+
+def test_weights_stored_with_a_model_override_the_defaults_and_unknown_ones_are_ignored() -> None:
+    artifact = SimpleNamespace(weights={"repurchase": 4.0, "peers_new": 0.0, "retired_weight": 1.0})
+    settings = hybrid.settings_for(artifact, hybrid.HybridSettings(list_size=10))  # type: ignore[arg-type]
+    assert (settings.repurchase, settings.peers_new, settings.list_size) == (4.0, 0.0, 10)
+    assert settings.collaborative == hybrid.HybridSettings.collaborative

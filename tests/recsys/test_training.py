@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from recsys import model
-from recsys.comparison import METHODS, compare, markdown
+from recsys.comparison import METHODS, WEIGHTS, compare, markdown, tuned_weights
 from recsys.evaluate import METRICS
 from recsys.interactions import DAY_S, InteractionSettings, id_maps, weighted_matrix
 from recsys.training import train
@@ -47,6 +47,10 @@ def test_every_algorithm_trains_saves_and_loads(algorithm: str, tmp_path) -> Non
     assert loaded.version == artifact.version == model.latest_version(tmp_path)
     assert loaded.counts == {"customers": 6, "products": 6, "interactions": 54, "matrix_entries": 18}
     assert loaded.ids.product_ids.tolist() == ["a", "b", "c", "x", "y", "z"]
+    assert artifact.peers.nnz and (loaded.peers != artifact.peers).nnz == 0
+    # c1's 5 nearest: c3 and c5 buy a, b, c in every basket, the 3 others never; an unknown customer has none
+    assert np.allclose(loaded.peers_of(np.array(["c1", "new"], dtype=object)).toarray(),
+                       [[0.4, 0.4, 0.4, 0, 0, 0], [0, 0, 0, 0, 0, 0]])
 
 
 def test_the_comparison_judges_every_method_on_both_protocols() -> None:
@@ -67,3 +71,18 @@ def test_the_comparison_judges_every_method_on_both_protocols() -> None:
                 assert all(0.0 <= result[k][m] <= 1.0 for k in (10, 20) for m in METRICS)
     assert report.results["next_basket"]["all"]["personal_top_frequency"][10]["hit_rate"] == 1.0
     assert any(line.startswith("| hybrid |") for line in markdown(report))
+
+
+def test_weights_are_tuned_on_the_last_days_of_sales_and_left_alone_without_any() -> None:
+    rng = np.random.default_rng(2)
+    entries = []
+    for n in range(30):
+        taste = ("a", "b", "c", "d") if n % 2 else ("w", "x", "y", "z")
+        entries += [(f"c{n}", p, f"o{n}-{week}", 400 + 84 - 7 * week, "purchase")   # sales stopped 400 days ago
+                    for week in range(12) for p in rng.choice(taste, size=2, replace=False)]
+    table = rows(*entries)
+    weights = tuned_weights(table, NOW, 14, model.ModelSettings(factors=4, iterations=3), InteractionSettings(), {})
+    assert set(weights) == set(WEIGHTS)   # counted back from NOW, the last 14 days would hold no basket
+    views_only = table.assign(kind="view")
+    assert tuned_weights(views_only, NOW, 14, model.ModelSettings(factors=4, iterations=3), InteractionSettings(),
+                         {}) == {}
