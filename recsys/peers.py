@@ -8,6 +8,8 @@ recomputes one customer alone: it reads that customer's row.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from scipy.sparse import csr_matrix, vstack
 
@@ -20,12 +22,8 @@ def nearest_customers(vectors: csr_matrix, k: int, batch: int | None = None) -> 
     Each neighbour counts 1/k; a customer with fewer than k others sharing any product has fewer
     neighbours (a row summing to less than 1) rather than strangers.
     """
-    unit = _unit_rows(vectors)
-    n = vectors.shape[0]
-    k = max(1, min(k, n - 1))
-    batch = batch or _batch(vectors.shape)
-    parts = [_nearest_block(unit, start, min(start + batch, n), k) for start in range(0, n, batch)]
-    return vstack(parts, format="csr") if parts else csr_matrix((0, 0), dtype=np.float32)
+    blocks = list(_nearest_blocks(vectors, k, batch))
+    return vstack(blocks, format="csr") if blocks else csr_matrix((0, 0), dtype=np.float32)
 
 
 def peer_rates(rates: csr_matrix, k: int, keep: int, batch: int | None = None) -> csr_matrix:
@@ -34,19 +32,20 @@ def peer_rates(rates: csr_matrix, k: int, keep: int, batch: int | None = None) -
     A customer who shares no product with anyone has an empty row; k = 0 gives an all-empty matrix.
     """
     rates = csr_matrix(rates, dtype=np.float32)
-    n = rates.shape[0]
-    if k <= 0 or n < 2:
+    if k <= 0 or rates.shape[0] < 2:
         return csr_matrix(rates.shape, dtype=np.float32)
-    unit = _unit_rows(rates)
-    k = min(k, n - 1)
-    batch = batch or _batch(rates.shape)
-    parts = [_best_per_row(_nearest_block(unit, start, min(start + batch, n), k) @ rates, keep)
-             for start in range(0, n, batch)]
-    return csr_matrix(vstack(parts, format="csr"), dtype=np.float32)
+    return vstack([_best_per_row(block @ rates, keep) for block in _nearest_blocks(rates, k, batch)],
+                  format="csr", dtype=np.float32)
 
 
-def _batch(shape: tuple[int, int]) -> int:
-    return max(1, CELLS // max(shape))
+def _nearest_blocks(vectors: csr_matrix, k: int, batch: int | None) -> Iterator[csr_matrix]:
+    """nearest_customers a batch of rows at a time (a batch's similarities are held densely)."""
+    unit = _unit_rows(vectors)
+    n = vectors.shape[0]
+    k = max(1, min(k, n - 1))
+    batch = batch or max(1, CELLS // max(vectors.shape))
+    for start in range(0, n, batch):
+        yield _nearest_block(unit, start, min(start + batch, n), k)
 
 
 def _unit_rows(vectors: csr_matrix) -> csr_matrix:
