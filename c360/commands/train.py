@@ -40,7 +40,7 @@ def _weights(run_: jobs.Trained, tune_days: int) -> str:
     weights = run_.artifact.weights
     if not weights:
         return ("the defaults (--tune-days 0)" if not tune_days else
-                f"the defaults (no next basket in the last {tune_days} days to tune on)")
+                f"the defaults (no basket to tune on in the last {tune_days} days of sales)")
     listed = ", ".join(f"{name} {value:g}" for name, value in weights.items())
     return f"{listed} (tuned on the last {tune_days} days in {run_.tune_s:.1f}s)"
 
