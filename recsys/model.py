@@ -128,7 +128,7 @@ class Artifact:
     def peers_of(self, customer_ids: np.ndarray) -> csr_matrix:
         """(customers, products) rows of `peers` for these customers; empty for customers trained without."""
         if self._customer_index is None:
-            self._customer_index = {c: i for i, c in enumerate(self.ids.customer_ids.tolist())}
+            self._customer_index = self.ids.customer_index()
         rows = np.array([self._customer_index.get(c, -1) for c in customer_ids.tolist()], dtype=np.int64)
         picked = self.peers[np.maximum(rows, 0)] if self.peers.shape[0] else \
             csr_matrix((len(rows), self.peers.shape[1]), dtype=np.float32)
