@@ -16,7 +16,7 @@ from implicit.nearest_neighbours import ItemItemRecommender
 from scipy.sparse import csr_matrix
 
 from recsys import hybrid
-from recsys.history import Coded, PurchaseStats, encode, purchase_stats, weighted
+from recsys.history import BasketDecay, Coded, PurchaseStats, encode, purchase_stats, weighted
 from recsys.interactions import IdMaps, InteractionSettings
 from recsys.model import Artifact, ModelSettings, fit
 from recsys.peers import nearest_customers
@@ -33,9 +33,10 @@ class Fold:
     artifact: Artifact
     coded: Coded
     matrix: csr_matrix         # (customers, products) interaction weights
-    stats: PurchaseStats
+    stats: PurchaseStats       # weighted by basket_decay
     home: np.ndarray           # (customers,) home store index, -1 unknown
     categories: dict[str, str]
+    basket_decay: BasketDecay
 
     @property
     def ids(self) -> IdMaps:
@@ -49,15 +50,24 @@ def make_fold(table: pd.DataFrame, cut: int, settings: ModelSettings, interactio
     artifact = train(before, settings, interaction_settings, cut, categories)
     coded = encode(before, artifact.ids)
     shape = (len(artifact.ids.customer_ids), len(artifact.ids.product_ids))
+    decay = hybrid_settings.basket_decay
     return Fold(cut, artifact, coded, weighted(coded, shape, interaction_settings, cut),
-                purchase_stats(coded, shape, artifact.categories, cut, hybrid_settings.basket_decay),
-                home_stores(before, artifact.ids.customer_ids, artifact.store_ids), categories)
+                purchase_stats(coded, shape, artifact.categories, cut, decay),
+                home_stores(before, artifact.ids.customer_ids, artifact.store_ids), categories, decay)
 
 
 def with_model(fold: Fold, settings: ModelSettings) -> Fold:
     """The same fold with another collaborative model (refit on the same matrix)."""
     artifact = replace(fold.artifact, model=fit(fold.matrix, settings), settings=settings)
     return replace(fold, artifact=artifact)
+
+
+def with_basket_decay(fold: Fold, decay: BasketDecay) -> Fold:
+    """The same fold with its purchase statistics weighted by another basket decay."""
+    if decay == fold.basket_decay:
+        return fold
+    stats = purchase_stats(fold.coded, fold.matrix.shape, fold.artifact.categories, fold.cut, decay)
+    return replace(fold, stats=stats, basket_decay=decay)
 
 
 def global_popular(fold: Fold) -> Scorer:
@@ -94,6 +104,8 @@ def matrix_factorisation(fold: Fold) -> Scorer:
 
 
 def hybrid_scorer(fold: Fold, settings: hybrid.HybridSettings) -> Scorer:
+    fold = with_basket_decay(fold, settings.basket_decay)
+
     def scores(rows: np.ndarray) -> np.ndarray:
         parts = hybrid_parts(fold, rows, settings)
         return hybrid.combine(parts, settings, np.ones(len(rows), dtype=bool)).total
@@ -101,6 +113,7 @@ def hybrid_scorer(fold: Fold, settings: hybrid.HybridSettings) -> Scorer:
 
 
 def hybrid_parts(fold: Fold, rows: np.ndarray, settings: hybrid.HybridSettings) -> hybrid.Components:
+    """The hybrid's parts for some of the fold's customers (the fold's stats: see with_basket_decay)."""
     stats = PurchaseStats(*(getattr(fold.stats, f)[rows] for f in ("baskets", "last", "interval", "rate")))
     return hybrid.components(fold.artifact, fold.matrix[rows], stats, fold.artifact.peers[rows], fold.home[rows],
                              settings)

@@ -2,7 +2,8 @@
 
 Validation: train before `cut - period_days`, truth = next basket after that (within the period, before
 the test cut). Each baseline keeps its best configuration per mode (all / new items) by NDCG@10 there;
-the hybrid's discovery weights are tuned on new items and its repurchase weights on all items.
+the hybrid's discovery weights are tuned on new items, then its repurchase weights and the weighting of the
+customer's history (basket decay, staples) on all items.
 The test fold is then trained on everything before `cut` with the chosen configurations.
 """
 
@@ -11,13 +12,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from recsys import baselines as b
-from recsys.evaluate import DAY_S, PROTOCOLS, Truth, metrics, metrics_grid, truth
+from recsys.evaluate import (DAY_S, PROTOCOLS, Difference, Judged, Truth, judge, metrics, metrics_grid,
+                             paired_difference, truth)
 from recsys.hybrid import Components, HybridSettings, personal_total
 from recsys.interactions import InteractionSettings
 from recsys.model import ModelSettings, fit
@@ -37,8 +40,12 @@ DISCOVERY_GRID = [(c, n, p, w) for c in (0.0, 0.5, 1.0) for n in (0.0, 0.5, 1.0)
 # repurchase, due strength, customers like you on products bought (as a share of repurchase)
 REPURCHASE_GRID = [(r, d, b) for r in (1.0, 2.0, 4.0, 8.0, 16.0, 32.0) for d in (0.0, 0.5, 1.0)
                    for b in (0.0, 0.25, 0.5, 1.0)]
-# the HybridSettings fields tuning sets
-WEIGHTS = ("repurchase", "due_strength", "collaborative", "neighbours", "popular", "peers_new", "peers_bought")
+# decay across basket groups, share of the customer's baskets that makes a product a staple (exempt from the
+# recent-purchase rule)
+HISTORY_GRID = [(a, s) for a in (0.5, 0.6, 0.7, 0.8) for s in (0.05, 0.1, 0.2)]
+# the HybridSettings fields tuning sets (basket_decay.across: a field of HybridSettings.basket_decay)
+WEIGHTS = ("repurchase", "due_strength", "collaborative", "neighbours", "popular", "peers_new", "peers_bought",
+           "staple_share", "basket_decay.across")
 Results = dict[str, dict[str, dict[str, dict[int, dict[str, float]]]]]  # protocol -> mode -> method -> k
 
 
@@ -51,6 +58,25 @@ class Report:
     customers: dict[str, dict[str, int]] = field(default_factory=dict)
     results: Results = field(default_factory=dict)
     chosen: dict[str, dict[str, str]] = field(default_factory=dict)
+    versus: dict[str, dict[str, Versus]] = field(default_factory=dict)   # protocol -> mode
+
+
+@dataclass(frozen=True)
+class Versus:
+    """The hybrid against the best other method of one table, NDCG@10 per customer, paired."""
+
+    baseline: str
+    difference: Difference
+
+    @property
+    def verdict(self) -> str:
+        """better / worse when the interval excludes 0, else level."""
+        return "better" if self.difference.low > 0 else "worse" if self.difference.high < 0 else "level"
+
+    def describe(self) -> str:
+        d = self.difference
+        return (f"hybrid - {self.baseline} (the best other method), NDCG@10 per customer: {d.mean:+.4f}, "
+                f"95% interval {d.low:+.4f} to {d.high:+.4f} (paired bootstrap): {self.verdict}")
 
 
 def compare(table: pd.DataFrame, cut: int, period_days: int, categories: dict[str, str],
@@ -70,14 +96,22 @@ def compare(table: pd.DataFrame, cut: int, period_days: int, categories: dict[st
     for protocol, mode in itertools.product(PROTOCOLS, MODES):
         target = truth(table, test, protocol, period_days, mode == "new")
         report.customers.setdefault(protocol, {})[mode] = len(target.rows)
+        judged = {}
         for method in METHODS:
             step(f"test {protocol} {mode}: {method}")
             config = chosen[method][mode]
             key = (method, _describe(config))
             scorer = scorers[key] = scorers.get(key) or _scorer(test, method, config)
-            report.results.setdefault(protocol, {}).setdefault(mode, {})[method] = metrics(
-                scorer, target, ks, mode == "new")
+            judged[method] = judge(scorer, target, ks, mode == "new")
+        report.results.setdefault(protocol, {})[mode] = {m: j.means for m, j in judged.items()}
+        report.versus.setdefault(protocol, {})[mode] = _versus(judged)
     return report
+
+
+def _versus(judged: dict[str, Judged]) -> Versus:
+    """The hybrid against the other method with the best mean NDCG@10 (the first of equals)."""
+    baseline = max((m for m in judged if m != "hybrid"), key=lambda m: judged[m].means[10]["ndcg"])
+    return Versus(baseline, paired_difference(judged["hybrid"].ndcg[10], judged[baseline].ndcg[10]))
 
 
 def _tune(table: pd.DataFrame, fold: b.Fold, period_days: int,
@@ -99,7 +133,8 @@ def _tune(table: pd.DataFrame, fold: b.Fold, period_days: int,
 
 def tune_hybrid(fold: b.Fold, targets: dict[str, Truth], step: Callable[[str], None] = lambda _: None
                 ) -> HybridSettings:
-    """The hybrid's weights best on a validation fold: discovery on new items, then repurchase on all items.
+    """The hybrid's weights best on a validation fold: discovery on new items, then repurchase, then the
+    weighting of the customer's history (basket decay, staples), both on all items.
 
     `targets` maps "all" and "new" to the fold's next-basket truths.
     """
@@ -110,8 +145,12 @@ def tune_hybrid(fold: b.Fold, targets: dict[str, Truth], step: Callable[[str], N
             HybridSettings(repurchase=1.0, collaborative=c, neighbours=n, popular=p, peers_new=w)
             for c, n, p, w in DISCOVERY_GRID])
     step("tune hybrid repurchase weights")
-    return _best(fold, targets["all"], False, [
+    repurchase = _best(fold, targets["all"], False, [
         replace(discovery, repurchase=r, due_strength=d, peers_bought=b * r) for r, d, b in REPURCHASE_GRID])
+    step("tune hybrid basket decay and staples")
+    return _best(fold, targets["all"], False, [
+        replace(repurchase, staple_share=s, basket_decay=replace(repurchase.basket_decay, across=a))
+        for a, s in HISTORY_GRID])
 
 
 def tuned_weights(table: pd.DataFrame, now: int, period_days: int, settings: ModelSettings,
@@ -132,18 +171,34 @@ def tuned_weights(table: pd.DataFrame, now: int, period_days: int, settings: Mod
     if not len(targets["all"].rows):
         return {}   # nobody bought in the period: nothing to tune on, the defaults stand
     tuned = tune_hybrid(fold, targets, step)
-    return {name: float(getattr(tuned, name)) for name in WEIGHTS}
+    return {name: float(attrgetter(name)(tuned)) for name in WEIGHTS}
 
 
 def _best(fold: b.Fold, target: Any, new_only: bool, grid: list[HybridSettings]) -> HybridSettings:
+    """The grid's best by NDCG@10 (the first of equals); weightings with the same history rules share the parts."""
+    groups: dict[tuple[Any, ...], list[HybridSettings]] = {}
+    for settings in grid:
+        groups.setdefault(_history_rules(settings), []).append(settings)
+    scored: list[tuple[float, HybridSettings]] = []
+    for group in groups.values():
+        scored += zip((_ndcg10(r) for r in _scored(b.with_basket_decay(fold, group[0].basket_decay), target,
+                                                   new_only, group)), group)
+    return max(scored, key=lambda pair: pair[0])[1]
+
+
+def _scored(fold: b.Fold, target: Any, new_only: bool, grid: list[HybridSettings]) -> list[dict[int, dict]]:
     def prepare(rows: np.ndarray) -> Components:
         return b.hybrid_parts(fold, rows, grid[0])
 
     def scorer(settings: HybridSettings) -> Callable[[Components], np.ndarray]:
         return lambda parts: personal_total(parts, settings)
 
-    results = metrics_grid(prepare, [scorer(s) for s in grid], target, (10,), new_only)
-    return grid[int(np.argmax([_ndcg10(r) for r in results]))]
+    return metrics_grid(prepare, [scorer(s) for s in grid], target, (10,), new_only)
+
+
+def _history_rules(settings: HybridSettings) -> tuple[Any, ...]:
+    """What the hybrid's parts depend on beyond the fold (the weights only combine them)."""
+    return settings.basket_decay, settings.recent_days, settings.due_from, settings.staple_share
 
 
 def _scorer(fold: b.Fold, method: str, config: Any) -> b.Scorer:
@@ -178,7 +233,8 @@ def _describe(config: Any) -> str:
         return f"alpha={config.alpha} k={config.neighbours}"
     return (f"repurchase={config.repurchase} due={config.due_strength} als={config.collaborative} "
             f"knn={config.neighbours} popular={config.popular} like_you_new={config.peers_new} "
-            f"like_you_bought={config.peers_bought}")
+            f"like_you_bought={config.peers_bought} staple_share={config.staple_share} "
+            f"basket_across={config.basket_decay.across}")
 
 
 def markdown(report: Report) -> Iterator[str]:
@@ -197,3 +253,5 @@ def markdown(report: Report) -> Iterator[str]:
                 if method == "hybrid" or result[10]["ndcg"] == best:
                     cells[2] = f"**{cells[2]}**"
                 yield f"| {method} | " + " | ".join(cells) + " |"
+            if mode in report.versus.get(protocol, {}):
+                yield f"\n{report.versus[protocol][mode].describe()}"

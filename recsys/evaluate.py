@@ -14,6 +14,7 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
+from scipy.stats import bootstrap
 
 from recsys.baselines import Fold, Scorer
 from recsys.hybrid import top
@@ -62,16 +63,45 @@ def truth(table: pd.DataFrame, fold: Fold, protocol: str, period_days: int, new_
     return Truth(evaluated, items[evaluated], sizes[evaluated], history[evaluated])
 
 
+@dataclass(frozen=True)
+class Judged:
+    """A scorer's mean metrics at each k, and each customer's NDCG at each k (in the order of target.rows)."""
+
+    means: dict[int, dict[str, float]]
+    ndcg: dict[int, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Mean per-customer difference of two scorers' metric and its 95% paired bootstrap interval."""
+
+    mean: float
+    low: float
+    high: float
+
+
 def metrics(scorer: Scorer, target: Truth, ks: tuple[int, ...], new_only: bool) -> dict[int, dict[str, float]]:
     """Mean precision, recall, NDCG, MAP, hit rate at each k, and catalogue coverage."""
-    return metrics_grid(lambda rows: rows, [scorer], target, ks, new_only)[0]
+    return judge(scorer, target, ks, new_only).means
+
+
+def judge(scorer: Scorer, target: Truth, ks: tuple[int, ...], new_only: bool) -> Judged:
+    """`metrics`, and each customer's NDCG for paired comparisons (paired_difference)."""
+    return judge_grid(lambda rows: rows, [scorer], target, ks, new_only)[0]
 
 
 def metrics_grid(prepare: Callable[[np.ndarray], P], scorers: Sequence[Callable[[P], np.ndarray]], target: Truth,
                  ks: tuple[int, ...], new_only: bool, batch: int = 256) -> list[dict[int, dict[str, float]]]:
     """`metrics` of several scorers sharing one preparation per batch of customers (hyperparameter grids)."""
+    return [judged.means for judged in judge_grid(prepare, scorers, target, ks, new_only, batch)]
+
+
+def judge_grid(prepare: Callable[[np.ndarray], P], scorers: Sequence[Callable[[P], np.ndarray]], target: Truth,
+               ks: tuple[int, ...], new_only: bool, batch: int = 256) -> list[Judged]:
+    """`judge` of several scorers sharing one preparation per batch of customers."""
     kmax = max(ks)
     sums = [{k: dict.fromkeys(METRICS, 0.0) for k in ks} for _ in scorers]
+    ndcg: list[dict[int, list[np.ndarray]]] = [{k: [] for k in ks} for _ in scorers]
     shown: list[dict[int, set[int]]] = [{k: set() for k in ks} for _ in scorers]
     discounts = 1.0 / np.log2(np.arange(2, kmax + 2))
     for start in range(0, len(target.rows), batch):
@@ -87,19 +117,36 @@ def metrics_grid(prepare: Callable[[np.ndarray], P], scorers: Sequence[Callable[
             best = top(scores, kmax)
             hits = np.take_along_axis(relevant, np.maximum(best, 0), axis=1) & (best >= 0)
             for k in ks:
-                _accumulate(sums[i][k], hits[:, :k], sizes, discounts[:k], k)
+                ndcg[i][k].append(_accumulate(sums[i][k], hits[:, :k], sizes, discounts[:k], k))
                 shown[i][k].update(np.unique(best[:, :k][best[:, :k] >= 0]).tolist())
     n, catalogue = max(len(target.rows), 1), target.items.shape[1]
-    return [{k: {**{m: v / n for m, v in total[k].items() if m != "coverage"},
-                 "coverage": len(seen[k]) / max(catalogue, 1)} for k in ks} for total, seen in zip(sums, shown)]
+    return [Judged({k: {**{m: v / n for m, v in total[k].items() if m != "coverage"},
+                        "coverage": len(seen[k]) / max(catalogue, 1)} for k in ks},
+                   {k: np.concatenate(rows[k]) if rows[k] else np.zeros(0) for k in ks})
+            for total, seen, rows in zip(sums, shown, ndcg)]
 
 
-def _accumulate(sums: dict[str, float], hits: np.ndarray, sizes: np.ndarray, discounts: np.ndarray, k: int) -> None:
+def paired_difference(first: np.ndarray, second: np.ndarray, resamples: int = 2000, seed: int = 0) -> Difference:
+    """Mean of first - second over the same customers, with a 95% percentile bootstrap interval (seeded)."""
+    difference = np.asarray(first, dtype=np.float64) - np.asarray(second, dtype=np.float64)
+    mean = float(difference.mean()) if len(difference) else 0.0
+    if len(difference) < 2 or np.ptp(difference) == 0:
+        return Difference(mean, mean, mean)   # nothing to resample
+    interval = bootstrap((difference,), np.mean, n_resamples=resamples, method="percentile",
+                         rng=np.random.default_rng(seed)).confidence_interval
+    return Difference(mean, float(interval.low), float(interval.high))
+
+
+def _accumulate(sums: dict[str, float], hits: np.ndarray, sizes: np.ndarray, discounts: np.ndarray,
+                k: int) -> np.ndarray:
+    """Add a batch's metrics to `sums`; returns each customer's NDCG."""
     n_hits = hits.sum(axis=1)
     sums["precision"] += float((n_hits / k).sum())
     sums["recall"] += float((n_hits / sizes).sum())
     ideal = np.cumsum(discounts)[np.minimum(sizes, k).astype(int) - 1]
-    sums["ndcg"] += float(((hits * discounts).sum(axis=1) / ideal).sum())
+    ndcg = (hits * discounts).sum(axis=1) / ideal
+    sums["ndcg"] += float(ndcg.sum())
     precision_at = np.cumsum(hits, axis=1) / np.arange(1, k + 1)
     sums["map"] += float(((precision_at * hits).sum(axis=1) / np.minimum(sizes, k)).sum())
     sums["hit_rate"] += float((n_hits > 0).sum())
+    return ndcg

@@ -15,7 +15,8 @@ within `recent_days` is suppressed unless it is due or a staple (in two baskets 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -56,10 +57,21 @@ class HybridSettings:
 def settings_for(artifact: Artifact, settings: HybridSettings) -> HybridSettings:
     """`settings` with the blend weights tuned for the artifact's retailer (`c360 train --tune-days`), if any.
 
-    A weight this version does not know (a model saved by another version) is ignored.
+    A name "basket_decay.across" sets a field of settings.basket_decay. A weight this version does not know (a
+    model saved by another version) is ignored.
     """
-    known = {f.name for f in fields(HybridSettings)}
-    return replace(settings, **{name: value for name, value in artifact.weights.items() if name in known})
+    for name, value in artifact.weights.items():
+        settings = _with_field(settings, name.split("."), value)
+    return settings
+
+
+def _with_field(settings: Any, path: list[str], value: float) -> Any:
+    """`settings` (a frozen dataclass) with the field at `path` replaced, unchanged if there is none."""
+    head, rest = path[0], path[1:]
+    if head not in {f.name for f in fields(settings)} or bool(rest) != is_dataclass(getattr(settings, head)):
+        return settings
+    inner = getattr(settings, head)
+    return replace(settings, **{head: _with_field(inner, rest, value) if rest else value})
 
 
 @dataclass

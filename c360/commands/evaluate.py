@@ -100,6 +100,7 @@ def _show(report: Report) -> None:
             for method, result in per_method.items():
                 table.add_row(method, *[f"{result[k][m]:.4f}" for k in ks for m in METRICS])
             out.print(table)
+            out.print(report.versus[protocol][mode].describe())
     out.print("configurations chosen on the validation cut:")
     for method, per_mode in report.chosen.items():
         out.print(f"  {method}: all items {per_mode['all']}; new items {per_mode['new']}")

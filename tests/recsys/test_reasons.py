@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
 
 from recsys import hybrid
+from recsys.history import BasketDecay
 
 
 def _codes(leading: list[int], due: list[float], owned: list[bool], personalise: bool = True) -> list[str]:
@@ -38,3 +40,11 @@ def test_weights_stored_with_a_model_override_the_defaults_and_unknown_ones_are_
     settings = hybrid.settings_for(artifact, hybrid.HybridSettings(list_size=10))  # type: ignore[arg-type]
     assert (settings.repurchase, settings.peers_new, settings.list_size) == (4.0, 0.0, 10)
     assert settings.collaborative == hybrid.HybridSettings.collaborative
+
+
+def test_a_tuned_basket_decay_sets_that_field_of_the_decay_only() -> None:
+    artifact = SimpleNamespace(weights={"basket_decay.across": 0.7, "staple_share": 0.1, "basket_decay": 2.0,
+                                        "basket_decay.retired": 1.0, "recent_days.part": 1.0})
+    settings = hybrid.settings_for(artifact, hybrid.HybridSettings())  # type: ignore[arg-type]
+    assert settings.basket_decay == replace(BasketDecay(), across=0.7)
+    assert (settings.staple_share, settings.recent_days) == (0.1, hybrid.HybridSettings.recent_days)

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys import model
+from recsys import baselines, hybrid, model
 from recsys.comparison import METHODS, WEIGHTS, compare, markdown, tuned_weights
 from recsys.evaluate import METRICS
+from recsys.history import BasketDecay
 from recsys.interactions import DAY_S, InteractionSettings, id_maps, weighted_matrix
 from recsys.training import train
 
@@ -71,6 +72,25 @@ def test_the_comparison_judges_every_method_on_both_protocols() -> None:
                 assert all(0.0 <= result[k][m] <= 1.0 for k in (10, 20) for m in METRICS)
     assert report.results["next_basket"]["all"]["personal_top_frequency"][10]["hit_rate"] == 1.0
     assert any(line.startswith("| hybrid |") for line in markdown(report))
+    for per_mode in report.versus.values():
+        for versus in per_mode.values():
+            assert versus.baseline in METHODS and versus.baseline != "hybrid"
+            assert versus.difference.low <= versus.difference.mean <= versus.difference.high
+    assert sum("paired bootstrap" in line for line in markdown(report)) == 4
+
+
+def test_the_hybrid_is_judged_with_the_basket_decay_it_was_tuned_with() -> None:
+    rng = np.random.default_rng(3)
+    table = rows(*[(f"c{n}", p, f"o{n}-{week}", 84 - 3 * week, "purchase") for n in range(6) for week in range(20)
+                   for p in rng.choice(("a", "b", "c", "d", "e"), size=2, replace=False)])
+    settings = model.ModelSettings(factors=4, iterations=3)
+    slow = hybrid.HybridSettings(basket_decay=BasketDecay(across=0.9))
+    default_fold, slow_fold = (baselines.make_fold(table, NOW, settings, InteractionSettings(), {}, s)
+                               for s in (hybrid.HybridSettings(), slow))
+    customers = np.arange(6)
+    assert not np.allclose(default_fold.stats.rate.toarray(), slow_fold.stats.rate.toarray())
+    assert np.allclose(baselines.hybrid_scorer(default_fold, slow)(customers),
+                       baselines.hybrid_scorer(slow_fold, slow)(customers))
 
 
 def test_weights_are_tuned_on_the_last_days_of_sales_and_left_alone_without_any() -> None:

@@ -1,0 +1,36 @@
+"""Ranking metrics per customer and the paired comparison of two methods (pure logic)."""
+
+from __future__ import annotations
+
+from dataclasses import astuple
+
+import numpy as np
+import pytest
+from scipy.sparse import csr_matrix
+
+from recsys.evaluate import Truth, judge, paired_difference
+
+
+def _truth(bought: list[list[int]], products: int) -> Truth:
+    rows = np.arange(len(bought))
+    items = csr_matrix([[1.0 if p in b else 0.0 for p in range(products)] for b in bought], dtype=np.float32)
+    return Truth(rows, items, np.array([len(b) for b in bought]), csr_matrix((len(bought), products)))
+
+
+def test_each_customers_ndcg_is_kept_and_averages_to_the_reported_mean() -> None:
+    target = _truth([[0], [1], [2, 3]], products=5)
+    ranking = np.array([[5, 4, 3, 2, 1], [5, 4, 3, 2, 1], [5, 4, 3, 2, 1]], dtype=np.float32)  # 0 first for all
+    judged = judge(lambda rows: ranking[rows].copy(), target, (2,), False)
+    assert judged.ndcg[2] == pytest.approx([1.0, 1 / np.log2(3), 0.0])
+    assert judged.means[2]["ndcg"] == pytest.approx(judged.ndcg[2].mean())
+
+
+def test_a_paired_difference_says_how_sure_it_is() -> None:
+    rng = np.random.default_rng(4)
+    base = rng.uniform(0, 1, 600)
+    assert astuple(paired_difference(base + 0.05, base)) == pytest.approx((0.05, 0.05, 0.05))   # same for all
+    clear = paired_difference(base + rng.normal(0.05, 0.1, 600), base)
+    assert 0 < clear.low < 0.05 < clear.high
+    unclear = paired_difference(base + rng.normal(0.0, 0.1, 600), base)
+    assert unclear.low < 0 < unclear.high
+    assert paired_difference(base, base + 0.01).high < 0
