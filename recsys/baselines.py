@@ -1,4 +1,5 @@
-"""What a fold learns before a cut, and every method judged on it (all produce dense score rows).
+"""What a fold learns before a cut, and every method judged on it (dense score rows; the hybrid lists its
+candidates' scores, as served).
 
 Methods: global popularity, store popularity, personal top frequency ("buy it again"), TIFU-KNN
 (Hu et al., SIGIR 2020: time-decayed personal item frequency blended with the nearest customers'),
@@ -15,14 +16,28 @@ import pandas as pd
 from implicit.nearest_neighbours import ItemItemRecommender
 from scipy.sparse import csr_matrix
 
-from recsys import hybrid
+from recsys import candidates, hybrid
 from recsys.history import BasketDecay, Coded, PurchaseStats, encode, purchase_stats, weighted
 from recsys.interactions import IdMaps, InteractionSettings
 from recsys.model import Artifact, ModelSettings, fit
 from recsys.peers import nearest_customers
 from recsys.training import home_stores, train
 
-Scorer = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Listed:
+    """Scores of some (customer, product) pairs of a batch (aligned; rows index the batch); the rest are unlisted.
+
+    What a scorer returns instead of dense (batch, products) rows when it only scores candidates.
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+    scores: np.ndarray
+
+
+Scorer = Callable[[np.ndarray], np.ndarray | Listed]   # customer rows of the fold -> their scores
 
 
 @dataclass
@@ -104,19 +119,24 @@ def matrix_factorisation(fold: Fold) -> Scorer:
 
 
 def hybrid_scorer(fold: Fold, settings: hybrid.HybridSettings) -> Scorer:
+    """The hybrid as served (candidates.rank, every customer personalised): its `list_size` best per customer."""
     fold = with_basket_decay(fold, settings.basket_decay)
 
-    def scores(rows: np.ndarray) -> np.ndarray:
-        parts = hybrid_parts(fold, rows, settings)
-        return hybrid.combine(parts, settings, np.ones(len(rows), dtype=bool)).total
+    def scores(rows: np.ndarray) -> Listed:
+        ranked = candidates.rank(fold.artifact, fold.matrix[rows], _stats_of(fold, rows), fold.artifact.peers[rows],
+                                 fold.home[rows], np.ones(len(rows), dtype=bool), settings)
+        return Listed(ranked.rows, ranked.cols, ranked.total)
     return scores
 
 
-def hybrid_parts(fold: Fold, rows: np.ndarray, settings: hybrid.HybridSettings) -> hybrid.Components:
-    """The hybrid's parts for some of the fold's customers (the fold's stats: see with_basket_decay)."""
-    stats = PurchaseStats(*(getattr(fold.stats, f)[rows] for f in ("baskets", "last", "interval", "rate")))
-    return hybrid.components(fold.artifact, fold.matrix[rows], stats, fold.artifact.peers[rows], fold.home[rows],
-                             settings)
+def hybrid_candidates(fold: Fold, rows: np.ndarray, settings: hybrid.HybridSettings) -> candidates.Candidates:
+    """The hybrid's candidates for some of the fold's customers, with their parts (stats: see with_basket_decay)."""
+    return candidates.find(fold.artifact, fold.matrix[rows], _stats_of(fold, rows), fold.artifact.peers[rows],
+                           fold.home[rows], settings)
+
+
+def _stats_of(fold: Fold, rows: np.ndarray) -> PurchaseStats:
+    return PurchaseStats(*(getattr(fold.stats, f)[rows] for f in ("baskets", "last", "interval", "rate")))
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,11 @@ Scoring every customer against the whole catalogue costs (customers x products) 
 hopeless. A product can only reach a customer's list through one of the hybrid's parts, so the
 candidates are: what the customer bought (repurchase), the collaborative model's best `per_source`
 products (implicit's top-k, which never materialises the full score row), the item-kNN model's best
-`per_source`, and the home store's (else overall) best sellers. Each candidate then gets exactly the
-score `hybrid.combine` would give it, normalisations included (each part's row maximum is known from
-its own top-k), so the list differs from the dense ranking only when a product outside every part's
-top `per_source` would have won on their sum.
+`per_source`, the customer's customers-like-you row and the home store's (else overall) best sellers.
+Each candidate then gets exactly the score `hybrid.combine` would give it, normalisations included (each
+part's row maximum is known from its own top-k), so the list differs from the dense ranking only when a
+product outside every part's top `per_source` would have won on their sum. Tuning (recsys.comparison)
+scores the same candidates.
 """
 
 from __future__ import annotations
@@ -53,10 +54,29 @@ class _Part:
         return np.divide(np.maximum(values, 0.0), top, out=np.zeros(len(rows), np.float32), where=top > 0)
 
 
-def rank(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, peers: csr_matrix,
-         home_stores: np.ndarray, personalise: np.ndarray, settings: hybrid.HybridSettings,
-         per_source: int = PER_SOURCE) -> Ranked:
-    """The `settings.list_size` best offers of each customer in the batch (see the module docstring)."""
+@dataclass(frozen=True)
+class Candidates:
+    """Each customer's candidates, sorted by row then product, with the unweighted parts of their score.
+
+    `parts` holds 1-D arrays aligned with rows/cols (hybrid.Components elementwise); `parts.suppressed` is
+    the recent-purchase rule under the settings the candidates were found with.
+    """
+
+    rows: np.ndarray      # int64 customer row in the batch
+    cols: np.ndarray      # int64 product index
+    parts: hybrid.Components
+    bought: np.ndarray    # float32 baskets holding the product, 0 never bought
+    last: np.ndarray      # float32 days since the last purchase + 1, 0 never bought
+    interval: np.ndarray  # float32 the customer's usual interval for the product, 0 unknown
+
+    def suppressed(self, settings: hybrid.HybridSettings) -> np.ndarray:
+        """The recent-purchase rule under other settings (parts.suppressed is under the finding ones)."""
+        return hybrid.recently_bought(self.last, self.interval, self.bought, self.parts.rate, settings)
+
+
+def find(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, peers: csr_matrix,
+         home_stores: np.ndarray, settings: hybrid.HybridSettings, per_source: int = PER_SOURCE) -> Candidates:
+    """The candidates of each customer in the batch and their parts (see the module docstring)."""
     n_rows, n_products = user_items.shape
     per_source = min(per_source, n_products)
     neighbour_scores = _neighbour_scores(artifact, user_items)
@@ -73,21 +93,29 @@ def rank(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, peers
     knn_values = lookup(neighbour_scores, rows, cols)
     collab_values = knn_values if factors is None else np.einsum(
         "ij,ij->i", factors[rows], artifact.model.item_factors[cols])
-    refused = ~personalise[rows]
-    due = lookup(hybrid.due_factor(stats), rows, cols)
-    rate = lookup(stats.rate, rows, cols)
-    total, leading = hybrid.blend(
-        rate, due, np.divide(1.0, last, out=np.zeros_like(last), where=last > 0),
+    rate, baskets, interval = (lookup(m, rows, cols) for m in (stats.rate, bought, stats.interval))
+    parts = hybrid.Components(
+        rate, lookup(hybrid.due_factor(stats), rows, cols), np.divide(1.0, last, out=np.zeros_like(last),
+                                                                        where=last > 0),
         collab.normalised(collab_values, rows), knn.normalised(knn_values, rows),
-        _popular_values(artifact, home_stores, rows, cols, per_source), lookup(peers, rows, cols), refused,
-        settings)
-    held = hybrid.recently_bought(last, lookup(stats.interval, rows, cols), lookup(bought, rows, cols), rate,
-                                  settings) & ~refused
-    keep = np.flatnonzero((total > 0) & ~held)
-    best = keep[_best_per_row(rows[keep], cols[keep], total[keep], settings.list_size)]
-    rows, cols = rows[best], cols[best]
-    return Ranked(rows, cols, total[best], leading[best], np.where(refused[best], 0.0, due[best]).astype(np.float32),
-                  lookup(bought, rows, cols) > 0)
+        _popular_values(artifact, home_stores, rows, cols, per_source), lookup(peers, rows, cols),
+        hybrid.recently_bought(last, interval, baskets, rate, settings))
+    return Candidates(rows, cols, parts, baskets, last, interval)
+
+
+def rank(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, peers: csr_matrix,
+         home_stores: np.ndarray, personalise: np.ndarray, settings: hybrid.HybridSettings,
+         per_source: int = PER_SOURCE) -> Ranked:
+    """The `settings.list_size` best offers of each customer in the batch (see the module docstring)."""
+    found = find(artifact, user_items, stats, peers, home_stores, settings, per_source)
+    rows, parts = found.rows, found.parts
+    refused = ~personalise[rows]
+    total, leading = hybrid.blend(parts.rate, parts.due, parts.recency, parts.collaborative, parts.neighbours,
+                                  parts.popular, parts.peers, refused, settings)
+    keep = np.flatnonzero((total > 0) & ~(parts.suppressed & ~refused))
+    best = keep[best_per_row(rows[keep], found.cols[keep], total[keep], settings.list_size)]
+    return Ranked(rows[best], found.cols[best], total[best], leading[best],
+                  np.where(refused[best], 0.0, parts.due[best]).astype(np.float32), found.bought[best] > 0)
 
 
 def lookup(matrix: csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -251,7 +279,7 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def _best_per_row(rows: np.ndarray, cols: np.ndarray, total: np.ndarray, n: int) -> np.ndarray:
+def best_per_row(rows: np.ndarray, cols: np.ndarray, total: np.ndarray, n: int) -> np.ndarray:
     """Positions of each row's n highest totals, by row then best first (ties: lower product index)."""
     order = np.lexsort((cols, -total, rows))
     sorted_rows = rows[order]

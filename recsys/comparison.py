@@ -21,7 +21,9 @@ import pandas as pd
 from recsys import baselines as b
 from recsys.evaluate import (DAY_S, PROTOCOLS, Difference, Judged, Truth, judge, metrics, metrics_grid,
                              paired_difference, truth)
-from recsys.hybrid import Components, HybridSettings, personal_total
+from recsys.candidates import Candidates
+from recsys.history import BasketDecay
+from recsys.hybrid import HybridSettings, personal_total
 from recsys.interactions import InteractionSettings
 from recsys.model import ModelSettings, fit
 
@@ -175,10 +177,10 @@ def tuned_weights(table: pd.DataFrame, now: int, period_days: int, settings: Mod
 
 
 def _best(fold: b.Fold, target: Any, new_only: bool, grid: list[HybridSettings]) -> HybridSettings:
-    """The grid's best by NDCG@10 (the first of equals); weightings with the same history rules share the parts."""
-    groups: dict[tuple[Any, ...], list[HybridSettings]] = {}
+    """The grid's best by NDCG@10 (the first of equals); weightings with the same basket decay share the parts."""
+    groups: dict[BasketDecay, list[HybridSettings]] = {}
     for settings in grid:
-        groups.setdefault(_history_rules(settings), []).append(settings)
+        groups.setdefault(settings.basket_decay, []).append(settings)
     scored: list[tuple[float, HybridSettings]] = []
     for group in groups.values():
         scored += zip((_ndcg10(r) for r in _scored(b.with_basket_decay(fold, group[0].basket_decay), target,
@@ -187,18 +189,17 @@ def _best(fold: b.Fold, target: Any, new_only: bool, grid: list[HybridSettings])
 
 
 def _scored(fold: b.Fold, target: Any, new_only: bool, grid: list[HybridSettings]) -> list[dict[int, dict]]:
-    def prepare(rows: np.ndarray) -> Components:
-        return b.hybrid_parts(fold, rows, grid[0])
+    """NDCG@10 and the rest of each weighting, scored as served: on the candidates, positive scores only."""
+    def prepare(rows: np.ndarray) -> Candidates:
+        return b.hybrid_candidates(fold, rows, grid[0])
 
-    def scorer(settings: HybridSettings) -> Callable[[Components], np.ndarray]:
-        return lambda parts: personal_total(parts, settings)
+    def scorer(settings: HybridSettings) -> Callable[[Candidates], b.Listed]:
+        def scores(found: Candidates) -> b.Listed:
+            total = personal_total(replace(found.parts, suppressed=found.suppressed(settings)), settings)
+            return b.Listed(found.rows, found.cols, np.where(total > 0, total, -np.inf))
+        return scores
 
     return metrics_grid(prepare, [scorer(s) for s in grid], target, (10,), new_only)
-
-
-def _history_rules(settings: HybridSettings) -> tuple[Any, ...]:
-    """What the hybrid's parts depend on beyond the fold (the weights only combine them)."""
-    return settings.basket_decay, settings.recent_days, settings.due_from, settings.staple_share
 
 
 def _scorer(fold: b.Fold, method: str, config: Any) -> b.Scorer:

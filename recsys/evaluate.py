@@ -13,10 +13,11 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.stats import bootstrap
 
-from recsys.baselines import Fold, Scorer
+from recsys.baselines import Fold, Listed, Scorer
+from recsys.candidates import lookup
 from recsys.hybrid import top
 from recsys.interactions import index_in
 
@@ -112,9 +113,8 @@ def judge_grid(prepare: Callable[[np.ndarray], P], scorers: Sequence[Callable[[P
         sizes = target.sizes[part].astype(np.float64)
         for i, scorer in enumerate(scorers):
             scores = scorer(prepared)
-            if new_only:
-                scores[history.row, history.col] = -np.inf
-            best = top(scores, kmax)
+            best = _best_listed(scores, history, new_only, len(sizes), kmax) if isinstance(scores, Listed) else \
+                _best_dense(scores, history, new_only, kmax)
             hits = np.take_along_axis(relevant, np.maximum(best, 0), axis=1) & (best >= 0)
             for k in ks:
                 ndcg[i][k].append(_accumulate(sums[i][k], hits[:, :k], sizes, discounts[:k], k))
@@ -124,6 +124,35 @@ def judge_grid(prepare: Callable[[np.ndarray], P], scorers: Sequence[Callable[[P
                         "coverage": len(seen[k]) / max(catalogue, 1)} for k in ks},
                    {k: np.concatenate(rows[k]) if rows[k] else np.zeros(0) for k in ks})
             for total, seen, rows in zip(sums, shown, ndcg)]
+
+
+def _best_dense(scores: np.ndarray, history: coo_matrix, new_only: bool, k: int) -> np.ndarray:
+    """Each row's k best columns, best first, -1 padded; bought products left out for new items."""
+    if new_only:
+        scores[history.row, history.col] = -np.inf
+    return top(scores, k)
+
+
+def _best_listed(scores: Listed, history: coo_matrix, new_only: bool, n_rows: int, k: int) -> np.ndarray:
+    """_best_dense of listed scores: unlisted pairs are never shown.
+
+    Each row's listed scores are laid out side by side (padded with -inf) and ranked like dense rows: one
+    argpartition per row is several times cheaper than sorting every listed pair.
+    """
+    keep = np.isfinite(scores.scores)
+    if new_only:
+        keep &= lookup(history.tocsr(), scores.rows, scores.cols) == 0
+    order = np.flatnonzero(keep)
+    order = order[np.argsort(scores.rows[order], kind="stable")]
+    rows, cols, values = scores.rows[order], scores.cols[order], scores.scores[order]
+    place = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+    width = int(place.max(initial=-1)) + 1
+    laid = np.full((n_rows, max(width, 1)), -np.inf, dtype=np.float32)
+    laid[rows, place] = values
+    products = np.full(laid.shape, -1, dtype=np.int64)
+    products[rows, place] = cols
+    best = top(laid, k)
+    return np.where(best >= 0, np.take_along_axis(products, np.maximum(best, 0), axis=1), -1)
 
 
 def paired_difference(first: np.ndarray, second: np.ndarray, resamples: int = 2000, seed: int = 0) -> Difference:

@@ -75,15 +75,6 @@ def _with_field(settings: Any, path: list[str], value: float) -> Any:
 
 
 @dataclass
-class Scored:
-    """Dense scores of a batch of customers: total (-inf = suppressed) and the leading component."""
-
-    total: np.ndarray      # (batch, products) float32
-    leading: np.ndarray    # (batch, products) int8 index into COMPONENTS
-    due: np.ndarray        # (batch, products) float32, 0 where never bought
-
-
-@dataclass
 class Components:
     """The unweighted parts of the score for a batch of customers, each (batch, products)."""
 
@@ -97,40 +88,10 @@ class Components:
     suppressed: np.ndarray   # bool
 
 
-def components(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, peers: csr_matrix,
-               home_stores: np.ndarray, settings: HybridSettings) -> Components:
-    """Score parts for a batch of customers.
-
-    Parameters
-    ----------
-    artifact : the trained model, neighbours and popularity
-    user_items : csr (batch, products), current interaction weights of these customers
-    stats : purchase statistics of the same rows
-    peers : csr (batch, products), these customers' rows of artifact.peers
-    home_stores : (batch,) store index into artifact.store_ids, -1 unknown
-    settings : the rules (recent_days, due_from)
-    """
-    recency = stats.last.copy()
-    recency.data = 1.0 / recency.data
-    return Components(stats.rate.toarray(), due_factor(stats).toarray(), recency.toarray(),
-                      _normalised(collaborative(artifact, user_items)),
-                      _normalised(neighbours(artifact, user_items)), popular_at(artifact, home_stores),
-                      peers.toarray(), suppressed_recent(stats, settings).toarray())
-
-
-def combine(parts: Components, settings: HybridSettings, personalise: np.ndarray) -> Scored:
-    """Weighted sum of the parts; customers who refused personalisation get popularity only."""
-    refused = ~personalise[:, None]
-    total, leading = blend(parts.rate, parts.due, parts.recency, parts.collaborative, parts.neighbours,
-                           parts.popular, parts.peers, refused, settings)
-    total[parts.suppressed & personalise[:, None]] = -np.inf
-    return Scored(total, leading, np.where(refused, 0.0, parts.due).astype(np.float32))
-
-
 def personal_total(parts: Components, settings: HybridSettings) -> np.ndarray:
-    """combine(...).total when every customer allows personalisation, without the leading component.
+    """blend(...)'s total when every customer allows personalisation, without the leading component; any shape.
 
-    Several times cheaper than combine (no stacked copy of the parts): tuning grids score it thousands of times.
+    Several times cheaper than blend (no stacked copy of the parts): tuning grids score it thousands of times.
     """
     due = settings.due_strength
     total = parts.rate * settings.repurchase if not due else \

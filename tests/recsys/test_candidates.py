@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ def test_best_per_row_orders_by_score_then_product() -> None:
     rows = np.array([0, 0, 0, 1, 1])
     cols = np.array([7, 3, 5, 1, 2])
     total = np.array([0.5, 0.5, 0.9, 0.1, 0.2], np.float32)
-    best = candidates._best_per_row(rows, cols, total, 2)
+    best = candidates.best_per_row(rows, cols, total, 2)
     assert list(zip(rows[best].tolist(), cols[best].tolist())) == [(0, 5), (0, 3), (1, 2), (1, 1)]
 
 
@@ -69,16 +70,39 @@ def _random_batch(seed: int) -> tuple[Artifact, Customers]:
     return artifact, customers_of(table, profiles, artifact, now, hybrid.HybridSettings())
 
 
-def _dense(artifact: Artifact, batch: Customers, settings: hybrid.HybridSettings) -> hybrid.Scored:
-    """The hybrid scored over the whole catalogue, as `c360 evaluate` scores it."""
-    parts = hybrid.components(artifact, batch.user_items, batch.stats, batch.peers, batch.home, settings)
-    return hybrid.combine(parts, settings, batch.personalise)
+@dataclass
+class _Scored:
+    """Dense scores of a batch of customers: total (-inf = suppressed) and the leading component."""
+
+    total: np.ndarray      # (batch, products) float32
+    leading: np.ndarray    # (batch, products) int8 index into hybrid.COMPONENTS
+
+
+def _components(artifact: Artifact, batch: Customers, settings: hybrid.HybridSettings) -> hybrid.Components:
+    """The hybrid's parts over the whole catalogue (batch, products): the specification candidates must meet."""
+    recency = batch.stats.last.copy()
+    recency.data = 1.0 / recency.data
+    return hybrid.Components(
+        batch.stats.rate.toarray(), hybrid.due_factor(batch.stats).toarray(), recency.toarray(),
+        hybrid._normalised(hybrid.collaborative(artifact, batch.user_items)),
+        hybrid._normalised(hybrid.neighbours(artifact, batch.user_items)), hybrid.popular_at(artifact, batch.home),
+        batch.peers.toarray(), hybrid.suppressed_recent(batch.stats, settings).toarray())
+
+
+def _dense(artifact: Artifact, batch: Customers, settings: hybrid.HybridSettings) -> _Scored:
+    """The hybrid scored over the whole catalogue; customers who refused personalisation get popularity only."""
+    parts = _components(artifact, batch, settings)
+    refused = ~batch.personalise[:, None]
+    total, leading = hybrid.blend(parts.rate, parts.due, parts.recency, parts.collaborative, parts.neighbours,
+                                  parts.popular, parts.peers, refused, settings)
+    total[parts.suppressed & batch.personalise[:, None]] = -np.inf
+    return _Scored(total, leading)
 
 
 def _leads(artifact: Artifact, batch: Customers, settings: hybrid.HybridSettings, ranked: candidates.Ranked
            ) -> np.ndarray:
     """Whether each ranked offer's leading component is one of the largest weighted parts (ties either way)."""
-    parts = hybrid.components(artifact, batch.user_items, batch.stats, batch.peers, batch.home, settings)
+    parts = _components(artifact, batch, settings)
     r, c = ranked.rows, ranked.cols
     weighted = np.stack([
         settings.repurchase * (parts.rate[r, c] * (1 - settings.due_strength + settings.due_strength * parts.due[r, c])
@@ -141,9 +165,24 @@ def _one(batch: Customers, row: int) -> tuple[Any, ...]:
 def test_the_tuning_score_is_the_served_score() -> None:
     artifact, batch = _random_batch(6)
     everyone = np.ones(len(batch.ids), dtype=bool)
-    for settings in (hybrid.HybridSettings(), hybrid.HybridSettings(repurchase=4, due_strength=0, peers_new=2.0,
-                                                                      peers_bought=1.0, neighbours=0.0, recency=0.1)):
-        parts = hybrid.components(artifact, batch.user_items, batch.stats, batch.peers, batch.home, settings)
-        served = hybrid.combine(parts, settings, everyone).total
+    for settings in (hybrid.HybridSettings(list_size=10),
+                     hybrid.HybridSettings(repurchase=4, due_strength=0, peers_new=2.0, peers_bought=1.0,
+                                           neighbours=0.0, recency=0.1, list_size=10, recent_days=30,
+                                           staple_share=0.05)):
+        parts = _components(artifact, batch, settings)
+        served = hybrid.blend(parts.rate, parts.due, parts.recency, parts.collaborative, parts.neighbours,
+                              parts.popular, parts.peers, ~everyone[:, None], settings)[0]
+        served[parts.suppressed] = -np.inf
         assert np.isneginf(served).any()
         assert np.allclose(hybrid.personal_total(parts, settings), served, atol=1e-6)
+        # tuning scores each weighting on the candidates found once (recsys.comparison._scored)
+        found = candidates.find(artifact, batch.user_items, batch.stats, batch.peers, batch.home,
+                                hybrid.HybridSettings(), per_source=5)
+        total = hybrid.personal_total(replace(found.parts, suppressed=found.suppressed(settings)), settings)
+        keep = np.flatnonzero((total > 0) & np.isfinite(total))
+        tuned = keep[candidates.best_per_row(found.rows[keep], found.cols[keep], total[keep], settings.list_size)]
+        ranked = candidates.rank(artifact, batch.user_items, batch.stats, batch.peers, batch.home, everyone,
+                                 settings, per_source=5)
+        assert (found.rows[tuned].tolist(), found.cols[tuned].tolist()) == (ranked.rows.tolist(),
+                                                                            ranked.cols.tolist())
+        assert np.allclose(total[tuned], ranked.total, atol=1e-6)

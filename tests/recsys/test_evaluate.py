@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
 
+from recsys.baselines import Listed
 from recsys.evaluate import Truth, judge, paired_difference
 
 
@@ -34,3 +35,25 @@ def test_a_paired_difference_says_how_sure_it_is() -> None:
     unclear = paired_difference(base + rng.normal(0.0, 0.1, 600), base)
     assert unclear.low < 0 < unclear.high
     assert paired_difference(base, base + 0.01).high < 0
+
+
+@pytest.mark.parametrize("new_only", [False, True])
+def test_listed_scores_are_judged_as_dense_rows_that_show_nothing_else(new_only: bool) -> None:
+    rng = np.random.default_rng(5)
+    target = Truth(np.arange(30), csr_matrix(rng.random((30, 40)) < 0.1, dtype=np.float32),
+                   np.full(30, 6), csr_matrix(rng.random((30, 40)) < 0.2, dtype=np.float32))
+    target = Truth(target.rows, target.items, np.maximum(np.asarray(target.items.sum(axis=1)).ravel(), 1).astype(int),
+                   target.history)
+    dense = rng.random((30, 40)).astype(np.float32)
+    listed = rng.random((30, 40)) < 0.4
+    rows, cols = np.nonzero(listed)
+
+    def as_listed(batch: np.ndarray) -> Listed:
+        keep = np.isin(rows, batch)
+        return Listed(np.searchsorted(batch, rows[keep]), cols[keep], dense[rows[keep], cols[keep]])
+
+    judged = judge(as_listed, target, (5, 10), new_only)
+    expected = judge(lambda batch: np.where(listed, dense, -np.inf)[batch], target, (5, 10), new_only)
+    for k in (5, 10):
+        assert judged.means[k] == pytest.approx(expected.means[k])
+    assert judged.ndcg[5] == pytest.approx(expected.ndcg[5])
