@@ -119,14 +119,15 @@ def matrix_factorisation(fold: Fold) -> Scorer:
 
 
 def hybrid_scorer(fold: Fold, settings: hybrid.HybridSettings) -> Scorer:
-    """The hybrid as served (candidates.rank, every customer personalised): its `list_size` best per customer."""
+    """The hybrid's score of each customer's candidates as served (everyone personalised), however many."""
     fold = with_basket_decay(fold, settings.basket_decay)
+    return lambda rows: listed_scores(hybrid_candidates(fold, rows, settings), settings)
 
-    def scores(rows: np.ndarray) -> Listed:
-        ranked = candidates.rank(fold.artifact, fold.matrix[rows], _stats_of(fold, rows), fold.artifact.peers[rows],
-                                 fold.home[rows], np.ones(len(rows), dtype=bool), settings)
-        return Listed(ranked.rows, ranked.cols, ranked.total)
-    return scores
+
+def listed_scores(found: candidates.Candidates, settings: hybrid.HybridSettings) -> Listed:
+    """The served score of every candidate under `settings`; the suppressed and those not above 0 unlisted."""
+    total = hybrid.personal_total(replace(found.parts, suppressed=found.suppressed(settings)), settings)
+    return Listed(found.rows, found.cols, np.where(total > 0, total, -np.inf))
 
 
 def hybrid_candidates(fold: Fold, rows: np.ndarray, settings: hybrid.HybridSettings) -> candidates.Candidates:

@@ -23,7 +23,7 @@ from recsys.evaluate import (DAY_S, PROTOCOLS, Difference, Judged, Truth, judge,
                              paired_difference, truth)
 from recsys.candidates import Candidates
 from recsys.history import BasketDecay
-from recsys.hybrid import HybridSettings, personal_total
+from recsys.hybrid import HybridSettings
 from recsys.interactions import InteractionSettings
 from recsys.model import ModelSettings, fit
 
@@ -194,10 +194,7 @@ def _scored(fold: b.Fold, target: Any, new_only: bool, grid: list[HybridSettings
         return b.hybrid_candidates(fold, rows, grid[0])
 
     def scorer(settings: HybridSettings) -> Callable[[Candidates], b.Listed]:
-        def scores(found: Candidates) -> b.Listed:
-            total = personal_total(replace(found.parts, suppressed=found.suppressed(settings)), settings)
-            return b.Listed(found.rows, found.cols, np.where(total > 0, total, -np.inf))
-        return scores
+        return lambda found: b.listed_scores(found, settings)
 
     return metrics_grid(prepare, [scorer(s) for s in grid], target, (10,), new_only)
 

@@ -94,6 +94,18 @@ def test_the_hybrid_is_judged_with_the_basket_decay_it_was_tuned_with() -> None:
     assert np.allclose(judged.scores, expected.scores)
 
 
+def test_the_judged_hybrid_ranks_every_candidate_not_only_the_served_lists_length() -> None:
+    # judged on new items, a served list of repurchases would leave nothing: every candidate must be ranked
+    table = rows(*[(f"c{n}", p, f"o{n}-{week}", 84 - 7 * week, "purchase") for n in range(8) for week in range(12)
+                   for p in (("a", "b", "c", "d") if n % 2 else ("w", "x", "y", "z"))])
+    fold = baselines.make_fold(table, NOW, model.ModelSettings(factors=4, iterations=3), InteractionSettings(), {},
+                               hybrid.HybridSettings())
+    listed = baselines.hybrid_scorer(fold, hybrid.HybridSettings(list_size=4))(np.arange(8))
+    finite = np.isfinite(listed.scores)
+    bought = np.asarray(fold.stats.baskets[listed.rows[finite], listed.cols[finite]]).ravel() > 0
+    assert np.bincount(listed.rows[finite][~bought], minlength=8).min() >= 4   # the other taste's products
+
+
 def test_weights_are_tuned_on_the_last_days_of_sales_and_left_alone_without_any() -> None:
     rng = np.random.default_rng(2)
     entries = []
