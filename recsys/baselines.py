@@ -24,7 +24,6 @@ from recsys.peers import nearest_customers
 from recsys.training import home_stores, train
 
 
-
 @dataclass(frozen=True)
 class Listed:
     """Scores of some (customer, product) pairs of a batch (aligned; rows index the batch); the rest are unlisted.

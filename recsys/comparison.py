@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from recsys import baselines as b
+from recsys.candidates import Candidates
 from recsys.evaluate import (DAY_S, PROTOCOLS, Difference, Judged, Truth, judge, metrics, metrics_grid,
                              paired_difference, truth)
-from recsys.candidates import Candidates
 from recsys.history import BasketDecay
 from recsys.hybrid import HybridSettings
 from recsys.interactions import InteractionSettings

@@ -91,14 +91,15 @@ def judge(scorer: Scorer, target: Truth, ks: tuple[int, ...], new_only: bool) ->
     return judge_grid(lambda rows: rows, [scorer], target, ks, new_only)[0]
 
 
-def metrics_grid(prepare: Callable[[np.ndarray], P], scorers: Sequence[Callable[[P], np.ndarray]], target: Truth,
-                 ks: tuple[int, ...], new_only: bool, batch: int = 256) -> list[dict[int, dict[str, float]]]:
+def metrics_grid(prepare: Callable[[np.ndarray], P], scorers: Sequence[Callable[[P], np.ndarray | Listed]],
+                 target: Truth, ks: tuple[int, ...], new_only: bool,
+                 batch: int = 256) -> list[dict[int, dict[str, float]]]:
     """`metrics` of several scorers sharing one preparation per batch of customers (hyperparameter grids)."""
     return [judged.means for judged in judge_grid(prepare, scorers, target, ks, new_only, batch)]
 
 
-def judge_grid(prepare: Callable[[np.ndarray], P], scorers: Sequence[Callable[[P], np.ndarray]], target: Truth,
-               ks: tuple[int, ...], new_only: bool, batch: int = 256) -> list[Judged]:
+def judge_grid(prepare: Callable[[np.ndarray], P], scorers: Sequence[Callable[[P], np.ndarray | Listed]],
+               target: Truth, ks: tuple[int, ...], new_only: bool, batch: int = 256) -> list[Judged]:
     """`judge` of several scorers sharing one preparation per batch of customers."""
     kmax = max(ks)
     sums = [{k: dict.fromkeys(METRICS, 0.0) for k in ks} for _ in scorers]
