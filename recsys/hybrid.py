@@ -76,7 +76,11 @@ def _with_field(settings: Any, path: list[str], value: float) -> Any:
 
 @dataclass
 class Components:
-    """The unweighted parts of the score for a batch of customers, each (batch, products)."""
+    """The unweighted parts of the score: for (customer, product) pairs, all of one shape.
+
+    candidates.find gives them for each customer's candidates (1-D, aligned with its rows and cols); the tests
+    build them over the whole catalogue (batch, products) as the reference the candidates must meet.
+    """
 
     rate: np.ndarray
     due: np.ndarray
