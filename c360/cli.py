@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-from rich.console import Console
+from c360.terminal import console
 
 # Each module defines `register(subparsers)`; the handler it sets receives the parsed arguments.
 COMMAND_MODULES = (
@@ -22,7 +22,7 @@ COMMAND_MODULES = (
     "c360.commands.demo",
 )
 
-console = Console(stderr=True)
+errors = console(stderr=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,12 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
-        console.print("[yellow]interrupted[/]")
+        errors.print("[yellow]interrupted[/]")
         return 130
     except Exception as exc:  # a command's own errors carry a plain message; no stack trace for users
         if getattr(args, "debug", False):
             raise
-        console.print(f"[red]error:[/] {type(exc).__name__}: {exc}")
+        errors.print(f"[red]error:[/] {type(exc).__name__}: {exc}")
         return 1
 
 

@@ -9,7 +9,6 @@ from dataclasses import fields
 from datetime import datetime, timezone
 from pathlib import Path
 
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -19,11 +18,12 @@ from analytics.export import export_segment
 from analytics.recompute import RetailerRun
 from c360 import connect
 from c360.settings import load_settings
+from c360.terminal import console
 from graph.analytics import retailers_with_customers
 from graph.driver import Graph
 
-out = Console()
-err = Console(stderr=True)
+out = console()
+err = console(stderr=True)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.console import Console
-
 from c360 import connect, services
 from c360.commands.serve import ROLES
 from c360.settings import Settings, load_settings
+from c360.terminal import console
 
-out = Console()
+out = console()
 DEMO_DATA = Path(__file__).resolve().parents[2] / "demo" / "data"
 KEYS_FILE = "demo-api-keys"          # plain keys, for the person running the demo (0600, under the data folder)
 KEY_HASHES_FILE = "demo-api-keys.sha256"

@@ -8,17 +8,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
-from rich.console import Console
+from rich import box
 from rich.table import Table
 
 from c360 import connect
 from c360.settings import load_settings
+from c360.terminal import console
 from graph.recsys_reads import products_of_retailer
 from recsys import interactions
 from recsys.comparison import Report, compare, markdown
 from recsys.evaluate import METRICS
 
-out = Console()
+out = console()
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=timezone.utc)
 
 
@@ -87,18 +88,20 @@ def _day(epoch: int) -> str:
 
 
 def _show(report: Report) -> None:
+    """One table per protocol and mode, k = 10 above k = 20, so that it fits an 80-column terminal."""
     for protocol, per_mode in report.results.items():
         for mode, per_method in per_mode.items():
             table = Table(title=f"{protocol.replace('_', ' ')}, {mode} items "
                                 f"({report.customers[protocol][mode]:,} customers, cut {report.cut[:10]})",
-                          title_justify="left")
-            table.add_column("method")
-            ks = sorted(next(iter(per_method.values())))
-            for k in ks:
-                for metric in METRICS:
-                    table.add_column(f"{metric}@{k}", justify="right")
-            for method, result in per_method.items():
-                table.add_row(method, *[f"{result[k][m]:.4f}" for k in ks for m in METRICS])
+                          title_justify="left", box=box.SIMPLE_HEAD, collapse_padding=True,
+                          pad_edge=False)
+            table.add_column("method", no_wrap=True)
+            for metric in METRICS:
+                table.add_column(metric.replace("_", " "), justify="right")
+            for k in sorted(next(iter(per_method.values()))):
+                table.add_row(f"[bold]at k = {k}[/]")
+                for method, result in per_method.items():
+                    table.add_row(method, *[f"{result[k][m]:.4f}" for m in METRICS])
             out.print(table)
             out.print(report.versus[protocol][mode].describe())
     out.print("configurations chosen on the validation cut:")

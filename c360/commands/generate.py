@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
+from c360.terminal import console
 from loaders.demo_data import build_demo_data
 from loaders.generate import generate_retailer
 
-out = Console()
+out = console()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

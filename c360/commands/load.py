@@ -6,17 +6,17 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
 from c360 import connect
 from c360.settings import load_settings
+from c360.terminal import console
 from loaders import canonical, complete_journey, online_retail
 from loaders.report import LoadSummary
 from loaders.rows import LoadError
 
-out = Console()
-err = Console(stderr=True)
+out = console()
+err = console(stderr=True)
 
 Loader = Callable[..., LoadSummary]
 LOADERS: dict[str, tuple[Loader, str]] = {

@@ -6,15 +6,15 @@ import argparse
 import os
 from pathlib import Path
 
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from c360 import connect
 from c360.commands.train import models_dir
 from c360.settings import load_settings
+from c360.terminal import console
 from recsys import hybrid, jobs, offers
 
-out = Console()
+out = console()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -6,12 +6,11 @@ import argparse
 import os
 from pathlib import Path
 
-from rich.console import Console
-
 from c360 import connect
 from c360.settings import Settings, load_settings
+from c360.terminal import console
 
-out = Console()
+out = console()
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 ROLES = ("service_desk", "web", "kiosk", "integrator", "admin")
 

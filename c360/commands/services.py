@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.console import Console
-
 from c360 import services
 from c360.settings import load_settings
+from c360.terminal import console
 from graph.driver import open_graph
 from graph.schema import apply_schema
 
-out = Console()
+out = console()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

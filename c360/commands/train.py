@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.console import Console
-
 from c360 import connect
 from c360.settings import load_settings
+from c360.terminal import console
 from graph.recsys_reads import retailer_ids
 from recsys import jobs, model
 
-out = Console()
+out = console()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

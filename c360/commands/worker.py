@@ -10,15 +10,14 @@ import socket
 from pathlib import Path
 from types import FrameType
 
-from rich.console import Console
-
 from c360 import connect
 from c360.commands.train import models_dir
 from c360.settings import load_settings
+from c360.terminal import console
 from recsys.realtime import offers_changed_channel
 from recsys.worker import Worker, WorkerSettings
 
-out = Console()
+out = console()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
