@@ -1,7 +1,8 @@
 """Tune every method on a validation cut, then judge all of them on the test cut.
 
-Validation: train before `cut - period_days`, truth = next basket after that (within the period, before
-the test cut). Each baseline keeps its best configuration per mode (all / new items) by NDCG@10 there;
+Validation: train before `cut - period_days`, truth = what customers bought after that, within the period
+(before the test cut), under both protocols: their next basket, and the whole period. Each baseline keeps its
+best configuration per mode (all / new items) by NDCG@10 there, averaged over the two protocols;
 the hybrid's discovery weights are tuned on new items, then its repurchase weights and the weighting of the
 customer's history (basket decay, staples) on all items.
 The test fold is then trained on everything before `cut` with the chosen configurations.
@@ -10,7 +11,7 @@ The test fold is then trained on everything before `cut` with the chosen configu
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any
@@ -20,7 +21,7 @@ import pandas as pd
 
 from recsys import baselines as b
 from recsys.candidates import Candidates
-from recsys.evaluate import (DAY_S, PROTOCOLS, Difference, Judged, Truth, judge, metrics, metrics_grid,
+from recsys.evaluate import (DAY_S, PROTOCOLS, Difference, Judged, Truth, judge, metrics_grid,
                              paired_difference, truth)
 from recsys.history import BasketDecay
 from recsys.hybrid import HybridSettings
@@ -118,7 +119,7 @@ def _versus(judged: dict[str, Judged]) -> Versus:
 
 def _tune(table: pd.DataFrame, fold: b.Fold, period_days: int,
           step: Callable[[str], None]) -> dict[str, dict[str, Any]]:
-    targets = {mode: truth(table, fold, "next_basket", period_days, mode == "new") for mode in MODES}
+    targets = validation_targets(table, fold, period_days)
     chosen: dict[str, dict[str, Any]] = {m: dict.fromkeys(MODES) for m in ("global_popular", "store_popular",
                                                                            "personal_top_frequency")}
     for method, grid in GRIDS.items():
@@ -126,22 +127,30 @@ def _tune(table: pd.DataFrame, fold: b.Fold, period_days: int,
         for config in grid:
             step(f"tune {method}: {_describe(config)}")
             scorer = _scorer(fold, method, config)
-            scored.append({mode: _ndcg10(metrics(scorer, targets[mode], (10,), mode == "new")) for mode in MODES})
+            scored.append({mode: _mean_ndcg10(scorer, targets[mode], mode == "new") for mode in MODES})
         chosen[method] = {mode: grid[int(np.argmax([s[mode] for s in scored]))] for mode in MODES}
     tuned = tune_hybrid(b.with_model(fold, chosen["als"]["all"]), targets, step)
     chosen["hybrid"] = dict.fromkeys(MODES, tuned)
     return chosen
 
 
-def tune_hybrid(fold: b.Fold, targets: dict[str, Truth], step: Callable[[str], None] = lambda _: None
+def validation_targets(table: pd.DataFrame, fold: b.Fold, period_days: int) -> dict[str, tuple[Truth, ...]]:
+    """What tuning scores on: per mode, the fold's truth under each protocol (customers with nothing to find
+    left out, so a protocol may have none)."""
+    return {mode: tuple(truth(table, fold, protocol, period_days, mode == "new") for protocol in PROTOCOLS)
+            for mode in MODES}
+
+
+def tune_hybrid(fold: b.Fold, targets: dict[str, tuple[Truth, ...]], step: Callable[[str], None] = lambda _: None
                 ) -> HybridSettings:
     """The hybrid's weights best on a validation fold: discovery on new items, then repurchase, then the
     weighting of the customer's history (basket decay, staples), both on all items.
 
-    `targets` maps "all" and "new" to the fold's next-basket truths.
+    `targets` maps "all" and "new" to the fold's truths (validation_targets); a weighting's score is its mean
+    NDCG@10 over them, so that it is chosen for the next basket and the weeks after alike, as it is judged.
     """
     discovery = HybridSettings()
-    if len(targets["new"].rows):   # else nobody bought anything new: the default discovery weights stand
+    if any(len(t.rows) for t in targets["new"]):   # else nobody bought anything new: default discovery weights
         step("tune hybrid discovery weights")
         discovery = _best(fold, targets["new"], True, [
             HybridSettings(repurchase=1.0, collaborative=c, neighbours=n, popular=p, peers_new=w)
@@ -159,8 +168,8 @@ def tuned_weights(table: pd.DataFrame, now: int, period_days: int, settings: Mod
                   interaction_settings: InteractionSettings, categories: dict[str, str],
                   step: Callable[[str], None] = lambda _: None) -> dict[str, float]:
     """Blend weights for the served lists (HybridSettings field -> value; empty when there is nothing to tune
-    on): tune_hybrid on the next baskets of the last `period_days` before the retailer's latest purchase (at
-    most `now`), the model trained on what came before them."""
+    on): tune_hybrid on what customers bought in the last `period_days` before the retailer's latest purchase
+    (at most `now`: their next basket and the whole period), the model trained on what came before them."""
     table = table[table["at"] < now]
     bought_at = table.loc[table["kind"] == "purchase", "at"]
     if bought_at.empty:
@@ -169,34 +178,38 @@ def tuned_weights(table: pd.DataFrame, now: int, period_days: int, settings: Mod
     step("validation fold for the hybrid's weights")
     fold = b.make_fold(table, end - period_days * DAY_S, settings, interaction_settings, categories,
                        HybridSettings())
-    targets = {mode: truth(table, fold, "next_basket", period_days, mode == "new") for mode in MODES}
-    if not len(targets["all"].rows):
+    targets = validation_targets(table, fold, period_days)
+    if not any(len(t.rows) for t in targets["all"]):
         return {}   # nobody bought in the period: nothing to tune on, the defaults stand
     tuned = tune_hybrid(fold, targets, step)
     return {name: float(attrgetter(name)(tuned)) for name in WEIGHTS}
 
 
-def _best(fold: b.Fold, target: Any, new_only: bool, grid: list[HybridSettings]) -> HybridSettings:
-    """The grid's best by NDCG@10 (the first of equals); weightings with the same basket decay share the parts."""
+def _best(fold: b.Fold, targets: tuple[Truth, ...], new_only: bool, grid: list[HybridSettings]) -> HybridSettings:
+    """The grid's best by mean NDCG@10 over the targets (the first of equals); weightings with the same basket
+    decay share the parts."""
     groups: dict[BasketDecay, list[HybridSettings]] = {}
     for settings in grid:
         groups.setdefault(settings.basket_decay, []).append(settings)
     scored: list[tuple[float, HybridSettings]] = []
     for group in groups.values():
-        scored += zip((_ndcg10(r) for r in _scored(b.with_basket_decay(fold, group[0].basket_decay), target,
-                                                   new_only, group)), group)
+        decayed = b.with_basket_decay(fold, group[0].basket_decay)
+        per_target = [[_ndcg10(r) for r in results] for results in _scored(decayed, targets, new_only, group)]
+        scored += zip((_mean(s) for s in zip(*per_target)), group)
     return max(scored, key=lambda pair: pair[0])[1]
 
 
-def _scored(fold: b.Fold, target: Any, new_only: bool, grid: list[HybridSettings]) -> list[dict[int, dict]]:
-    """NDCG@10 and the rest of each weighting, scored as served: on the candidates, positive scores only."""
+def _scored(fold: b.Fold, targets: tuple[Truth, ...], new_only: bool, grid: list[HybridSettings]
+            ) -> list[list[dict[int, dict]]]:
+    """NDCG@10 and the rest of each weighting against each target ([target][weighting]), scored as served: on
+    the candidates, positive scores only; candidates and rankings are shared by the targets."""
     def prepare(rows: np.ndarray) -> Candidates:
         return b.hybrid_candidates(fold, rows, grid[0])
 
     def scorer(settings: HybridSettings) -> Callable[[Candidates], b.Listed]:
         return lambda found: b.listed_scores(found, settings)
 
-    return metrics_grid(prepare, [scorer(s) for s in grid], target, (10,), new_only)
+    return metrics_grid(prepare, [scorer(s) for s in grid], targets, (10,), new_only)
 
 
 def _scorer(fold: b.Fold, method: str, config: Any) -> b.Scorer:
@@ -213,6 +226,18 @@ def _scorer(fold: b.Fold, method: str, config: Any) -> b.Scorer:
     if method in ("als", "bpr"):
         return b.matrix_factorisation(b.with_model(fold, config))
     return b.hybrid_scorer(fold, config)
+
+
+def _mean_ndcg10(scorer: b.Scorer, targets: tuple[Truth, ...], new_only: bool) -> float:
+    """A scorer's NDCG@10 averaged over the targets, each batch of customers scored once for all of them."""
+    return _mean(_ndcg10(results[0]) for results in metrics_grid(lambda rows: rows, [scorer], targets, (10,),
+                                                                   new_only))
+
+
+def _mean(scores: Iterable[float]) -> float:
+    """Mean of a weighting's NDCG@10 over the protocols (a protocol with no customer scores 0 throughout)."""
+    values = list(scores)
+    return sum(values) / max(len(values), 1)
 
 
 def _ndcg10(result: dict[int, dict[str, float]]) -> float:

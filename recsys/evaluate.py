@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse import coo_matrix, csr_matrix, vstack
 from scipy.stats import bootstrap
 
 from recsys.baselines import Fold, Listed, Scorer
@@ -88,43 +88,72 @@ def metrics(scorer: Scorer, target: Truth, ks: tuple[int, ...], new_only: bool) 
 
 def judge(scorer: Scorer, target: Truth, ks: tuple[int, ...], new_only: bool) -> Judged:
     """`metrics`, and each customer's NDCG for paired comparisons (paired_difference)."""
-    return judge_grid(lambda rows: rows, [scorer], target, ks, new_only)[0]
+    return judge_grid(lambda rows: rows, [scorer], [target], ks, new_only)[0][0]
 
 
 def metrics_grid(prepare: Callable[[np.ndarray], P], scorers: Sequence[Callable[[P], np.ndarray | Listed]],
-                 target: Truth, ks: tuple[int, ...], new_only: bool,
-                 batch: int = 256) -> list[dict[int, dict[str, float]]]:
-    """`metrics` of several scorers sharing one preparation per batch of customers (hyperparameter grids)."""
-    return [judged.means for judged in judge_grid(prepare, scorers, target, ks, new_only, batch)]
+                 targets: Sequence[Truth], ks: tuple[int, ...], new_only: bool,
+                 batch: int = 256) -> list[list[dict[int, dict[str, float]]]]:
+    """`metrics` of several scorers against several truths (hyperparameter grids): [target][scorer]."""
+    return [[judged.means for judged in per_target]
+            for per_target in judge_grid(prepare, scorers, targets, ks, new_only, batch)]
 
 
 def judge_grid(prepare: Callable[[np.ndarray], P], scorers: Sequence[Callable[[P], np.ndarray | Listed]],
-               target: Truth, ks: tuple[int, ...], new_only: bool, batch: int = 256) -> list[Judged]:
-    """`judge` of several scorers sharing one preparation per batch of customers."""
+               targets: Sequence[Truth], ks: tuple[int, ...], new_only: bool, batch: int = 256
+               ) -> list[list[Judged]]:
+    """`judge` of several scorers against truths of one fold (its protocols): [target][scorer].
+
+    Per batch of customers, the preparation and each scorer's ranking are shared by every truth holding them.
+    """
+    customers = np.unique(np.concatenate([t.rows for t in targets])) if targets else np.zeros(0, np.int64)
+    history = _history_of(customers, targets)
+    places = [np.searchsorted(customers, t.rows) for t in targets]
     kmax = max(ks)
-    sums = [{k: dict.fromkeys(METRICS, 0.0) for k in ks} for _ in scorers]
-    ndcg: list[dict[int, list[np.ndarray]]] = [{k: [] for k in ks} for _ in scorers]
-    shown: list[dict[int, set[int]]] = [{k: set() for k in ks} for _ in scorers]
+    sums = [[{k: dict.fromkeys(METRICS, 0.0) for k in ks} for _ in scorers] for _ in targets]
+    ndcg: list[list[dict[int, list[np.ndarray]]]] = [[{k: [] for k in ks} for _ in scorers] for _ in targets]
+    shown: list[list[dict[int, set[int]]]] = [[{k: set() for k in ks} for _ in scorers] for _ in targets]
     discounts = 1.0 / np.log2(np.arange(2, kmax + 2))
-    for start in range(0, len(target.rows), batch):
-        part = slice(start, start + batch)
-        prepared = prepare(target.rows[part])
-        relevant = target.items[part].toarray() > 0
-        history = target.history[part].tocoo()
-        sizes = target.sizes[part].astype(np.float64)
+    for start in range(0, len(customers), batch):
+        rows = customers[start:start + batch]
+        prepared = prepare(rows)
+        seen = history[start:start + batch].tocoo()
+        parts = [_part(target, place, start, start + len(rows)) for target, place in zip(targets, places)]
         for i, scorer in enumerate(scorers):
             scores = scorer(prepared)
-            best = _best_listed(scores, history, new_only, len(sizes), kmax) if isinstance(scores, Listed) else \
-                _best_dense(scores, history, new_only, kmax)
-            hits = np.take_along_axis(relevant, np.maximum(best, 0), axis=1) & (best >= 0)
-            for k in ks:
-                ndcg[i][k].append(_accumulate(sums[i][k], hits[:, :k], sizes, discounts[:k], k))
-                shown[i][k].update(np.unique(best[:, :k][best[:, :k] >= 0]).tolist())
+            best = _best_listed(scores, seen, new_only, len(rows), kmax) if isinstance(scores, Listed) else \
+                _best_dense(scores, seen, new_only, kmax)
+            for t, (local, relevant, sizes) in enumerate(parts):
+                mine = best[local]
+                hits = np.take_along_axis(relevant, np.maximum(mine, 0), axis=1) & (mine >= 0)
+                for k in ks:
+                    ndcg[t][i][k].append(_accumulate(sums[t][i][k], hits[:, :k], sizes, discounts[:k], k))
+                    shown[t][i][k].update(np.unique(mine[:, :k][mine[:, :k] >= 0]).tolist())
+    return [[_judged(total, seen_k, rows_k, target, ks) for total, seen_k, rows_k in zip(*per_target)]
+            for target, per_target in zip(targets, zip(sums, shown, ndcg))]
+
+
+def _history_of(customers: np.ndarray, targets: Sequence[Truth]) -> csr_matrix:
+    """What each of `customers` bought before the cut, from the truths holding them (all from one fold)."""
+    if not len(customers):
+        return csr_matrix((0, targets[0].history.shape[1] if targets else 0))
+    places = np.concatenate([np.searchsorted(customers, t.rows) for t in targets])
+    first = np.unique(places, return_index=True)[1]
+    return vstack([t.history for t in targets], format="csr")[first]
+
+
+def _part(target: Truth, place: np.ndarray, start: int, end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A truth's customers within batch start..end: their rows in the batch, relevant products, sizes."""
+    lo, hi = np.searchsorted(place, [start, end])
+    return place[lo:hi] - start, target.items[lo:hi].toarray() > 0, target.sizes[lo:hi].astype(np.float64)
+
+
+def _judged(total: dict[int, dict[str, float]], seen: dict[int, set[int]], rows: dict[int, list[np.ndarray]],
+            target: Truth, ks: tuple[int, ...]) -> Judged:
     n, catalogue = max(len(target.rows), 1), target.items.shape[1]
-    return [Judged({k: {**{m: v / n for m, v in total[k].items() if m != "coverage"},
-                        "coverage": len(seen[k]) / max(catalogue, 1)} for k in ks},
-                   {k: np.concatenate(rows[k]) if rows[k] else np.zeros(0) for k in ks})
-            for total, seen, rows in zip(sums, shown, ndcg)]
+    return Judged({k: {**{m: v / n for m, v in total[k].items() if m != "coverage"},
+                       "coverage": len(seen[k]) / max(catalogue, 1)} for k in ks},
+                  {k: np.concatenate(rows[k]) if rows[k] else np.zeros(0) for k in ks})
 
 
 def _best_dense(scores: np.ndarray, history: coo_matrix, new_only: bool, k: int) -> np.ndarray:

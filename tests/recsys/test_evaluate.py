@@ -9,7 +9,7 @@ import pytest
 from scipy.sparse import csr_matrix
 
 from recsys.baselines import Listed
-from recsys.evaluate import Truth, judge, paired_difference
+from recsys.evaluate import Truth, judge, judge_grid, paired_difference
 
 
 def _truth(bought: list[list[int]], products: int) -> Truth:
@@ -57,3 +57,32 @@ def test_listed_scores_are_judged_as_dense_rows_that_show_nothing_else(new_only:
     for k in (5, 10):
         assert judged.means[k] == pytest.approx(expected.means[k])
     assert judged.ndcg[5] == pytest.approx(expected.ndcg[5])
+
+
+@pytest.mark.parametrize("new_only", [False, True])
+def test_truths_judged_together_score_as_each_judged_alone_and_share_the_work(new_only: bool) -> None:
+    rng = np.random.default_rng(6)
+    history = rng.random((40, 30)) < 0.2
+    scores = rng.random((40, 30)).astype(np.float32)
+
+    def truth_of(customers: np.ndarray) -> Truth:
+        items = csr_matrix(rng.random((len(customers), 30)) < 0.15, dtype=np.float32)
+        sizes = np.maximum(np.asarray(items.sum(axis=1)).ravel(), 1).astype(int)
+        return Truth(customers, items, sizes, csr_matrix(history[customers], dtype=np.float32))
+
+    first, second = truth_of(np.arange(0, 40, 2)), truth_of(np.arange(0, 40, 3))   # some customers in both
+    prepared: list[int] = []
+
+    def prepare(rows: np.ndarray) -> np.ndarray:
+        prepared.extend(rows.tolist())
+        return rows
+
+    scorers = [lambda rows: scores[rows].copy(), lambda rows: -scores[rows]]
+    together = judge_grid(prepare, scorers, [first, second], (3, 10), new_only, batch=8)
+    assert sorted(prepared) == sorted(set(first.rows) | set(second.rows))   # each customer prepared once
+    for t, target in enumerate((first, second)):
+        for s, scorer in enumerate(scorers):
+            alone = judge(scorer, target, (3, 10), new_only)
+            for k in (3, 10):
+                assert together[t][s].means[k] == pytest.approx(alone.means[k])
+            assert together[t][s].ndcg[10] == pytest.approx(alone.ndcg[10])

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys import baselines, hybrid, model
+from recsys import baselines, comparison, hybrid, model
 from recsys.comparison import METHODS, WEIGHTS, compare, markdown, tuned_weights
 from recsys.evaluate import METRICS
 from recsys.history import BasketDecay
@@ -119,3 +119,18 @@ def test_weights_are_tuned_on_the_last_days_of_sales_and_left_alone_without_any(
     views_only = table.assign(kind="view")
     assert tuned_weights(views_only, NOW, 14, model.ModelSettings(factors=4, iterations=3), InteractionSettings(),
                          {}) == {}
+
+
+def test_tuning_scores_a_weighting_on_the_next_basket_and_the_whole_period_alike(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    table = rows(*[(f"c{n}", p, f"o{n}-{w}", 60 - 7 * w, "purchase") for n in range(6) for w in range(8)
+                   for p in ("a", "b")])
+    fold = baselines.make_fold(table, NOW - 14 * DAY_S, model.ModelSettings(factors=4, iterations=3),
+                               InteractionSettings(), {}, hybrid.HybridSettings())
+    targets = comparison.validation_targets(table, fold, 14)
+    assert [len(t.rows) for t in targets["all"]] == [6, 6]   # next basket, then the period: one truth each
+    grid = [hybrid.HybridSettings(repurchase=r) for r in (1.0, 2.0, 3.0)]
+    ndcg = {id(targets["all"][0]): [0.30, 0.31, 0.20], id(targets["all"][1]): [0.50, 0.40, 0.50]}
+    monkeypatch.setattr(comparison, "_scored", lambda f, targets, new_only, g: [
+        [{10: {"ndcg": v}} for v in ndcg[id(target)][:len(g)]] for target in targets])
+    assert comparison._best(fold, targets["all"], False, grid).repurchase == 1.0   # not 2.0, the next basket's best
