@@ -11,9 +11,10 @@ The test fold is then trained on everything before `cut` with the chosen configu
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
+from statistics import fmean
 from typing import Any
 
 import numpy as np
@@ -195,7 +196,7 @@ def _best(fold: b.Fold, targets: tuple[Truth, ...], new_only: bool, grid: list[H
     for group in groups.values():
         decayed = b.with_basket_decay(fold, group[0].basket_decay)
         per_target = [[_ndcg10(r) for r in results] for results in _scored(decayed, targets, new_only, group)]
-        scored += zip((_mean(s) for s in zip(*per_target)), group)
+        scored += zip((fmean(s) for s in zip(*per_target)), group)
     return max(scored, key=lambda pair: pair[0])[1]
 
 
@@ -230,14 +231,9 @@ def _scorer(fold: b.Fold, method: str, config: Any) -> b.Scorer:
 
 def _mean_ndcg10(scorer: b.Scorer, targets: tuple[Truth, ...], new_only: bool) -> float:
     """A scorer's NDCG@10 averaged over the targets, each batch of customers scored once for all of them."""
-    return _mean(_ndcg10(results[0]) for results in metrics_grid(lambda rows: rows, [scorer], targets, (10,),
+    return fmean(_ndcg10(results[0]) for results in metrics_grid(lambda rows: rows, [scorer], targets, (10,),
                                                                    new_only))
 
-
-def _mean(scores: Iterable[float]) -> float:
-    """Mean of a weighting's NDCG@10 over the protocols (a protocol with no customer scores 0 throughout)."""
-    values = list(scores)
-    return sum(values) / max(len(values), 1)
 
 
 def _ndcg10(result: dict[int, dict[str, float]]) -> float:
