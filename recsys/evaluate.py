@@ -81,20 +81,17 @@ class Difference:
     high: float
 
 
-def metrics(scorer: Scorer, target: Truth, ks: tuple[int, ...], new_only: bool) -> dict[int, dict[str, float]]:
-    """Mean precision, recall, NDCG, MAP, hit rate at each k, and catalogue coverage."""
-    return judge(scorer, target, ks, new_only).means
-
-
 def judge(scorer: Scorer, target: Truth, ks: tuple[int, ...], new_only: bool) -> Judged:
-    """`metrics`, and each customer's NDCG for paired comparisons (paired_difference)."""
+    """Mean precision, recall, NDCG, MAP, hit rate at each k and catalogue coverage, and each customer's NDCG
+    for paired comparisons (paired_difference)."""
     return judge_grid(lambda rows: rows, [scorer], [target], ks, new_only)[0][0]
 
 
 def metrics_grid(prepare: Callable[[np.ndarray], P], scorers: Sequence[Callable[[P], np.ndarray | Listed]],
                  targets: Sequence[Truth], ks: tuple[int, ...], new_only: bool,
                  batch: int = 256) -> list[list[dict[int, dict[str, float]]]]:
-    """`metrics` of several scorers against several truths (hyperparameter grids): [target][scorer]."""
+    """The mean metrics of `judge` for several scorers against several truths (hyperparameter grids):
+    [target][scorer]."""
     return [[judged.means for judged in per_target]
             for per_target in judge_grid(prepare, scorers, targets, ks, new_only, batch)]
 
