@@ -10,7 +10,6 @@ The test fold is then trained on everything before `cut` with the chosen configu
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
@@ -22,7 +21,7 @@ import pandas as pd
 
 from recsys import baselines as b
 from recsys.candidates import Candidates
-from recsys.evaluate import (DAY_S, PROTOCOLS, Difference, Judged, Truth, judge, metrics_grid,
+from recsys.evaluate import (DAY_S, PROTOCOLS, Difference, Judged, Truth, judge_grid, metrics_grid,
                              paired_difference, truth)
 from recsys.history import BasketDecay
 from recsys.hybrid import HybridSettings
@@ -97,18 +96,19 @@ def compare(table: pd.DataFrame, cut: int, period_days: int, categories: dict[st
     report = Report(cut=pd.Timestamp(cut, unit="s", tz="UTC").isoformat(), period_days=period_days)
     report.chosen = {m: {mode: _describe(c) for mode, c in per.items()} for m, per in chosen.items()}
     scorers: dict[tuple[str, str], b.Scorer] = {}   # built once per method and configuration
-    for protocol, mode in itertools.product(PROTOCOLS, MODES):
-        target = truth(table, test, protocol, period_days, mode == "new")
-        report.customers.setdefault(protocol, {})[mode] = len(target.rows)
-        judged = {}
+    for mode, targets in protocol_targets(table, test, period_days).items():
+        judged: dict[str, list[Judged]] = {}   # method -> one per protocol, each customer ranked once for both
         for method in METHODS:
-            step(f"test {protocol} {mode}: {method}")
+            step(f"test {mode} items: {method}")
             config = chosen[method][mode]
             key = (method, _describe(config))
             scorer = scorers[key] = scorers.get(key) or _scorer(test, method, config)
-            judged[method] = judge(scorer, target, ks, mode == "new")
-        report.results.setdefault(protocol, {})[mode] = {m: j.means for m, j in judged.items()}
-        report.versus.setdefault(protocol, {})[mode] = _versus(judged)
+            judged[method] = [per[0] for per in judge_grid(lambda rows: rows, [scorer], targets, ks, mode == "new")]
+        for i, (protocol, target) in enumerate(zip(PROTOCOLS, targets)):
+            per_method = {m: j[i] for m, j in judged.items()}
+            report.customers.setdefault(protocol, {})[mode] = len(target.rows)
+            report.results.setdefault(protocol, {})[mode] = {m: j.means for m, j in per_method.items()}
+            report.versus.setdefault(protocol, {})[mode] = _versus(per_method)
     return report
 
 
@@ -120,7 +120,7 @@ def _versus(judged: dict[str, Judged]) -> Versus:
 
 def _tune(table: pd.DataFrame, fold: b.Fold, period_days: int,
           step: Callable[[str], None]) -> dict[str, dict[str, Any]]:
-    targets = validation_targets(table, fold, period_days)
+    targets = protocol_targets(table, fold, period_days)
     chosen: dict[str, dict[str, Any]] = {m: dict.fromkeys(MODES) for m in ("global_popular", "store_popular",
                                                                            "personal_top_frequency")}
     for method, grid in GRIDS.items():
@@ -135,9 +135,9 @@ def _tune(table: pd.DataFrame, fold: b.Fold, period_days: int,
     return chosen
 
 
-def validation_targets(table: pd.DataFrame, fold: b.Fold, period_days: int) -> dict[str, tuple[Truth, ...]]:
-    """What tuning scores on: per mode, the fold's truth under each protocol (customers with nothing to find
-    left out, so a protocol may have none)."""
+def protocol_targets(table: pd.DataFrame, fold: b.Fold, period_days: int) -> dict[str, tuple[Truth, ...]]:
+    """Per mode, the fold's truth under each protocol, in PROTOCOLS order (customers with nothing to find left
+    out, so a protocol may have none): what tuning scores on, and the test tables."""
     return {mode: tuple(truth(table, fold, protocol, period_days, mode == "new") for protocol in PROTOCOLS)
             for mode in MODES}
 
@@ -147,7 +147,7 @@ def tune_hybrid(fold: b.Fold, targets: dict[str, tuple[Truth, ...]], step: Calla
     """The hybrid's weights best on a validation fold: discovery on new items, then repurchase, then the
     weighting of the customer's history (basket decay, staples), both on all items.
 
-    `targets` maps "all" and "new" to the fold's truths (validation_targets); a weighting's score is its mean
+    `targets` maps "all" and "new" to the fold's truths (protocol_targets); a weighting's score is its mean
     NDCG@10 over them, so that it is chosen for the next basket and the weeks after alike, as it is judged.
     """
     discovery = HybridSettings()
@@ -179,7 +179,7 @@ def tuned_weights(table: pd.DataFrame, now: int, period_days: int, settings: Mod
     step("validation fold for the hybrid's weights")
     fold = b.make_fold(table, end - period_days * DAY_S, settings, interaction_settings, categories,
                        HybridSettings())
-    targets = validation_targets(table, fold, period_days)
+    targets = protocol_targets(table, fold, period_days)
     if not any(len(t.rows) for t in targets["all"]):
         return {}   # nobody bought in the period: nothing to tune on, the defaults stand
     tuned = tune_hybrid(fold, targets, step)

@@ -127,7 +127,7 @@ def test_tuning_scores_a_weighting_on_the_next_basket_and_the_whole_period_alike
                    for p in ("a", "b")])
     fold = baselines.make_fold(table, NOW - 14 * DAY_S, model.ModelSettings(factors=4, iterations=3),
                                InteractionSettings(), {}, hybrid.HybridSettings())
-    targets = comparison.validation_targets(table, fold, 14)
+    targets = comparison.protocol_targets(table, fold, 14)
     assert [len(t.rows) for t in targets["all"]] == [6, 6]   # next basket, then the period: one truth each
     grid = [hybrid.HybridSettings(repurchase=r) for r in (1.0, 2.0, 3.0)]
     ndcg = {id(targets["all"][0]): [0.30, 0.31, 0.20], id(targets["all"][1]): [0.50, 0.40, 0.50]}
