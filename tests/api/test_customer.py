@@ -23,7 +23,7 @@ query Customer360($id: ID!) {
               lines { lineNo quantity amount { amountMinor } product { id name brand { name } categoryPath { name } } } }
     }
     events(first: 10) { id kind occurredAt channel product { id name } }
-    serviceCases { id subject status channel orderId notes { author text } }
+    serviceCases { id openedAt subject status channel orderId notes { at author text } }
     timeline(first: 5) { at kind reference channel amount { amountMinor } }
   }
 }
@@ -53,8 +53,10 @@ def test_customer_360_reads_everything_in_few_graph_round_trips(shop: Any, api: 
     assert [line["lineNo"] for line in newest["lines"]] == [1, 2]
     assert newest["lines"][0]["product"]["categoryPath"] == [{"name": "Food"}, {"name": "Dairy"}]
     assert [e["id"] for e in c["events"]] == ["E2", "E1", "E0"]
-    assert c["serviceCases"] == [{"id": "K1", "subject": "Broken lid", "status": "open", "channel": "SERVICE_DESK",
-                                  "orderId": "O001", "notes": [{"author": "agent7", "text": "Refund offered"}]}]
+    assert c["serviceCases"] == [{"id": "K1", "openedAt": "2024-03-01T10:00:00+00:00", "subject": "Broken lid",
+                                  "status": "open", "channel": "SERVICE_DESK", "orderId": "O001",
+                                  "notes": [{"at": "2024-03-01T10:05:00+00:00", "author": "agent7",
+                                             "text": "Refund offered"}]}]
     assert [t["kind"] for t in c["timeline"]] == ["view", "service_case", "view", "view", "purchase"], c["timeline"]
     # profile 1 + products 1 + stores 1, however many orders and lines
     assert api.services.graph.round_trips <= 3

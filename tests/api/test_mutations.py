@@ -140,6 +140,23 @@ def test_open_case_errors_name_the_field(shop: Any, api: Any) -> None:
                                                          ("NOT_FOUND", "order")}
 
 
+def test_moments_read_back_in_utc_to_the_microsecond(shop: Any, api: Any) -> None:
+    # given a purchase and a view written with an offset and microseconds
+    basket = {"orderId": "X8", "channel": "WEB", "customer": "C3", "placedAt": "2024-06-02T12:00:00.123456+02:00",
+              "lines": [{"product": "P1", "quantity": 1, "amountMinor": 150}]}
+    assert api.query(PURCHASE, role=Role.INTEGRATOR, input=basket)["data"]["recordPurchase"]["created"] is True
+    event = view("W8", customer="C3", occurredAt="2024-06-03T00:30:00.000001+01:00")
+    assert api.query(EVENT, role=Role.WEB, input=event)["data"]["recordEvent"]["created"] is True
+    # when
+    c = api.query('{ customer(id: "C3") { value { firstPurchaseAt lastPurchaseAt } orders { nodes { placedAt } } '
+                  'events(first: 1) { occurredAt } timeline(first: 2) { at kind } } }')["data"]["customer"]
+    # then every moment of the profile is the instant written, in UTC, microseconds kept
+    placed, viewed = "2024-06-02T10:00:00.123456+00:00", "2024-06-02T23:30:00.000001+00:00"
+    assert c["value"] == {"firstPurchaseAt": placed, "lastPurchaseAt": placed}
+    assert c["orders"]["nodes"] == [{"placedAt": placed}] and c["events"] == [{"occurredAt": viewed}]
+    assert c["timeline"] == [{"at": viewed, "kind": "view"}, {"at": placed, "kind": "purchase"}]
+
+
 def test_a_recorded_purchase_shows_once_on_the_timeline(shop: Any, api: Any) -> None:
     basket = {"orderId": "X7", "channel": "WEB", "customer": "C3", "placedAt": "2024-06-02T12:00:00+00:00",
               "lines": [{"product": "P1", "quantity": 1, "amountMinor": 150}]}
