@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph.driver import Graph
+from graph.writes import epoch_moment, moment_from
 
 # row: {event_id, customer_id|None, product_id|None, channel_id, store_id|None, props: {kind, occurred_at, ...}}
 RECORD_EVENTS = """
@@ -19,7 +20,8 @@ WHERE (row.customer_id IS NULL OR c IS NOT NULL) AND (row.product_id IS NULL OR 
 OPTIONAL MATCH (known:Event {event_id: row.event_id})
 WITH row, ch, c, p, s, known IS NULL AS new
 MERGE (e:Event {event_id: row.event_id})
-ON CREATE SET e += row.props, e.anonymous = row.customer_id IS NULL
+ON CREATE SET e += row.props, e.occurred_at = """ + moment_from("row.occurred_at") + """,
+  e.anonymous = row.customer_id IS NULL
 WITH e, row, ch, c, p, s, new
 CALL (e, ch, new) { WITH e, ch, new WHERE new CREATE (e)-[:VIA]->(ch) }
 CALL (e, c, new) { WITH e, c, new WHERE new AND c IS NOT NULL CREATE (c)-[:DID]->(e) }
@@ -46,7 +48,7 @@ def _record(graph: Graph, rows: list[dict[str, Any]]) -> list[tuple[str, bool]]:
         first.setdefault(row["event_id"], row)
     if not first:
         return []
-    unique = list(first.values())
+    unique = epoch_moment(list(first.values()), "occurred_at")
     news = dict(graph.write_tx(lambda tx: [(r["event_id"], r["new"]) for r in tx.run(RECORD_EVENTS, rows=unique)]))
     out = []
     for row in rows:

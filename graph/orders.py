@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph.driver import Graph
-from graph.writes import write_rows
+from graph.writes import epoch_moment, moment_from, write_rows
 
 # row: {order_id, retailer_id, customer_id|None, store_id|None, region_id|None, channel_id, props: {...}}
 UPSERT_ORDERS = """
@@ -18,7 +18,8 @@ WITH row, ch, c, s, g
 WHERE (row.customer_id IS NULL OR c IS NOT NULL) AND (row.store_id IS NULL OR s IS NOT NULL)
   AND (row.region_id IS NULL OR g IS NOT NULL)
 MERGE (o:Order {order_id: row.order_id})
-SET o += row.props, o.retailer_id = row.retailer_id, o.anonymous = row.customer_id IS NULL
+SET o += row.props, o.placed_at = """ + moment_from("row.placed_at") + """, o.retailer_id = row.retailer_id,
+    o.anonymous = row.customer_id IS NULL
 MERGE (o)-[:VIA]->(ch)
 WITH o, c, s, g
 CALL (o, c) { WITH o, c WHERE c IS NOT NULL MERGE (c)-[:PLACED]->(o) }
@@ -59,7 +60,8 @@ OPTIONAL MATCH (c:Customer {customer_id: row.customer_id})
 OPTIONAL MATCH (s:Store {store_id: row.store_id})
 OPTIONAL MATCH (g:Region {region_id: row.region_id})
 CREATE (o:Order {order_id: row.order_id})
-SET o += row.props, o.retailer_id = row.retailer_id, o.anonymous = row.customer_id IS NULL
+SET o += row.props, o.placed_at = """ + moment_from("row.placed_at") + """, o.retailer_id = row.retailer_id,
+    o.anonymous = row.customer_id IS NULL
 CREATE (o)-[:VIA]->(ch)
 WITH o, row, c, s, g
 CALL (o, c) { WITH o, c WHERE c IS NOT NULL CREATE (c)-[:PLACED]->(o) }
@@ -101,7 +103,7 @@ RETURN sum(lines) AS written
 
 def upsert_orders(graph: Graph, rows: list[dict[str, Any]]) -> int:
     """Create or update orders; rows naming a missing customer, store, region or channel are not written."""
-    return write_rows(graph, UPSERT_ORDERS, rows)
+    return write_rows(graph, UPSERT_ORDERS, epoch_moment(rows, "placed_at"))
 
 
 def upsert_order_lines(graph: Graph, rows: list[dict[str, Any]]) -> int:
@@ -115,7 +117,7 @@ def create_orders_with_lines(graph: Graph, rows: list[dict[str, Any]]) -> int:
     An order and its lines are one transaction, so an interrupted load never leaves half a basket, and a
     re-run skips what is done. Every customer, store, region and product referred to must exist already.
     """
-    return write_rows(graph, CREATE_ORDERS_WITH_LINES, rows)
+    return write_rows(graph, CREATE_ORDERS_WITH_LINES, epoch_moment(rows, "placed_at"))
 
 
 def upsert_order_charges(graph: Graph, rows: list[dict[str, Any]]) -> int:
