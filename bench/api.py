@@ -9,7 +9,8 @@ one listening socket, as `c360 serve --workers` does, and drives them from this 
 HTTP/1.1 connections, one per client. For each scenario (kiosk offers by card, the customer-360 query,
 recordEvent) and client count it prints p50/p99 latency and requests/s, for GraphQL and for the bare
 endpoint, and their ratio. Each run stops after `--requests` requests or `--seconds` seconds, whichever
-comes first; recordEvent adds `bench-` events.
+comes first. At the end the bench retailer, the `bench-` events recordEvent added and the offers it put
+in Redis are removed again.
 """
 
 from __future__ import annotations
@@ -95,8 +96,9 @@ def bench_data(folder: Path) -> Path:
     return folder
 
 
-def prepare(targets: Any) -> None:
-    """Load the bench retailer (idempotent) and put the customer's offers into the current offer version."""
+def prepare(targets: Any) -> tuple[str, bool]:
+    """Load the bench retailer (idempotent) and put the customer's offers into the current offer version;
+    (that version, whether this created it because there was none)."""
     from c360 import connect
     from loaders.canonical import load_dir
     from recsys import keys, offers
@@ -110,8 +112,34 @@ def prepare(targets: Any) -> None:
         "bench", datetime.now(timezone.utc).isoformat(), "model", entries, []))
     cache.sadd(keys.store_assortment(STORE, version), *[f"bench-P{i}" for i in range(15)])
     cache.set(keys.popular_at_store(STORE, version), offers.encode_popular([(f"bench-P{i}", 1.0) for i in range(5)]))
-    if offers.current_version(cache) is None:
+    created = offers.current_version(cache) is None
+    if created:
         offers.switch(cache, version)
+    graph.close()
+    cache.close()
+    return version, created
+
+
+def clean_up(targets: Any, version: str, created: bool, event_ids: list[str]) -> None:
+    """Remove what prepare() and the recordEvent runs wrote: the graph and the offer store are as before."""
+    from c360 import connect
+    from graph.admin import delete_nodes
+    from recsys import keys, offers
+
+    graph, cache = connect.graph(targets), connect.cache(targets)
+    nodes = {"Event": [f"bench-E{n}" for n in range(10)] + event_ids, "Order": [f"bench-O{n}" for n in range(50)],
+             "Identity": [f"bench-R:loyalty_card:{CARD}"], "Customer": [CUSTOMER, EVENT_CUSTOMER],
+             "Product": [f"bench-P{i}" for i in range(20)], "Brand": ["bench-B"], "Store": ["bench-S1", "bench-S2"],
+             "Retailer": ["bench-R"]}
+    removed = sum(delete_nodes(graph, label, ids) for label, ids in nodes.items())
+    if created:
+        offers.abandon(cache, version)
+        cache.delete(keys.versions())
+    else:
+        cache.delete(keys.customer_offers(CUSTOMER, version), keys.store_assortment(STORE, version),
+                     keys.popular_at_store(STORE, version), keys.identity_holder("loyalty_card", CARD, version))
+    print(f"\nremoved the bench retailer ({removed} nodes) and its offers from version {version}"
+          + (" (which it had created)" if created else ""))
     graph.close()
     cache.close()
 
@@ -269,8 +297,8 @@ async def drive(port: int, make: Any, clients: int, requests: int, seconds: floa
     return Run(out, time.perf_counter() - start, len(bad))
 
 
-def scenarios(keys: dict[str, str]) -> dict[str, tuple[Any, Any]]:
-    """name -> (GraphQL request factory, bare request factory)."""
+def scenarios(keys: dict[str, str], event_ids: list[str]) -> dict[str, tuple[Any, Any]]:
+    """name -> (GraphQL request factory, bare request factory); the ids of the events sent go to `event_ids`."""
     def gql(document: str, role: str, variables: Any) -> Any:
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {keys[role]}"}
         fixed = http_request("POST", "/graphql", json.dumps({"query": document, "variables": variables}).encode(),
@@ -287,12 +315,16 @@ def scenarios(keys: dict[str, str]) -> dict[str, tuple[Any, Any]]:
     counter = iter(range(10**9))
     run_id = secrets.token_hex(3)
 
+    def event_id(kind: str) -> str:
+        event_ids.append(f"bench-{run_id}-{kind}{next(counter)}")
+        return event_ids[-1]
+
     def event_input() -> dict[str, Any]:
-        return {"input": {"eventId": f"bench-{run_id}-g{next(counter)}", "kind": "VIEW", "channel": "KIOSK",
+        return {"input": {"eventId": event_id("g"), "kind": "VIEW", "channel": "KIOSK",
                           "customer": EVENT_CUSTOMER, "product": "bench-P3", "store": STORE}}
 
     def bare_event() -> dict[str, Any]:
-        return {"event_id": f"bench-{run_id}-b{next(counter)}", "kind": "view", "channel_id": "kiosk",
+        return {"event_id": event_id("b"), "kind": "view", "channel_id": "kiosk",
                 "customer_id": EVENT_CUSTOMER, "product_id": "bench-P3", "store_id": STORE}
 
     return {
@@ -332,7 +364,9 @@ def main() -> int:
     from c360 import connect
     from c360.settings import load_settings
 
-    prepare(connect.targets(load_settings()))
+    targets = connect.targets(load_settings())
+    version, created = prepare(targets)
+    event_ids: list[str] = []
     keys = {role: f"bench-{role}-{secrets.token_hex(8)}" for role in ("kiosk", "service_desk")}
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -349,21 +383,22 @@ def main() -> int:
     try:
         for n, child in enumerate(children):
             wait_ready(flags / f"ready-{n}", child)
-        report(port, keys, args, uvloop)
+        report(port, keys, args, uvloop, event_ids)
     finally:
         for child in children:
             child.terminate()
             child.wait(10)
         listener.close()
         shutil.rmtree(flags)
+        clean_up(targets, version, created, event_ids)
     return 0
 
 
-def report(port: int, keys: dict[str, str], args: argparse.Namespace, uvloop: Any) -> None:
+def report(port: int, keys: dict[str, str], args: argparse.Namespace, uvloop: Any, event_ids: list[str]) -> None:
     counts = [int(c) for c in args.clients.split(",")]
     print(f"bench/api.py: uvicorn ({args.workers} worker process(es)) on 127.0.0.1:{port}; "
           f"<= {args.requests} requests or {args.seconds:.0f} s per run")
-    for name, (gql, bare) in scenarios(keys).items():
+    for name, (gql, bare) in scenarios(keys, event_ids).items():
         if args.only and args.only not in name:
             continue
         print(f"\n{name}")

@@ -1,8 +1,9 @@
-"""Whole-database chores: server identity and emptying the graph (tests, `c360 demo --fresh`)."""
+"""Whole-database chores: server identity, emptying the graph (tests, `c360 demo --fresh`), removing given nodes."""
 
 from __future__ import annotations
 
 from graph.driver import Graph
+from graph.schema import UNIQUE_KEYS
 
 SERVER_COMPONENT = "CALL dbms.components() YIELD name, versions, edition RETURN name, versions[0] AS version, edition"
 # Bounded transactions (a long outer transaction would hit db.transaction.timeout): nodes with few
@@ -15,6 +16,8 @@ DETACH DELETE n
 RETURN count(*) AS n
 """
 DELETE_SOME_RELATIONSHIPS = "MATCH ()-[r]->() WITH r LIMIT $limit DELETE r RETURN count(*) AS n"
+# {label} and {key} come from graph.schema.UNIQUE_KEYS only (a label cannot be a parameter).
+DELETE_NODES = "UNWIND $keys AS key MATCH (n:{label} {{{key}: key}}) DETACH DELETE n RETURN count(*) AS n"
 LABEL_COUNTS = "CALL db.labels() YIELD label CALL (label) { MATCH (n) WHERE label IN labels(n) RETURN count(n) AS n } RETURN label, n"
 
 
@@ -32,7 +35,15 @@ def delete_everything(graph: Graph, batch: int = 5_000) -> None:
             return
 
 
-def _count(graph: Graph, query: str, **params: int) -> int:
+def delete_nodes(graph: Graph, label: str, keys: list[str], batch: int = 5_000) -> int:
+    """Remove the `label` nodes with these natural keys (graph.schema.UNIQUE_KEYS) and their relationships."""
+    if label not in UNIQUE_KEYS:
+        raise ValueError(f"{label!r} is not a node label of the graph ({', '.join(UNIQUE_KEYS)})")
+    query = DELETE_NODES.format(label=label, key=UNIQUE_KEYS[label])
+    return sum(_count(graph, query, keys=keys[start:start + batch]) for start in range(0, len(keys), batch))
+
+
+def _count(graph: Graph, query: str, **params: object) -> int:
     return int(graph.write_tx(lambda tx: tx.run(query, **params).single(strict=True)["n"]))
 
 
