@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph.driver import Graph
-from graph.writes import epoch_moment, moment_from
+from graph.moments import epoch_moment, moment_from
 
 # row: {event_id, customer_id|None, product_id|None, channel_id, store_id|None, props: {kind, occurred_at, ...}}
 RECORD_EVENTS = """

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from graph.driver import Graph
-from graph.writes import epoch_moment, moment_from, write_rows
+from graph.moments import epoch_moment, moment_from
+from graph.writes import write_rows
 
 # row: {order_id, retailer_id, customer_id|None, store_id|None, region_id|None, channel_id, props: {...}}
 UPSERT_ORDERS = """

@@ -1,5 +1,5 @@
-"""Moments sent to bulk writes as [epoch seconds, microseconds] (pure logic; the round trip through Neo4j is
-in tests/api/test_mutations.py and the loaders' tests)."""
+"""Moments as integers across the driver (pure logic; the round trip through Neo4j is in
+tests/api/test_mutations.py and the loaders' tests)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from graph.writes import epoch_moment
+from graph.moments import epoch_moment, utc_from_micros
 
 
 def test_a_moment_travels_as_epoch_seconds_and_microseconds_outside_the_props() -> None:
@@ -23,3 +23,9 @@ def test_a_moment_travels_as_epoch_seconds_and_microseconds_outside_the_props() 
 def test_a_moment_without_offset_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="occurred_at 2024-06-02T12:00:00 has no time-zone offset"):
         epoch_moment([{"event_id": "E1", "props": {"occurred_at": datetime(2024, 6, 2, 12, 0)}}], "occurred_at")
+
+
+def test_a_moment_read_as_microseconds_is_that_utc_instant() -> None:
+    assert utc_from_micros(1717322400_123456) == datetime(2024, 6, 2, 12, 0, 0, 123456, timezone(timedelta(hours=2)))
+    assert utc_from_micros(-500_000) == datetime(1969, 12, 31, 23, 59, 59, 500000, UTC)
+    assert utc_from_micros(None) is None
