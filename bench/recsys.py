@@ -9,7 +9,8 @@ measures one customer's recomputation (graph read + ALS recalculate_user + hybri
 with the pure computation on its own) and event-to-updated-list latency over `--events` view events: each
 goes through recsys.realtime.record_event while `c360 worker` runs in its own process, and the clock stops
 when the worker's notification for that customer arrives. Its events (ids `bench-...`) are then deleted
-from the graph and the lists of the customers they were sent for recomputed. Goals (issue 3): precompute >= 5,000 customers/s; event-to-list p99 < 25 ms.
+from the graph and the lists of the customers they were sent for recomputed. Goals (issue 3): precompute
+>= 5,000 customers/s; event-to-list p99 < 25 ms.
 """
 
 from __future__ import annotations
