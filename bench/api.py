@@ -51,6 +51,7 @@ CUSTOMER_360 = """query Customer360($id: ID!) { customer(id: $id) {
 EVENT = """mutation Event($input: EventInput!) { recordEvent(input: $input) { eventId created errors { field } } }"""
 CUSTOMER, CARD, STORE = "bench-C1", "bench-card-1", "bench-S1"
 EVENT_CUSTOMER = "bench-C2"  # recordEvent writes here, so the customer-360 profile keeps its size
+STORES, PRODUCTS, ORDERS, VIEWS = ("bench-S1", "bench-S2"), 20, 50, 10   # what bench_data writes
 
 
 # ---------------------------------------------------------------- data
@@ -65,12 +66,12 @@ def bench_data(folder: Path) -> Path:
     """A `bench-` retailer: 20 products, 2 stores, one customer with 50 orders (2 lines each)."""
     r = "bench-R"
     write_csv(folder, "retailers", [{"retailer_id": r, "name": "Bench", "currency": "EUR", "timezone": "UTC"}])
-    write_csv(folder, "stores", [{"store_id": f"bench-S{i}", "retailer_id": r, "name": f"Bench store {i}",
-                                  "format": "super", "region_id": ""} for i in (1, 2)])
+    write_csv(folder, "stores", [{"store_id": store, "retailer_id": r, "name": f"Bench store {i}",
+                                  "format": "super", "region_id": ""} for i, store in enumerate(STORES, 1)])
     write_csv(folder, "brands", [{"brand_id": "bench-B", "name": "Bench brand"}])
     write_csv(folder, "products", [{"product_id": f"bench-P{i}", "retailer_id": r, "name": f"Bench product {i}",
                                     "category_id": "", "brand_id": "bench-B", "price": f"{i}.50",
-                                    "is_consumable": "true", "package_size": ""} for i in range(20)])
+                                    "is_consumable": "true", "package_size": ""} for i in range(PRODUCTS)])
     write_csv(folder, "store_products", [{"store_id": STORE, "product_id": f"bench-P{i}", "stock": 5,
                                           "source": "bench"} for i in range(15)])
     write_csv(folder, "customers", [{"customer_id": CUSTOMER, "retailer_id": r, "first_name": "Bea",
@@ -84,15 +85,15 @@ def bench_data(folder: Path) -> Path:
                                       "channel_id": "pos", "since": ""}])
     t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
     write_csv(folder, "orders", [{"order_id": f"bench-O{n}", "retailer_id": r, "customer_id": CUSTOMER,
-                                  "store_id": f"bench-S{1 + n % 2}", "channel_id": "pos",
+                                  "store_id": STORES[n % 2], "channel_id": "pos",
                                   "placed_at": (t0 + timedelta(days=n)).isoformat(), "kind": "purchase"}
-                                 for n in range(50)])
+                                 for n in range(ORDERS)])
     write_csv(folder, "order_lines", [{"order_id": f"bench-O{n}", "line_no": k, "product_id": f"bench-P{(n + k) % 20}",
                                        "quantity": 1, "unit_price": "1.00", "amount": "1.00", "discount": "0"}
-                                      for n in range(50) for k in (1, 2)])
+                                      for n in range(ORDERS) for k in (1, 2)])
     write_csv(folder, "events", [{"event_id": f"bench-E{n}", "customer_id": CUSTOMER, "kind": "view",
                                   "product_id": f"bench-P{n}", "channel_id": "web", "store_id": "", "query": "",
-                                  "occurred_at": (t0 + timedelta(days=60, hours=n)).isoformat()} for n in range(10)])
+                                  "occurred_at": (t0 + timedelta(days=60, hours=n)).isoformat()} for n in range(VIEWS)])
     return folder
 
 
@@ -127,10 +128,10 @@ def clean_up(targets: Any, version: str, created: bool, event_ids: list[str]) ->
     from recsys import keys, offers
 
     graph, cache = connect.graph(targets), connect.cache(targets)
-    nodes = {"Event": [f"bench-E{n}" for n in range(10)] + event_ids, "Order": [f"bench-O{n}" for n in range(50)],
-             "Identity": [f"bench-R:loyalty_card:{CARD}"], "Customer": [CUSTOMER, EVENT_CUSTOMER],
-             "Product": [f"bench-P{i}" for i in range(20)], "Brand": ["bench-B"], "Store": ["bench-S1", "bench-S2"],
-             "Retailer": ["bench-R"]}
+    nodes = {"Event": [f"bench-E{n}" for n in range(VIEWS)] + event_ids,
+             "Order": [f"bench-O{n}" for n in range(ORDERS)], "Identity": [f"bench-R:loyalty_card:{CARD}"],
+             "Customer": [CUSTOMER, EVENT_CUSTOMER], "Product": [f"bench-P{i}" for i in range(PRODUCTS)],
+             "Brand": ["bench-B"], "Store": list(STORES), "Retailer": ["bench-R"]}
     removed = sum(delete_nodes(graph, label, ids) for label, ids in nodes.items())
     if created:
         offers.abandon(cache, version)

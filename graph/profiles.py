@@ -171,7 +171,7 @@ def _with_datetimes(profile: dict[str, Any]) -> dict[str, Any]:
         value[key] = utc_from_micros(value[key])
     for key, rows in (("placed_at", profile["orders"]), ("occurred_at", profile["events"]),
                       ("opened_at", profile["service_cases"]), ("at", profile["timeline"])):
-        for row in rows or ():
+        for row in rows:
             row[key] = utc_from_micros(row[key])
     for case in profile["service_cases"]:
         for note in case["notes"]:
