@@ -13,6 +13,7 @@ of a 50-order profile.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -202,27 +203,34 @@ async def customer_id_by_identity(graph: AsyncGraph, kind: str, value: str) -> s
 _SEARCH_TAIL = """
 WITH DISTINCT c WHERE NOT (c)-[:MERGED_INTO]->()
   AND ($email IS NULL OR c.email = $email) AND ($phone IS NULL OR c.phone = $phone)
-  AND ($name IS NULL OR c.last_name STARTS WITH $name OR toLower(c.last_name) STARTS WITH toLower($name))
   AND ($card IS NULL OR EXISTS { (c)-[:HAS_IDENTITY]->(:Identity {kind: 'loyalty_card', value: $card}) })
   AND ($after IS NULL OR c.customer_id > $after)
 RETURN c.customer_id AS customer_id ORDER BY customer_id LIMIT $limit
 """
 SEARCH_CUSTOMERS = {
+    "name": "CALL db.index.fulltext.queryNodes('customer_names', $name_query) YIELD node AS c" + _SEARCH_TAIL,
     "card": "MATCH (:Identity {kind: 'loyalty_card', value: $card})<-[:HAS_IDENTITY]-(c:Customer)" + _SEARCH_TAIL,
     "email": "MATCH (c:Customer) WHERE c.email = $email" + _SEARCH_TAIL,
     "phone": "MATCH (c:Customer) WHERE c.phone = $phone" + _SEARCH_TAIL,
-    "name": "MATCH (c:Customer) WHERE c.last_name STARTS WITH $name OR c.last_name STARTS WITH $title"
-            + _SEARCH_TAIL,
 }
+NAME_WORD = re.compile(r"\w+(?:'\w+)*")   # as the index's analyzer splits names: "Mary-Jane" two, "O'Brien" one
+
+
+def name_words(text: str) -> list[str]:
+    """The words of a typed name, lower case, as the customer_names index holds them."""
+    return NAME_WORD.findall(text.lower())
 
 
 async def search_customer_ids(graph: AsyncGraph, *, name: str | None = None, phone: str | None = None,
                               email: str | None = None, card: str | None = None, after: str | None = None,
                               limit: int = 20) -> list[str]:
-    """Ids of customers matching every given criterion (last-name prefix, exact phone/e-mail/card)."""
-    anchor = next(k for k, v in (("card", card), ("email", email), ("phone", phone), ("name", name)) if v)
-    records = await graph.read(SEARCH_CUSTOMERS[anchor], name=name, title=(name or "").title(), phone=phone,
-                               email=email, card=card, after=after, limit=limit)
+    """Ids of customers matching every given criterion, in id order: each word of `name` begins a word of the
+    first or last name (any order, any case), phone, e-mail and card exact."""
+    words = name_words(name) if name else []
+    name_query = " ".join(f"+{w}*" for w in words) or None      # Lucene: every word required, as a prefix
+    anchor = next(k for k, v in (("name", name_query), ("card", card), ("email", email), ("phone", phone)) if v)
+    records = await graph.read(SEARCH_CUSTOMERS[anchor], name_query=name_query, phone=phone, email=email, card=card,
+                               after=after, limit=limit)
     return [r["customer_id"] for r in records]
 
 

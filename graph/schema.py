@@ -35,7 +35,6 @@ INDEXES: dict[str, tuple[str, tuple[str, ...]]] = {
     "customer_retailer": ("Customer", ("retailer_id",)),
     "customer_lifecycle": ("Customer", ("lifecycle_stage",)),
     "customer_value_tier": ("Customer", ("value_tier",)),
-    "customer_last_name": ("Customer", ("last_name",)),
     "customer_email": ("Customer", ("email",)),
     "customer_phone": ("Customer", ("phone",)),
     "product_retailer": ("Product", ("retailer_id",)),
@@ -44,8 +43,18 @@ INDEXES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+# Full-text (Lucene) indexes: name -> (label, properties, analyzer). Customers' names: searchCustomers matches
+# each word the caller types as a prefix of any word of the first or last name, case-insensitively. The analyzer
+# keeps every word ("standard" would drop English stop words, so nobody called Will or An could be found).
+FULLTEXT_INDEXES: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "customer_names": ("Customer", ("first_name", "last_name"), "standard-no-stop-words"),
+}
+
+RETIRED_INDEXES = ("customer_last_name",)   # replaced by customer_names; dropped from older databases
+
+
 def constraint_statements() -> list[str]:
-    """Every CREATE CONSTRAINT / CREATE INDEX statement, each idempotent."""
+    """Every CREATE CONSTRAINT / CREATE INDEX (and DROP of a retired index) statement, each idempotent."""
     statements = [
         f"CREATE CONSTRAINT {label.lower()}_{key} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{key} IS UNIQUE"
         for label, key in UNIQUE_KEYS.items()
@@ -53,6 +62,11 @@ def constraint_statements() -> list[str]:
     for name, (label, props) in INDEXES.items():
         columns = ", ".join(f"n.{p}" for p in props)
         statements.append(f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON ({columns})")
+    for name, (label, props, analyzer) in FULLTEXT_INDEXES.items():
+        columns = ", ".join(f"n.{p}" for p in props)
+        statements.append(f"CREATE FULLTEXT INDEX {name} IF NOT EXISTS FOR (n:{label}) ON EACH [{columns}] "
+                          f"OPTIONS {{indexConfig: {{`fulltext.analyzer`: '{analyzer}'}}}}")
+    statements += [f"DROP INDEX {name} IF EXISTS" for name in RETIRED_INDEXES]
     return statements
 
 
@@ -61,7 +75,7 @@ def apply_schema(graph: Graph) -> int:
     for statement in constraint_statements():
         graph.write(statement)
     graph.write("CALL db.awaitIndexes(300)")
-    return len(UNIQUE_KEYS) + len(INDEXES)
+    return len(UNIQUE_KEYS) + len(INDEXES) + len(FULLTEXT_INDEXES)
 
 
 EXISTING_CONSTRAINTS = "SHOW CONSTRAINTS YIELD labelsOrTypes, properties, type RETURN labelsOrTypes, properties, type"

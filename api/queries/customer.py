@@ -12,7 +12,7 @@ from api.selection import bounded, child, customer_parts
 from api.types.common import IdentityKind
 from api.types.customer import Customer, load_customers
 from api.types.order import PageInfo
-from graph.profiles import search_customer_ids
+from graph.profiles import name_words, search_customer_ids
 
 MAX_SEARCH = 50
 
@@ -64,12 +64,15 @@ class CustomerQuery:
         customer_id = await resolve_identity(info, IdentityInput(kind=kind, value=value))
         return await customer_by_id(info, customer_id) if customer_id else None
 
-    @strawberry.field(description=f"Customers matching every given criterion (last-name prefix, exact phone, e-mail "
-                                  f"or loyalty card), by id, 1..{MAX_SEARCH} per page. service_desk, integrator and "
+    @strawberry.field(description=f"Customers matching every given criterion (name words, exact phone, e-mail or "
+                                  f"loyalty card), by id, 1..{MAX_SEARCH} per page. service_desk, integrator and "
                                   "admin only.", permission_classes=[CanSearchCustomers])
     async def search_customers(
         self, info: strawberry.Info,
-        name: Annotated[str | None, strawberry.argument(description="Last-name prefix (2+ characters).")] = None,
+        name: Annotated[str | None, strawberry.argument(
+            description="Name as typed, e.g. \"carol bell\", \"Bell\" or \"car\": each word must begin a word of "
+                        "the first or last name, in any order, case-insensitively (accents must match); 2+ "
+                        "letters in all.")] = None,
         phone: Annotated[str | None, strawberry.argument(description="Phone number, exact.")] = None,
         email: Annotated[str | None, strawberry.argument(description="E-mail, exact (case-insensitive).")] = None,
         card: Annotated[str | None, strawberry.argument(description="Loyalty card number, exact.")] = None,
@@ -77,9 +80,9 @@ class CustomerQuery:
         after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page.")] = None,
     ) -> CustomerPage:
         bounded(first, MAX_SEARCH, "first")
-        if not (phone or email or card or (name and len(name.strip()) >= 2)):
-            raise BadInput("give name (2+ characters), phone, email or card.", field="name")
-        ids = await search_customer_ids(info.context.graph, name=name.strip() if name else None, phone=phone,
+        if not (phone or email or card or len("".join(name_words(name or ""))) >= 2):
+            raise BadInput("give name (2+ letters), phone, email or card.", field="name")
+        ids = await search_customer_ids(info.context.graph, name=name, phone=phone,
                                         email=email.strip().lower() if email else None, card=card, after=after,
                                         limit=first + 1)
         nodes_field = child(info.selected_fields[0].selections, "nodes")

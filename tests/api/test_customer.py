@@ -107,7 +107,7 @@ def test_service_desk_finds_a_customer_by_the_phone_on_the_profile(shop: Any, ap
     assert api.query(query)["data"]["customerByIdentity"] == {"id": "C2", "contact": {"phone": "+4670000002"}}
 
 
-def test_search_by_name_prefix_phone_email_and_card(shop: Any, api: Any) -> None:
+def test_search_by_name_words_phone_email_and_card(shop: Any, api: Any) -> None:
     query = """query($name: String, $phone: String, $email: String, $card: String) {
       searchCustomers(name: $name, phone: $phone, email: $email, card: $card) { nodes { id } } }"""
 
@@ -123,6 +123,23 @@ def test_search_by_name_prefix_phone_email_and_card(shop: Any, api: Any) -> None
     assert ids(name="Zed") == []
 
 
+def test_search_by_name_matches_each_word_against_first_and_last_names(shop: Any, api: Any) -> None:
+    """A service desk types what the caller says: "Anna Berg", "berg, anna", "anna" or "bo berg"."""
+    query = 'query($name: String) { searchCustomers(name: $name) { nodes { id } } }'
+
+    def ids(name: str) -> list[str]:
+        return [n["id"] for n in api.query(query, name=name)["data"]["searchCustomers"]["nodes"]]
+
+    assert ids("anna") == ["C1"]
+    assert ids("Anna Berg") == ["C1"]
+    assert ids("BERG, anna") == ["C1"]
+    assert ids("bo berg") == ["C2"]          # both words are prefixes: Bo Bergman
+    assert ids("Anna Bergman") == []
+    assert ids("c lund") == ["C3"]
+    assert ids('lund") OR (*:*') == []       # Lucene syntax is not passed through: words "lund" and "or"
+    assert ids("lund)(") == ["C3"]
+
+
 def test_search_pages_by_cursor(shop: Any, api: Any) -> None:
     query = """query($after: String) { searchCustomers(name: "Berg", first: 1, after: $after) {
         nodes { id } pageInfo { hasNextPage endCursor } } }"""
@@ -133,8 +150,9 @@ def test_search_pages_by_cursor(shop: Any, api: Any) -> None:
 
 
 def test_search_without_criteria_names_the_field(shop: Any, api: Any) -> None:
-    result = api.query('{ searchCustomers(name: "a") { nodes { id } } }')
-    assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    for name in ("a", "--", "*"):
+        result = api.query('query($name: String) { searchCustomers(name: $name) { nodes { id } } }', name=name)
+        assert result["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "name"}
 
 
 def test_campaigns_received_with_coupons_redeemed(shop: Any, api: Any) -> None:
