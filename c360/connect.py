@@ -9,6 +9,7 @@ import redis
 from c360 import services
 from c360.settings import Settings
 from graph.driver import AsyncGraph, Graph, open_async_graph, open_graph
+from graph.schema import apply_schema
 
 
 class NotConfigured(RuntimeError):
@@ -46,6 +47,16 @@ def targets(settings: Settings) -> Targets:
 
 def graph(t: Targets) -> Graph:
     return open_graph(t.neo4j_uri, t.neo4j_user, t.neo4j_password, t.neo4j_database)
+
+
+def ensure_schema(t: Targets) -> int:
+    """Create the constraints and indexes the graph lacks (idempotent: an upgrade's new index appears on the next
+    start); how many the model declares."""
+    opened = graph(t)
+    try:
+        return apply_schema(opened)
+    finally:
+        opened.close()
 
 
 async def async_graph(t: Targets) -> AsyncGraph:

@@ -11,6 +11,7 @@ from c360.cli import main
 from c360.connect import Targets
 from graph.admin import label_counts
 from graph.driver import Graph
+from graph.schema import existing_indexes
 from recsys import offers
 
 
@@ -36,7 +37,10 @@ def test_demo_prepares_everything_and_reuses_it_when_run_again(graph: Graph, cac
     keys = dict(line.split(" ")[::-1] for line in (demo_env / "demo-api-keys").read_text().splitlines())
     assert set(keys) == {"service_desk", "web", "kiosk", "integrator", "admin"}
     assert (demo_env / "demo-api-keys").stat().st_mode & 0o777 == 0o600
-    # and when run again, the data and the keys are reused
+    # and when run again, the data and the keys are reused, and an index the graph lacks (one a newer version
+    # added, say) is created
+    graph.write("DROP INDEX customer_names")
     assert main(["demo", "--no-serve"]) == 0
+    assert existing_indexes(graph)["customer_names"][2] == "ONLINE"
     assert label_counts(graph)["Customer"] == counts["Customer"]
     assert dict(line.split(" ")[::-1] for line in (demo_env / "demo-api-keys").read_text().splitlines()) == keys

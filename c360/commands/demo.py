@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     _ensure_services(settings)
     targets = connect.targets(settings)
+    out.print(f"schema: {connect.ensure_schema(targets)} constraints and indexes in place")
     graph, cache = connect.graph(targets), connect.cache(targets)
     try:
         if args.fresh:

@@ -56,6 +56,7 @@ def run_serve(args: argparse.Namespace) -> int:
     config = api_config(settings, graphiql=settings.api_graphiql)
     if not config.key_hashes:
         out.print("[yellow]no API keys configured (C360_API_KEYS or C360_API_KEYS_FILE): every query is refused[/]")
+    _ensure_schema(settings)
     host, port = args.host or settings.api_host, args.port or settings.api_port
     workers = args.workers or settings.api_workers
     roles = sorted({r.value for r in config.key_hashes.values()})
@@ -70,6 +71,17 @@ def run_serve(args: argparse.Namespace) -> int:
 
         uvicorn.run(create_app(config), **options)
     return 0
+
+
+def _ensure_schema(settings: Settings) -> None:
+    """The constraints and indexes the API's queries rely on (a name search needs its full-text index)."""
+    from neo4j.exceptions import Forbidden  # noqa: PLC0415
+
+    try:
+        out.print(f"schema: {connect.ensure_schema(connect.targets(settings))} constraints and indexes in place")
+    except Forbidden as exc:     # a production user without schema rights: the deployment must create them
+        out.print(f"[yellow]could not check the graph's constraints and indexes ({exc.message}); create them "
+                  "with a user allowed to (`c360 services start` or any `c360 load` does)[/]")
 
 
 def app_from_settings():  # type: ignore[no-untyped-def]

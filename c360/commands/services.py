@@ -5,11 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from c360 import services
+from c360 import connect, services
 from c360.settings import load_settings
 from c360.terminal import console
-from graph.driver import open_graph
-from graph.schema import apply_schema
 
 out = console()
 
@@ -32,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
                                        redis_port=settings.redis_port, heap=settings.neo4j_heap,
                                        pagecache=settings.neo4j_pagecache)
         _show(endpoints)
-        _ensure_schema(endpoints)
+        out.print(f"schema: {connect.ensure_schema(connect.targets(settings))} constraints and indexes in place")
         return 0
     if args.action == "stop":
         stopped = services.stop(settings.data_dir)
@@ -44,15 +42,6 @@ def run(args: argparse.Namespace) -> int:
         return 3
     _show(endpoints)
     return 0
-
-
-def _ensure_schema(e: services.Endpoints) -> None:
-    """Constraints and indexes, created if missing (idempotent)."""
-    graph = open_graph(e.neo4j_uri, "neo4j", e.neo4j_password, "neo4j")
-    try:
-        out.print(f"schema: {apply_schema(graph)} constraints and indexes in place")
-    finally:
-        graph.close()
 
 
 def _show(e: services.Endpoints) -> None:
