@@ -75,6 +75,16 @@ class OfferService:
                          computed_at=datetime.now(timezone.utc), source="fallback", fallback_used=True,
                          suppressed=[])
 
+    def knows_store(self, store_id: str) -> bool:
+        """Whether the current offer version has bestsellers or an assortment of the store (False when Redis is
+        down); a store it does not know may still be in the graph (a new store without sales)."""
+        if self.redis_up():
+            try:
+                return self.reader.knows_store(store_id)
+            except CACHE_DOWN:
+                self._mark_down()
+        return False
+
     async def popular(self, *, store_id: str | None, channel: str | None, limit: int) -> list[Offer]:
         """Popular products for anonymous visitors; remembered locally for outages."""
         if self.redis_up():

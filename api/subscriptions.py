@@ -10,6 +10,7 @@ import strawberry
 from api.permissions import Authenticated
 from api.types.common import Channel
 from api.types.offer import MAX_OFFERS, OfferList, check_limit
+from api.types.store import check_store
 
 
 @strawberry.type
@@ -22,7 +23,8 @@ class OfferSubscription:
         self, info: strawberry.Info,
         customer: Annotated[strawberry.ID, strawberry.argument(description="Customer id.")],
         channel: Annotated[Channel | None, strawberry.argument(description="Channel showing them.")] = None,
-        store: Annotated[strawberry.ID | None, strawberry.argument(description="Store (kiosk).")] = None,
+        store: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Store (kiosk): only products it carries; an unknown store is an error.")] = None,
         limit: Annotated[int, strawberry.argument(description=f"How many, 1..{MAX_OFFERS}.")] = 10,
     ) -> AsyncGenerator[OfferList, None]:
         check_limit(limit, MAX_OFFERS)
@@ -31,5 +33,6 @@ class OfferSubscription:
             while True:
                 offers = await services.offers.next_best_offers(str(customer), channel=channel.value if channel
                                                                 else None, store_id=store, limit=limit)
+                await check_store(info, store)
                 yield OfferList.from_list(offers)
                 await queue.get()

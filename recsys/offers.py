@@ -172,6 +172,11 @@ class OfferReader:
         scope = self._scope(self._saw(self.cache.hget(keys.versions(), "current")), channel, store_id)
         return _with_reasons(scope.names, _fallback(scope, limit))
 
+    def knows_store(self, store_id: str) -> bool:
+        """Whether the current version holds the store's bestsellers or assortment (read once per version)."""
+        scope = self._scope(self.version or self._saw(self.cache.hget(keys.versions(), "current")), None, store_id)
+        return scope.carried is not None or bool(scope.chain and scope.chain[0][0])
+
     def similar(self, product_id: str, limit: int = 10) -> list[Offer]:
         """Products most often bought by the same customers as `product_id`."""
         version, raw = self._read(lambda v: keys.similar_products(product_id, v))

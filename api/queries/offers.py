@@ -11,11 +11,12 @@ from api.permissions import Authenticated
 from api.queries.customer import IdentityInput, resolve_identity
 from api.types.common import Channel
 from api.types.offer import MAX_OFFERS, Offer, OfferList, check_limit
+from api.types.store import check_store
 
 LIMIT = Annotated[int, strawberry.argument(description=f"How many, 1..{MAX_OFFERS}.")]
 CHANNEL = Annotated[Channel | None, strawberry.argument(description="Channel that shows the offers.")]
 STORE = Annotated[strawberry.ID | None, strawberry.argument(description="Store (kiosk, till): only products it "
-                                                                        "carries.")]
+                                                                        "carries; an unknown store is an error.")]
 
 
 @strawberry.type
@@ -39,6 +40,7 @@ class OfferQuery:
             return None
         offers = await info.context.services.offers.next_best_offers(
             customer_id, channel=channel.value if channel else None, store_id=store, limit=limit)
+        await check_store(info, store)
         return OfferList.from_list(offers) if offers.customer_id else None
 
     @strawberry.field(description="Popular products for anonymous visitors, for a store and/or channel. Every role.",
@@ -48,6 +50,7 @@ class OfferQuery:
         check_limit(limit, MAX_OFFERS)
         offers = await info.context.services.offers.popular(store_id=store, channel=channel.value if channel else None,
                                                             limit=limit)
+        await check_store(info, store)
         return [Offer.from_offer(o) for o in offers]
 
     @strawberry.field(description="Products often bought with a product, best first; empty while the offer cache is "

@@ -15,7 +15,7 @@ from api.types.activity import Event, ServiceCase, TimelineEntry
 from api.types.common import Channel, ConsentMedium, ConsentPurpose, EventKind, IdentityKind, Money, channel, money
 from api.types.offer import MAX_OFFERS, OfferList, check_limit
 from api.types.order import OrderConnection, order_connection
-from api.types.store import Store, load_store
+from api.types.store import Store, check_store, load_store
 from graph.profiles import ProfileParts, customer_profiles
 
 PII = "Personal data: service_desk, integrator and admin only; every read is audited."
@@ -234,12 +234,14 @@ class Customer(CustomerAnalytics):
     async def next_best_offers(
         self, info: strawberry.Info,
         channel: Annotated[Channel | None, strawberry.argument(description="Channel showing them.")] = None,
-        store: Annotated[strawberry.ID | None, strawberry.argument(description="Store (kiosk, till).")] = None,
+        store: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Store (kiosk, till): only products it carries; an unknown store is an error.")] = None,
         limit: Annotated[int, strawberry.argument(description="How many, 1..50.")] = 10,
     ) -> OfferList:
         check_limit(limit, MAX_OFFERS)
         offers = await info.context.services.offers.next_best_offers(
             self.customer_id, channel=channel.value if channel else None, store_id=store, limit=limit)
+        await check_store(info, store)
         return OfferList.from_list(offers)
 
     async def _with(self, info: strawberry.Info, wanted: ProfileParts, prefetched: bool) -> dict[str, Any]:

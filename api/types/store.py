@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable
 from typing import Any
 
 import strawberry
+
+from api.errors import GRAPH_DOWN, BadInput
 
 
 @strawberry.type(description="A sales region stores belong to.")
@@ -48,3 +51,20 @@ def _built(loaders: Any, store_id: str, record: dict[str, Any] | None) -> Store 
 
 async def _store_later(loaders: Any, store_id: str) -> Store | None:
     return _built(loaders, store_id, await loaders.store_by_id.load(store_id))
+
+
+async def check_store(info: Any, store_id: str | None) -> None:
+    """BadInput naming `store` when there is no such store: a kiosk set up with a wrong id must not be shown
+    products without its shelf filter. A store the offer version knows (bestsellers, assortment) is not looked
+    up; another is looked up in the graph (cached), and left unchecked while the graph is unreachable, so offers
+    keep coming from Redis."""
+    if store_id is None or info.context.services.offers.knows_store(store_id):
+        return
+    found = load_store(info, store_id)
+    if inspect.isawaitable(found):
+        try:
+            found = await found
+        except GRAPH_DOWN:
+            return
+    if found is None:
+        raise BadInput(f"no store {store_id!r}.", field="store")

@@ -82,6 +82,23 @@ def test_unknown_card_is_null_and_bad_limit_names_the_argument(shop: Any, cache:
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "limit"}
 
 
+def test_an_unknown_store_is_bad_input_not_offers_without_the_shelf_filter(shop: Any, cache: Any, api: Any) -> None:
+    """A kiosk set up with a wrong store id would otherwise show products that store may not carry."""
+    seed_offers(cache)
+    for document in (BY_CARD.replace("$store: ID", "$store: ID!"),
+                     'query($store: ID!) { popularProducts(store: $store) { score } }',
+                     'query($store: ID!) { customer(id: "C1") { nextBestOffers(store: $store) { source } } }'):
+        result = api.query(document, role=Role.KIOSK, card="900001", store="S9")
+        assert result["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "store"}, document
+        assert "S9" in result["errors"][0]["message"]
+    assert api.query(BY_CARD, role=Role.KIOSK, card="900001", store="S2")["data"]["nextBestOffers"]["offers"]
+    # a store the offer version knows (bestsellers, assortment) is not looked up in the graph
+    api.services.catalog.stores.entries.clear()
+    api.services.graph.round_trips = 0
+    result = api.query('{ nextBestOffers(customer: "C1", store: "S1") { offers { score } } }', role=Role.KIOSK)
+    assert result["data"]["nextBestOffers"]["offers"] and api.services.graph.round_trips == 0
+
+
 def test_popular_and_similar_products_for_anonymous_visitors(shop: Any, cache: Any, api: Any) -> None:
     seed_offers(cache)
     result = api.query('{ popularProducts(store: "S1", limit: 2) { reasonCode product { id } } }', role=Role.KIOSK)
@@ -122,11 +139,11 @@ def test_popular_lists_kept_for_an_outage_are_bounded_and_keep_the_stores_asked_
     service = api.services.offers
     service.popular_seen.clear()
     service.popular_seen_max = 4
-    popular = '{ popularProducts(store: "%s", channel: KIOSK) { score } }'
-    api.query(popular % "S1", role=Role.KIOSK)
-    for n in range(10):     # a caller inventing store ids
-        api.query(popular % f"nowhere-{n}", role=Role.KIOSK)
-        api.query(popular % "S1", role=Role.KIOSK)
+    popular = '{ popularProducts(store: "%s", channel: %s) { score } }'
+    api.query(popular % ("S1", "KIOSK"), role=Role.KIOSK)
+    for channel in ("POS", "WEB", "APP", "SERVICE_DESK", "THIRD_PARTY"):   # more store and channel pairs than kept
+        api.query(popular % ("S2", channel), role=Role.KIOSK)
+        api.query(popular % ("S1", "KIOSK"), role=Role.KIOSK)
     assert len(service.popular_seen) == 4
     assert ("S1", "kiosk") in service.popular_seen
 
