@@ -67,4 +67,4 @@ async def check_store(info: Any, store_id: str | None) -> None:
         except GRAPH_DOWN:
             return
     if found is None:
-        raise BadInput(f"no store {store_id!r}.", field="store")
+        raise BadInput(f"no store {store_id}", field="store")
