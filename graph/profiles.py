@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from graph.driver import AsyncGraph
+from graph.identifiers import identifier_key, lookup_values
 from graph.moments import utc_from_micros
 
 
@@ -184,25 +185,27 @@ def _with_datetimes(profile: dict[str, Any]) -> dict[str, Any]:
 # identity node for them); a linked identity wins over a contact field.
 CUSTOMER_BY_IDENTITY = """
 CALL () {
-  MATCH (:Identity {kind: $kind, value: $value})<-[:HAS_IDENTITY]-(c:Customer) RETURN c, 0 AS rank
+  MATCH (i:Identity {kind: $kind}) WHERE i.value IN $values
+  MATCH (i)<-[:HAS_IDENTITY]-(c:Customer) RETURN c, 0 AS rank
   UNION
-  MATCH (c:Customer) WHERE $kind = 'phone' AND c.phone = $value RETURN c, 1 AS rank
+  MATCH (c:Customer) WHERE $kind = 'phone' AND c.phone IN $values RETURN c, 1 AS rank
   UNION
-  MATCH (c:Customer) WHERE $kind = 'email' AND c.email = $value RETURN c, 1 AS rank
+  MATCH (c:Customer) WHERE $kind = 'email' AND c.email IN $values RETURN c, 1 AS rank
 }
 RETURN c.customer_id AS customer_id ORDER BY rank, customer_id LIMIT 1
 """
 
 
 async def customer_id_by_identity(graph: AsyncGraph, kind: str, value: str) -> str | None:
-    """The customer holding this identity (loyalty card, phone, e-mail ...), None if nobody does."""
-    records = await graph.read(CUSTOMER_BY_IDENTITY, kind=kind, value=value)
+    """The customer holding this identity (loyalty card, phone, e-mail ...), None if nobody does; a phone number
+    or e-mail in any spelling (graph.identifiers)."""
+    records = await graph.read(CUSTOMER_BY_IDENTITY, kind=kind, values=lookup_values(kind, value))
     return records[0]["customer_id"] if records else None
 
 
 _SEARCH_TAIL = """
 WITH DISTINCT c WHERE NOT (c)-[:MERGED_INTO]->()
-  AND ($email IS NULL OR c.email = $email) AND ($phone IS NULL OR c.phone = $phone)
+  AND ($email IS NULL OR c.email = $email) AND ($phones IS NULL OR c.phone IN $phones)
   AND ($card IS NULL OR EXISTS { (c)-[:HAS_IDENTITY]->(:Identity {kind: 'loyalty_card', value: $card}) })
   AND ($after IS NULL OR c.customer_id > $after)
 RETURN c.customer_id AS customer_id ORDER BY customer_id LIMIT $limit
@@ -211,7 +214,7 @@ SEARCH_CUSTOMERS = {
     "name": "CALL db.index.fulltext.queryNodes('customer_names', $name_query) YIELD node AS c" + _SEARCH_TAIL,
     "card": "MATCH (:Identity {kind: 'loyalty_card', value: $card})<-[:HAS_IDENTITY]-(c:Customer)" + _SEARCH_TAIL,
     "email": "MATCH (c:Customer) WHERE c.email = $email" + _SEARCH_TAIL,
-    "phone": "MATCH (c:Customer) WHERE c.phone = $phone" + _SEARCH_TAIL,
+    "phone": "MATCH (c:Customer) WHERE c.phone IN $phones" + _SEARCH_TAIL,
 }
 NAME_WORD = re.compile(r"\w+(?:'\w+)*")   # as the index's analyzer splits names: "Mary-Jane" two, "O'Brien" one
 
@@ -225,11 +228,13 @@ async def search_customer_ids(graph: AsyncGraph, *, name: str | None = None, pho
                               email: str | None = None, card: str | None = None, after: str | None = None,
                               limit: int = 20) -> list[str]:
     """Ids of customers matching every given criterion, in id order: each word of `name` begins a word of the
-    first or last name (any order, any case), phone, e-mail and card exact."""
+    first or last name (any order, any case), phone and e-mail in any spelling (graph.identifiers), card exact."""
     words = name_words(name) if name else []
     name_query = " ".join(f"+{w}*" for w in words) or None      # Lucene: every word required, as a prefix
-    anchor = next(k for k, v in (("name", name_query), ("card", card), ("email", email), ("phone", phone)) if v)
-    records = await graph.read(SEARCH_CUSTOMERS[anchor], name_query=name_query, phone=phone, email=email, card=card,
+    email = identifier_key("email", email) if email else None
+    phones = lookup_values("phone", phone) if phone else None
+    anchor = next(k for k, v in (("name", name_query), ("card", card), ("email", email), ("phone", phones)) if v)
+    records = await graph.read(SEARCH_CUSTOMERS[anchor], name_query=name_query, phones=phones, email=email, card=card,
                                after=after, limit=limit)
     return [r["customer_id"] for r in records]
 

@@ -15,6 +15,7 @@ from api.types.common import Channel, ConsentMedium, ConsentPurpose, IdentityKin
 from api.types.customer import Customer
 from graph.consents import UPSERT_CONSENTS, upsert_consents
 from graph.customers import UPSERT_CUSTOMERS, UPSERT_IDENTITIES, upsert_identities
+from graph.identifiers import identifier_key
 from graph.profiles import customer_id_by_identity, known_ids
 from graph.writes import write_steps
 
@@ -25,7 +26,8 @@ MAX_CONSENTS = 15
 @strawberry.input(description="An identifier to link to a customer.")
 class NewIdentity:
     kind: IdentityKind = strawberry.field(description="Kind of identifier.")
-    value: str = strawberry.field(description="The identifier (e-mail is stored lower-case).")
+    value: str = strawberry.field(description="The identifier (e-mail is stored lower-case, a phone number as "
+                                              "its digits with + and country code when given).")
 
 
 @strawberry.input(description="A consent decision.")
@@ -64,11 +66,6 @@ def _identity_rows(customer_id: str, channel: str, pairs: list[tuple[str, str]])
             for kind, value in pairs]
 
 
-def _normalised(kind: str, value: str) -> str:
-    value = value.strip()
-    return value.lower() if kind == "email" else value
-
-
 async def _conflicts(info: strawberry.Info, customer_id: str | None, pairs: list[tuple[str, str]],
                      field: str) -> list[MutationError]:
     errors = []
@@ -87,6 +84,8 @@ def _register_errors(data: RegisterCustomerInput) -> list[MutationError]:
         text_field(getattr(data, name), _camel(name), errors, most=200)
     if data.email and "@" not in data.email:
         errors.append(invalid("email", "not an e-mail address"))
+    if data.phone and not identifier_key("phone", data.phone):
+        errors.append(invalid("phone", "not a phone number: no digits"))
     if len(data.identities) > MAX_IDENTITIES:
         errors.append(MutationError(code=MutationErrorCode.TOO_MANY, field="identities",
                                     message=f"at most {MAX_IDENTITIES} identities"))
@@ -94,7 +93,9 @@ def _register_errors(data: RegisterCustomerInput) -> list[MutationError]:
         errors.append(MutationError(code=MutationErrorCode.TOO_MANY, field="consents",
                                     message=f"at most {MAX_CONSENTS} consents"))
     for n, identity in enumerate(data.identities):
-        text_field(identity.value, f"identities.{n}.value", errors, required=True, most=200)
+        if text_field(identity.value, f"identities.{n}.value", errors, required=True, most=200) and not \
+                identifier_key(identity.kind.value, identity.value):
+            errors.append(invalid(f"identities.{n}.value", "not a phone number: no digits"))
     return errors
 
 
@@ -123,15 +124,16 @@ class CustomerMutation:
     async def register_customer(self, info: strawberry.Info, input: Annotated[RegisterCustomerInput, strawberry.argument(
             description="The new customer.")]) -> CustomerPayload:
         errors = _register_errors(input)
-        pairs = [(i.kind.value, _normalised(i.kind.value, i.value)) for i in input.identities if i.value.strip()]
-        pairs += [(k, _normalised(k, v)) for k, v in (("email", input.email), ("phone", input.phone)) if v]
+        pairs = [(i.kind.value, identifier_key(i.kind.value, i.value)) for i in input.identities if i.value.strip()]
+        pairs += [(k, identifier_key(k, v)) for k, v in (("email", input.email), ("phone", input.phone)) if v]
         retailer, problems = await _retailer(info, input)
         errors += problems + await _conflicts(info, None, pairs, "identities")
         if errors:
             return CustomerPayload(customer=None, errors=errors)
         customer_id = f"C{secrets.token_hex(6).upper()}"
         props = {"first_name": text_field(input.first_name, "", []), "last_name": text_field(input.last_name, "", []),
-                 "email": input.email.strip().lower() if input.email else None, "phone": text_field(input.phone, "", []),
+                 "email": identifier_key("email", input.email) if input.email else None,
+                 "phone": identifier_key("phone", input.phone) if input.phone else None,
                  "birthday": input.birthday, "preferred_channel": input.channel.value, "anonymous": False,
                  "created_at": datetime.now(timezone.utc)}
         row = {"customer_id": customer_id, "retailer_id": retailer, "region_id": None, "props": props,
@@ -152,11 +154,14 @@ class CustomerMutation:
     ) -> CustomerPayload:
         errors: list[MutationError] = []
         value = text_field(identity.value, "identity.value", errors, required=True, most=200)
+        if value and not identifier_key(identity.kind.value, value):
+            errors.append(invalid("identity.value", "not a phone number: no digits"))
+            value = None
         known = await known_ids(info.context.graph, customers=[str(customer)])
         if str(customer) not in known["customers"]:
             errors.append(not_found("customer", f"no customer {customer}"))
         customer = strawberry.ID(known["survivors"].get(str(customer), str(customer)))
-        pairs = [(identity.kind.value, _normalised(identity.kind.value, value))] if value else []
+        pairs = [(identity.kind.value, identifier_key(identity.kind.value, value))] if value else []
         errors += await _conflicts(info, str(customer), pairs, "identity")
         if errors:
             return CustomerPayload(customer=None, errors=[_single(e) for e in errors])

@@ -12,6 +12,7 @@ from api.selection import bounded, child, customer_parts
 from api.types.common import IdentityKind
 from api.types.customer import Customer, load_customers
 from api.types.order import PageInfo
+from graph.identifiers import identifier_key
 from graph.profiles import name_words, search_customer_ids
 
 MAX_SEARCH = 50
@@ -32,15 +33,14 @@ async def customer_by_id(info: strawberry.Info, customer_id: str) -> Customer | 
 @strawberry.input(description="An identifier as scanned or typed: loyalty card, phone, e-mail ...")
 class IdentityInput:
     kind: IdentityKind = strawberry.field(description="Kind of identifier.")
-    value: str = strawberry.field(description="The identifier, as stored (cards: digits only).")
+    value: str = strawberry.field(description="The identifier, as stored (cards: digits only); e-mail in any case, "
+                                              "phone in any spelling (its digits, + and country code).")
 
 
 async def resolve_identity(info: strawberry.Info, identity: IdentityInput) -> str | None:
-    value = identity.value.strip()
+    value = identifier_key(identity.kind.value, identity.value)
     if not value:
-        raise BadInput("identity.value must not be empty.", field="identity.value")
-    if identity.kind is IdentityKind.EMAIL:
-        value = value.lower()
+        raise BadInput("identity.value must not be empty (a phone number needs digits).", field="identity.value")
     return await info.context.services.offers.customer_id_by_identity(identity.kind.value, value)
 
 
@@ -64,8 +64,8 @@ class CustomerQuery:
         customer_id = await resolve_identity(info, IdentityInput(kind=kind, value=value))
         return await customer_by_id(info, customer_id) if customer_id else None
 
-    @strawberry.field(description=f"Customers matching every given criterion (name words, exact phone, e-mail or "
-                                  f"loyalty card), by id, 1..{MAX_SEARCH} per page. service_desk, integrator and "
+    @strawberry.field(description=f"Customers matching every given criterion (name words, phone, e-mail or loyalty "
+                                  f"card), by id, 1..{MAX_SEARCH} per page. service_desk, integrator and "
                                   "admin only.", permission_classes=[CanSearchCustomers])
     async def search_customers(
         self, info: strawberry.Info,
@@ -73,7 +73,9 @@ class CustomerQuery:
             description="Name as typed, e.g. \"carol bell\", \"Bell\" or \"car\": each word must begin a word of "
                         "the first or last name, in any order, case-insensitively (accents must match); 2+ "
                         "letters in all.")] = None,
-        phone: Annotated[str | None, strawberry.argument(description="Phone number, exact.")] = None,
+        phone: Annotated[str | None, strawberry.argument(
+            description="Phone number in any spelling: its digits are compared, with the country code when given "
+                        "(+1 614 555 0166 and +1-614-555-0166 are one number).")] = None,
         email: Annotated[str | None, strawberry.argument(description="E-mail, exact (case-insensitive).")] = None,
         card: Annotated[str | None, strawberry.argument(description="Loyalty card number, exact.")] = None,
         first: Annotated[int, strawberry.argument(description="Page size, 1..50.")] = 20,
@@ -83,7 +85,7 @@ class CustomerQuery:
         if not (phone or email or card or len("".join(name_words(name or ""))) >= 2):
             raise BadInput("give name (2+ letters), phone, email or card.", field="name")
         ids = await search_customer_ids(info.context.graph, name=name, phone=phone,
-                                        email=email.strip().lower() if email else None, card=card, after=after,
+                                        email=email, card=card, after=after,
                                         limit=first + 1)
         nodes_field = child(info.selected_fields[0].selections, "nodes")
         parts = customer_parts(nodes_field.selections if nodes_field else [])

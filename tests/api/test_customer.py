@@ -123,6 +123,18 @@ def test_search_by_name_words_phone_email_and_card(shop: Any, api: Any) -> None:
     assert ids(name="Zed") == []
 
 
+def test_a_phone_number_is_found_in_any_spelling(shop: Any, api: Any) -> None:
+    """The service desk types the number as the caller says it; Bo's contact phone is stored as +4670000002."""
+    by_identity = 'query($v: String!) { customerByIdentity(kind: PHONE, value: $v) { id } }'
+    search = 'query($v: String) { searchCustomers(phone: $v) { nodes { id } } }'
+    for typed in ("+46 70-000 002", "+46 (70) 000 002", "004670000002"):
+        assert api.query(by_identity, v=typed)["data"]["customerByIdentity"] == {"id": "C2"}, typed
+        assert api.query(search, v=typed)["data"]["searchCustomers"]["nodes"] == [{"id": "C2"}], typed
+    assert api.query(by_identity, v="070 000 002")["data"]["customerByIdentity"] is None   # no country code
+    error = api.query(by_identity, v="n/a")["errors"][0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "identity.value"}
+
+
 def test_search_by_name_matches_each_word_against_first_and_last_names(shop: Any, api: Any) -> None:
     """A service desk types what the caller says: "Anna Berg", "berg, anna", "anna" or "bo berg"."""
     query = 'query($name: String) { searchCustomers(name: $name) { nodes { id } } }'

@@ -103,6 +103,19 @@ def test_register_refuses_a_card_someone_holds_and_a_bad_email(shop: Any, api: A
                                                                    ("CONFLICT", "identities.0.value")}
 
 
+def test_phone_numbers_are_stored_in_one_spelling_and_one_without_digits_is_refused(shop: Any, api: Any) -> None:
+    new = {"channel": "POS", "phone": "+46 (70) 111-22 33", "identities": [{"kind": "PHONE", "value": "none"}]}
+    refused = api.query(REGISTER, role=Role.KIOSK, input=new)["data"]["registerCustomer"]
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("INVALID", "identities.0.value")]
+    c = api.query(REGISTER, role=Role.SERVICE_DESK, input={**new, "identities": []})["data"]["registerCustomer"]
+    assert c["errors"] == [] and c["customer"]["contact"]["phone"] == "+46701112233"
+    assert ("PHONE", "+46701112233") in {(i["kind"], i["value"]) for i in c["customer"]["identities"]}
+    taken = api.query(LINK, customer="C3", kind="PHONE", value="+46 70 111 22 33")["data"]["linkIdentity"]
+    assert [(e["code"], e["field"]) for e in taken["errors"]] == [("CONFLICT", "identity.value")]
+    blank = api.query(LINK, customer="C3", kind="PHONE", value="--")["data"]["linkIdentity"]
+    assert [(e["code"], e["field"]) for e in blank["errors"]] == [("INVALID", "identity.value")]
+
+
 def test_link_identity_and_conflict(shop: Any, api: Any) -> None:
     linked = api.query(LINK, customer="C3", kind="WEB_ACCOUNT", value="cai-web")["data"]["linkIdentity"]
     assert linked["errors"] == [] and {"kind": "WEB_ACCOUNT", "value": "cai-web"} in linked["customer"]["identities"]

@@ -49,6 +49,7 @@ def test_money_times_and_identities_are_stored_in_their_conventions(graph: Graph
     assert not [r for r in guest["incoming"] if r[0] == "PLACED"]
     ada = node_by_key(graph, "Customer", "customer_id", "acme:c1")
     assert ada is not None and ada["props"]["email"] == "ada@example.com"
+    assert ada["props"]["phone"] == "+15550001"    # "+1 555-0001" in the file: one spelling (graph.identifiers)
     assert ada["props"]["tags"] == ["vip", "baker"]
     identity_keys = sorted(p["identity_key"] for t, _, p in ada["outgoing"] if t == "HAS_IDENTITY")
     assert identity_keys == ["acme:email:ada@example.com", "acme:loyalty_card:LC-0001"]
@@ -98,6 +99,7 @@ def test_broken_rows_are_rejected_with_their_reasons_and_good_rows_still_load(gr
         f.write("acme:c5,acme,Ed\n")                                       # too few fields
         f.write("acme:c6,acme,Flo,,,,,,,,,,,,,,,lots,,,,\n")               # points not a number
         f.write(",acme,Nameless,,,,,,,,,,,,,,,,,,,\n")                     # no id
+        f.write("acme:c7,acme,Gil,,,n/a,,,,,,,,,,,,,,,,\n")                  # phone without digits
     with (tiny / "order_lines.csv").open("a") as f:
         f.write("acme:o2,2,acme:p404,1,1.00,1.00,,\n")                    # unknown product
         f.write("acme:o9,1,acme:p1,1,1.00,1.00,,\n")                      # unknown order
@@ -106,14 +108,16 @@ def test_broken_rows_are_rejected_with_their_reasons_and_good_rows_still_load(gr
 
     summary = load_dir(graph, tiny, rejects_dir=rejects_dir, progress=False)
 
-    assert summary.file("customers.csv").written == 2 and summary.file("customers.csv").rejected == 5
+    assert summary.file("customers.csv").written == 2 and summary.file("customers.csv").rejected == 6
     assert summary.file("order_lines.csv").written == 5 and summary.file("order_lines.csv").rejected == 3
     customers = read_rejects(rejects_dir / "customers.rejects.csv")
     assert [(r["line"], r["field"]) for r in customers] == [
-        ("4", "birthday"), ("6", ""), ("7", "loyalty_points"), ("8", "customer_id"), ("5", "home_store_id")]
+        ("4", "birthday"), ("6", ""), ("7", "loyalty_points"), ("8", "customer_id"), ("9", "phone"),
+        ("5", "home_store_id")]
     assert "not a date" in customers[0]["reason"] and "3 fields" in customers[1]["reason"]
-    assert customers[4]["reason"] == "refers to something not in the graph: home_store_id 'acme:s9'"
-    assert customers[4]["raw"].startswith("acme:c4,acme,Di,")
+    assert customers[4]["reason"] == "'n/a' is not a phone number: no digits"
+    assert customers[5]["reason"] == "refers to something not in the graph: home_store_id 'acme:s9'"
+    assert customers[5]["raw"].startswith("acme:c4,acme,Di,")
     lines = read_rejects(rejects_dir / "order_lines.rejects.csv")
     assert sorted((r["line"], r["field"]) for r in lines) == [
         ("6", "order_id product_id"), ("7", "order_id product_id"), ("8", "quantity")]
