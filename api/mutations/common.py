@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any, TypeVar
 
@@ -18,6 +18,7 @@ from recsys.realtime import request_refresh
 
 T = TypeVar("T")
 MAX_TEXT = 2_000
+CLOCK_SKEW = timedelta(hours=1)   # how far ahead of this server a sent time may be
 
 
 async def write(info: strawberry.Info, work: Callable[..., T], *args: Any) -> T:
@@ -43,12 +44,18 @@ def refresh_offers(info: strawberry.Info, customer_id: str, reason: str) -> None
 
 
 def aware(value: datetime | None, field: str, errors: list[MutationError]) -> datetime:
-    """`value` (or now) as an aware UTC datetime; a naive one is an error naming `field`."""
+    """`value` (or now) as an aware UTC datetime; a naive one, or one more than CLOCK_SKEW ahead of this server's
+    clock (a till with a wrong date would otherwise put a purchase years ahead, and every recency figure with
+    it), is an error naming `field`."""
+    now = datetime.now(timezone.utc)
     if value is None:
-        return datetime.now(timezone.utc)
+        return now
     if value.tzinfo is None:
         errors.append(invalid(field, "give a time zone offset, e.g. 2024-05-01T10:00:00+02:00"))
         return value
+    if value > now + CLOCK_SKEW:
+        errors.append(invalid(field, f"{value.isoformat()} is in the future (this server's time is "
+                                     f"{now.isoformat(timespec='seconds')}): check the sender's clock"))
     return value.astimezone(timezone.utc)
 
 

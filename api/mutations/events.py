@@ -28,7 +28,8 @@ class EventInput:
     customer: strawberry.ID | None = strawberry.field(default=None, description="Customer id; null: anonymous.")
     product: strawberry.ID | None = strawberry.field(default=None, description="Product involved, if any.")
     store: strawberry.ID | None = strawberry.field(default=None, description="Store involved, if any.")
-    occurred_at: datetime | None = strawberry.field(default=None, description="When, with offset; default now.")
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When, with offset; default now; at most an hour ahead of the server's clock.")
     query: str | None = strawberry.field(default=None, description="Search text (searches), ≤ 500 chars.")
 
 
@@ -77,7 +78,8 @@ class PurchaseInput:
     lines: list[PurchaseLineInput] = strawberry.field(description=f"1..{MAX_LINES} lines.")
     customer: strawberry.ID | None = strawberry.field(default=None, description="Customer; null: guest.")
     store: strawberry.ID | None = strawberry.field(default=None, description="Store, for in-store purchases.")
-    placed_at: datetime | None = strawberry.field(default=None, description="When, with offset; default now.")
+    placed_at: datetime | None = strawberry.field(
+        default=None, description="When, with offset; default now; at most an hour ahead of the server's clock.")
     kind: PurchaseKind = strawberry.field(default=PurchaseKind.PURCHASE, description="Sale or return.")
 
 

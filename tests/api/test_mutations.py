@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from api.config import Role
@@ -49,6 +50,20 @@ def test_record_event_errors_name_each_bad_field(shop: Any, api: Any) -> None:
     assert result["created"] is False and result["eventId"] is None
     assert {(e["code"], e["field"]) for e in result["errors"]} == {
         ("INVALID", "occurredAt"), ("NOT_FOUND", "product"), ("INVALID", "query")}
+
+
+def test_a_time_ahead_of_the_server_clock_is_refused(shop: Any, api: Any) -> None:
+    """A till or device with a wrong date must not put purchases and views years ahead (recency figures, offers)."""
+    ahead = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat()
+    event = api.query(EVENT, role=Role.WEB, input=view("W-ahead", occurredAt=ahead))["data"]["recordEvent"]
+    assert [(e["code"], e["field"]) for e in event["errors"]] == [("INVALID", "occurredAt")]
+    assert "in the future" in event["errors"][0]["message"] and event["created"] is False
+    basket = {"orderId": "X-ahead", "channel": "POS", "customer": "C3", "placedAt": "2030-01-01T00:00:00+00:00",
+              "lines": [{"product": "P1", "quantity": 1, "amountMinor": 100}]}
+    purchase = api.query(PURCHASE, role=Role.INTEGRATOR, input=basket)["data"]["recordPurchase"]
+    assert [(e["code"], e["field"]) for e in purchase["errors"]] == [("INVALID", "placedAt")]
+    skewed = (datetime.now(timezone.utc) + timedelta(minutes=5)).isoformat()     # a clock a little fast: fine
+    assert api.query(EVENT, role=Role.WEB, input=view("W-skew", occurredAt=skewed))["data"]["recordEvent"]["created"]
 
 
 def test_malformed_input_is_a_validation_error_naming_the_field(shop: Any, api: Any) -> None:
