@@ -97,6 +97,15 @@ def recompute_customer(graph: Graph, cache: redis.Redis, artifact_of: Callable[[
     return payload
 
 
+def hold_identities_now(cache: redis.Redis, customer_id: str, identities: list[tuple[str, str]]) -> None:
+    """Point the identity map of the served offer versions at `customer_id` for these (kind, value) pairs at once,
+    not when a worker next recomputes them (after a merge or unmerge moved identities between profiles)."""
+    pipe = cache.pipeline(transaction=False)
+    for version in _live_versions(cache):
+        offers.hold_identities(pipe, version, customer_id, identities)
+    pipe.execute()
+
+
 def one_customer(artifact: Artifact, customer_id: str, profile: dict[str, Any], records: list[dict[str, Any]],
                  now: int, settings: hybrid.HybridSettings) -> Customers:
     """One customer as a one-row Customers batch."""

@@ -8,13 +8,14 @@ from typing import Annotated
 
 import strawberry
 
-from api.errors import MutationError, MutationErrorCode, invalid, not_found
+from api.errors import CACHE_DOWN, MutationError, MutationErrorCode, invalid, not_found
 from api.mutations.common import changed_customer, refresh_offers, text_field, write
 from api.permissions import CanMergeCustomers
 from api.queries.customer import IdentityInput
 from api.types.common import Channel
 from api.types.customer import Customer
 from graph.merges import merge_customers, merge_state, unmerge_customers
+from recsys.realtime import hold_identities_now
 
 
 @strawberry.input(description="Why two profiles are one person: the identifier they share and where it was seen.")
@@ -79,8 +80,9 @@ class MergeMutation:
             return _refused(MutationError(code=MutationErrorCode.CONFLICT, field="merged",
                                           message="the profiles changed meanwhile; try again"))
         refresh_offers(info, str(survivor), "merge")
-        return MergePayload(customer=await changed_customer(info, str(survivor)), other=None, moved=moved,
-                            errors=[])
+        customer = await changed_customer(info, str(survivor))
+        _remap_identities(info, customer)
+        return MergePayload(customer=customer, other=None, moved=moved, errors=[])
 
     @strawberry.mutation(description="Undo the merge of `merged`: it gets back exactly what it had, and the "
                                      "survivor keeps only its own. A survivor that was itself merged on must be "
@@ -103,5 +105,18 @@ class MergeMutation:
         survivor, moved = done
         for cid in (survivor, str(merged)):
             refresh_offers(info, cid, "unmerge")
-        return MergePayload(customer=await changed_customer(info, survivor),
-                            other=await changed_customer(info, str(merged), "other"), moved=moved, errors=[])
+        customer, other = await changed_customer(info, survivor), await changed_customer(info, str(merged), "other")
+        _remap_identities(info, customer, other)
+        return MergePayload(customer=customer, other=other, moved=moved, errors=[])
+
+
+def _remap_identities(info: strawberry.Info, *customers: Customer | None) -> None:
+    """Card scans find the profiles as they now are at once: the offer store's identity map would otherwise name
+    the other profile until the worker recomputes them (for as long as no worker runs)."""
+    for customer in customers:
+        if customer is not None:
+            try:
+                hold_identities_now(info.context.services.cache, customer.customer_id,
+                                    [(i["kind"], i["value"]) for i in customer.profile["identities"]])
+            except CACHE_DOWN:      # no map is served while Redis is down; the worker rewrites it after
+                pass

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from api.config import Role
 from graph.merges import graph_fingerprint, merge_customers, merge_state, unmerge_customers
+from recsys import keys
+from tests.api.conftest import VERSION, seed_offers
 
 CUSTOMERS = ["C1", "C2", "C3"]
 MERGE = """mutation($survivor: ID!, $merged: ID!) {
@@ -49,6 +51,18 @@ def test_unmerge_gives_each_profile_back_its_own(shop: Any, api: Any) -> None:
     assert result["errors"] == []
     assert result["customer"] == {"id": "C2", "orders": {"totalCount": 0}, "mergedFrom": []}
     assert result["other"]["id"] == "C1" and result["other"]["orders"]["totalCount"] == 50
+
+
+def test_card_scans_find_the_profiles_as_merged_and_unmerged_at_once(shop: Any, cache: Any, api: Any) -> None:
+    """No worker runs here: the offer store's identity map must not wait for one to name the right profile."""
+    seed_offers(cache)
+    scan = '{ customerByIdentity(kind: LOYALTY_CARD, value: "900001") { id } }'
+    assert api.query(scan, role=Role.KIOSK)["data"]["customerByIdentity"] == {"id": "C1"}   # now in the map
+    api.query(MERGE, survivor="C2", merged="C1")
+    assert cache.get(keys.identity_holder("loyalty_card", "900001", VERSION)) == b"C2"
+    api.query(UNMERGE, merged="C1")
+    assert cache.get(keys.identity_holder("loyalty_card", "900001", VERSION)) == b"C1"
+    assert api.query(scan, role=Role.KIOSK)["data"]["customerByIdentity"] == {"id": "C1"}
 
 
 def test_merge_refusals_name_the_field(shop: Any, api: Any) -> None:
