@@ -84,9 +84,8 @@ class CustomerQuery:
         bounded(first, MAX_SEARCH, "first")
         if not (phone or email or card or len("".join(name_words(name or ""))) >= 2):
             raise BadInput("give name (2+ letters), phone, email or card.", field="name")
-        ids = await search_customer_ids(info.context.graph, name=name, phone=phone,
-                                        email=email, card=card, after=after,
-                                        limit=first + 1)
+        ids = await search_customer_ids(info.context.graph, name=name, phone=phone, email=email, card=card,
+                                        after=after, limit=first + 1)
         nodes_field = child(info.selected_fields[0].selections, "nodes")
         parts = customer_parts(nodes_field.selections if nodes_field else [])
         customers = [c for c in await load_customers(info, ids[:first], parts) if c]
