@@ -8,7 +8,7 @@ selected twice with different arguments (aliases) is served by an extra read for
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
@@ -44,12 +44,19 @@ def bounded(value: int | str, most: int, name: str) -> int:
 
 
 def _when(value: Any, name: str) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        raise BadInput(f"{name} is not an ISO 8601 date-time.", field=name) from None
+    """An order-range bound in UTC, as orders' times are stored (Neo4j orders equal instants with different
+    offsets apart, so a bound at 10:00+01:00 would miss an order at 09:00Z); one without an offset is an error
+    (it matched no order, silently)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        try:
+            value = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise BadInput(f"{name} is not an ISO 8601 date-time.", field=name) from None
+    if value.tzinfo is None:
+        raise BadInput(f"{name} needs a time zone offset, e.g. 2024-05-01T10:00:00+02:00.", field=name)
+    return value.astimezone(timezone.utc)
 
 
 def order_page(first: int | str = DEFAULT_ORDERS, after: str | None = None, channel: Any = None,

@@ -80,6 +80,18 @@ def test_orders_page_by_cursor_and_filter_by_channel(shop: Any, api: Any) -> Non
     assert not second["pageInfo"]["hasNextPage"] and first["pageInfo"]["hasNextPage"]
 
 
+def test_orders_in_a_placed_at_range_and_a_bound_without_offset_is_bad_input(shop: Any, api: Any) -> None:
+    """Anna's orders are placed daily at 09:00 UTC from 2024-01-01; a bound is a time with its offset, and one
+    on the same instant as an order in another offset (10:00+01:00) includes it."""
+    page = 'query($since: DateTime, $until: DateTime) { customer(id: "C1") { orders(since: $since, until: $until) ' \
+           '{ totalCount } } }'
+    week = api.query(page, since="2024-01-03T10:00:00+01:00", until="2024-01-10T09:00:00+00:00")
+    assert week["data"]["customer"]["orders"]["totalCount"] == 7        # Jan 3 .. Jan 9, until excluded
+    naive = api.query(page, since="2024-01-03T09:00:00")
+    assert naive["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "since"}
+    assert "offset" in naive["errors"][0]["message"]
+
+
 def test_aliased_order_pages_with_different_filters_are_both_right(shop: Any, api: Any) -> None:
     result = api.query("""{ customer(id: "C1") { web: orders(channel: WEB, first: 1) { totalCount }
                                                  pos: orders(channel: POS, first: 1) { totalCount } } }""")
