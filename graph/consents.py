@@ -7,8 +7,9 @@ from typing import Any
 from graph.driver import Graph
 from graph.writes import write_rows
 
-# row: {customer_id, purpose, medium, granted, updated_at|None, source|None}; an older decision never
-# overwrites a newer one, so replaying a file in any order ends in the same state.
+# row: {customer_id, purpose, medium, granted, updated_at|None, source|None, decisions}: one row per consent
+# (latest_decisions); an older decision never overwrites a newer one, so replaying files in any order ends in the
+# same state. `written` counts the decisions folded into the rows of existing customers.
 UPSERT_CONSENTS = """
 UNWIND $rows AS row
 MATCH (c:Customer {customer_id: row.customer_id})
@@ -19,13 +20,33 @@ WITH k, row, (k.updated_at IS NULL OR row.updated_at IS NULL OR row.updated_at >
 SET k.granted = CASE WHEN newer THEN row.granted ELSE k.granted END,
     k.source = CASE WHEN newer THEN row.source ELSE k.source END,
     k.updated_at = CASE WHEN newer THEN coalesce(row.updated_at, k.updated_at) ELSE k.updated_at END
-RETURN count(*) AS written
+RETURN sum(row.decisions) AS written
 """
 
 
 def upsert_consents(graph: Graph, rows: list[dict[str, Any]]) -> int:
     """Record consent decisions of existing customers; rows of unknown customers are not written."""
-    return write_rows(graph, UPSERT_CONSENTS, rows)
+    return write_rows(graph, UPSERT_CONSENTS, latest_decisions(rows))
+
+
+def latest_decisions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per consent, holding what writing the rows one by one would leave, and how many it stands for.
+
+    One UNWIND reads every row's `updated_at` test against the node as it was before the statement, so two
+    decisions on one consent in one batch both counted as newer and the later row won: a 2023 grant listed after
+    a 2024 withdrawal granted again.
+    """
+    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["customer_id"], row["purpose"], row["medium"])
+        kept = latest.get(key)
+        if kept is None:
+            latest[key] = {**row, "decisions": 1}
+            continue
+        newer = kept["updated_at"] is None or row["updated_at"] is None or row["updated_at"] >= kept["updated_at"]
+        latest[key] = {**(row if newer else kept), "decisions": kept["decisions"] + 1,
+                       "updated_at": (row["updated_at"] or kept["updated_at"]) if newer else kept["updated_at"]}
+    return list(latest.values())
 
 
 def consent_id(customer_id: str, purpose: str, medium: str) -> str:

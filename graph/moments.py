@@ -12,6 +12,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(hours=1)   # how far ahead of this machine's clock a recorded time may be
+
+
+def utc(moment: datetime) -> datetime:
+    """The same instant in datetime.UTC, for a query parameter: the driver must never be sent a ZoneInfo zone,
+    whose C code crashes the process on the driver's own DateTime (CPython issue 125318; the pure-Python
+    zoneinfo raises instead)."""
+    return moment.astimezone(UTC)
+
+
+def ahead_of_clock(moment: datetime, now: datetime | None = None) -> bool:
+    """Whether an aware time lies further ahead than clocks drift: a sender's wrong date (a till set to 2030 would
+    put its purchases ahead of every recency figure), not something that happened."""
+    return moment > (now or datetime.now(UTC)) + CLOCK_SKEW
 
 
 def epoch_moment(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:

@@ -246,20 +246,21 @@ RETURN COLLECT { UNWIND $customers AS id MATCH (c:Customer {customer_id: id}) RE
        COLLECT { UNWIND $orders AS id MATCH (o:Order {order_id: id}) RETURN [id, o.retailer_id] } AS orders,
        COLLECT { UNWIND $cases AS id MATCH (:ServiceCase {case_id: id})<-[:RAISED]-(c:Customer)
                  RETURN [id, c.customer_id] } AS cases,
-       COLLECT { MATCH (r:Retailer) RETURN r.retailer_id LIMIT 2 } AS retailers,
+       COLLECT { MATCH (r:Retailer) WHERE $retailer IS NULL OR r.retailer_id = $retailer
+                 RETURN r.retailer_id LIMIT 2 } AS retailers,
        COLLECT { UNWIND $customers AS id MATCH (:Customer {customer_id: id})-[:MERGED_INTO*1..8]->(s:Customer)
                  WHERE NOT (s)-[:MERGED_INTO]->() RETURN [id, s.customer_id] } AS survivors
 """
 
 
 async def known_ids(graph: AsyncGraph, *, customers: Sequence[str] = (), products: Sequence[str] = (),
-                    stores: Sequence[str] = (), orders: Sequence[str] = (),
-                    cases: Sequence[str] = ()) -> dict[str, dict[str, str]]:
+                    stores: Sequence[str] = (), orders: Sequence[str] = (), cases: Sequence[str] = (),
+                    retailer: str | None = None) -> dict[str, dict[str, str]]:
     """Which of the given ids exist, per kind, mapped to their retailer (cases: to their customer);
-    `retailers` lists up to two retailer ids (one means a single-retailer graph); `survivors` maps
-    merged-away customer ids to the profile they were merged into."""
+    `retailers` holds `retailer` if it exists, or without one up to two retailer ids (one means a
+    single-retailer graph); `survivors` maps merged-away customer ids to the profile they were merged into."""
     [r] = await graph.read(KNOWN_IDS, customers=list(customers), products=list(products), stores=list(stores),
-                           orders=list(orders), cases=list(cases))
+                           orders=list(orders), cases=list(cases), retailer=retailer)
     known = {kind: {pair[0]: pair[1] for pair in r[kind]} for kind in ("customers", "products", "stores", "orders",
                                                                      "cases")}
     known["retailers"] = {rid: rid for rid in r["retailers"]}

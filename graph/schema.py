@@ -53,6 +53,20 @@ FULLTEXT_INDEXES: dict[str, tuple[str, tuple[str, ...], str]] = {
 RETIRED_INDEXES = ("customer_last_name",)   # replaced by customer_names; dropped from older databases
 
 
+# Which of some keys of one label name no node (label and key from UNIQUE_KEYS, never from input).
+MISSING_KEYS = """
+UNWIND $values AS v OPTIONAL MATCH (n:{label} {{{key}: v}}) WITH v WHERE n IS NULL RETURN collect(v) AS missing
+"""
+
+
+def missing_keys(graph: Graph, label: str, values: list[str]) -> set[str]:
+    """The values among `values` that no `label` node holds as its unique key."""
+    if not values:
+        return set()
+    query = MISSING_KEYS.format(label=label, key=UNIQUE_KEYS[label])
+    return set(graph.read(query, values=values)[0]["missing"])
+
+
 def constraint_statements() -> list[str]:
     """Every CREATE CONSTRAINT / CREATE INDEX (and DROP of a retired index) statement, each idempotent."""
     statements = [

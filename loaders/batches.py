@@ -3,7 +3,8 @@
 Batches are written one at a time in the order they were submitted (a batch may rely on an earlier one,
 e.g. orders on their customers). When a checked write reports fewer rows written than it was given, the
 batch is split in halves until the rows that refer to something missing are found; each goes to the
-rejects file. Write functions are idempotent, so writing a row twice this way is harmless.
+rejects file naming what is missing (one explanation for all the skipped rows of a batch). Write functions
+are idempotent, so writing a row twice this way is harmless.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from loaders.report import FileStats, Rejects
 from loaders.rows import RowRef
 
 Write = Callable[[Graph, list[dict[str, Any]]], int]
-Explain = Callable[[list[str]], tuple[str, str]]
+Explain = Callable[[Graph, list[dict[str, Any]], list[list[str]]], list[tuple[str, str]]]
 
 
 @dataclass
@@ -30,7 +31,7 @@ class Batch:
     rows: list[dict[str, Any]]
     sources: list[tuple[RowRef, list[str]]]
     stats: FileStats
-    explain: Explain | None = None   # (field, reason) of a row the write skipped; None: unchecked write
+    explain: Explain | None = None   # (field, reason) of each row the write skipped; None: unchecked write
     weight: int | None = None        # source rows an unchecked batch stands for (default: one per row)
 
 
@@ -78,19 +79,25 @@ class BatchWriter:
             batch.write(self.graph, batch.rows)
             batch.stats.written += len(batch.rows) if batch.weight is None else batch.weight
             return
-        batch.stats.written += self._checked(batch, 0, len(batch.rows))
+        skipped: list[int] = []
+        batch.stats.written += self._checked(batch, 0, len(batch.rows), skipped)
+        if skipped:
+            rows, raws = [batch.rows[i] for i in skipped], [batch.sources[i][1] for i in skipped]
+            reasons = batch.explain(self.graph, rows, raws)
+            for i, (field, reason) in zip(skipped, reasons):
+                where, raw = batch.sources[i]
+                self.rejects.add(where, field, reason, raw, batch.stats)
 
-    def _checked(self, batch: Batch, start: int, stop: int) -> int:
+    def _checked(self, batch: Batch, start: int, stop: int, skipped: list[int]) -> int:
+        """Rows of batch.rows[start:stop] written; the index of each row the write skipped goes to `skipped`."""
         written = batch.write(self.graph, batch.rows[start:stop])
         if written >= stop - start:
             return written
         if stop - start == 1:
-            where, raw = batch.sources[start]
-            field, reason = batch.explain(raw)
-            self.rejects.add(where, field, reason, raw, batch.stats)
+            skipped.append(start)
             return 0
         middle = (start + stop) // 2
-        return self._checked(batch, start, middle) + self._checked(batch, middle, stop)
+        return self._checked(batch, start, middle, skipped) + self._checked(batch, middle, stop, skipped)
 
     def _raise_if_failed(self) -> None:
         if self._error is not None:

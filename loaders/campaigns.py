@@ -13,7 +13,7 @@ def parse_campaign(row: dict[str, str], ctx: Context) -> dict[str, Any]:
     start, end = day(row, "start_date"), day(row, "end_date")
     if start and end and end < start:
         raise Rejected("end_date", f"{end} is before start_date {start}")
-    return {"campaign_id": need(row, "campaign_id"), "retailer_id": need(row, "retailer_id"),
+    return {"campaign_id": need(row, "campaign_id"), "retailer_id": ctx.retailer(row),
             "name": text(row, "name"), "type": text(row, "type"), "start_date": start, "end_date": end}
 
 

@@ -1,4 +1,4 @@
-"""What parsing a canonical row needs to know beyond the row: the retailers' time zones."""
+"""What parsing a canonical row needs to know beyond the row: the retailers and their time zones."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from loaders.rows import Rejected
+from loaders.rows import Rejected, need
 
 
 @dataclass
@@ -24,6 +24,14 @@ class Context:
 
     def zone(self, retailer_id: str | None = None) -> tzinfo:
         return self.zones.get(retailer_id or "", self.default_zone)
+
+    def retailer(self, row: dict[str, str]) -> str:
+        """The row's retailer_id, which the graph or this load's retailers.csv must hold: a store, product, customer,
+        order or campaign of no retailer has no currency, time zone or assortment."""
+        retailer_id = need(row, "retailer_id")
+        if retailer_id not in self.zones:
+            raise Rejected("retailer_id", f"unknown retailer {retailer_id!r}: add it to retailers.csv")
+        return retailer_id
 
 
 def zone_named(name: str) -> tzinfo:

@@ -19,10 +19,10 @@ TEXT_FIELDS = ("first_name", "last_name", "address", "gender", "age_band", "inco
 
 def parse_customer(row: dict[str, str], ctx: Context) -> dict[str, Any]:
     """customers.csv: see the README table; demographics are kept as the source's bands (text)."""
-    retailer_id = need(row, "retailer_id")
+    retailer_id = ctx.retailer(row)
     props: dict[str, Any] = {name: text(row, name) for name in TEXT_FIELDS}
     props |= {"email": _email(text(row, "email"), "email"), "phone": _phone(text(row, "phone"), "phone"),
-              "birthday": day(row, "birthday"),
+              "birthday": day(row, "birthday", past=True),
               "loyalty_points": integer(row, "loyalty_points"), "tags": tags(row, "tags"),
               "preferred_channel": choice(row, "preferred_channel", CHANNELS),
               "created_at": moment(row, "created_at", ctx.zone(retailer_id)), "anonymous": False}

@@ -13,7 +13,7 @@ ORDER_KINDS = frozenset({"purchase", "return"})
 
 def parse_order(row: dict[str, str], ctx: Context) -> dict[str, Any]:
     """orders.csv: order_id, retailer_id, customer_id (empty: guest), store_id, channel_id, placed_at, kind, status."""
-    retailer_id = need(row, "retailer_id")
+    retailer_id = ctx.retailer(row)
     props = {"placed_at": moment(row, "placed_at", ctx.zone(retailer_id), required=True),
              "kind": choice(row, "kind", ORDER_KINDS) or "purchase", "status": text(row, "status") or "completed"}
     return {"order_id": need(row, "order_id"), "retailer_id": retailer_id, "customer_id": text(row, "customer_id"),

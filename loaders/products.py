@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from loaders.context import Context
-from loaders.rows import boolean, choice, minor_units, need, text
+from loaders.rows import Rejected, boolean, choice, minor_units, need, text
 
 LEVELS = frozenset({"department", "category", "type"})
 
@@ -23,8 +23,16 @@ def parse_brand(row: dict[str, str], ctx: Context) -> dict[str, Any]:
 
 def parse_product(row: dict[str, str], ctx: Context) -> dict[str, Any]:
     """products.csv: product_id, retailer_id, name, category_id, brand_id, price, is_consumable, package_size."""
-    props = {"name": text(row, "name"), "price_minor": minor_units(row, "price"),
+    props = {"name": text(row, "name"), "price_minor": _price(row),
              "is_consumable": boolean(row, "is_consumable"), "package_size": text(row, "package_size"),
              "in_catalogue": True}
-    return {"product_id": need(row, "product_id"), "retailer_id": need(row, "retailer_id"),
+    return {"product_id": need(row, "product_id"), "retailer_id": ctx.retailer(row),
             "category_id": text(row, "category_id"), "brand_id": text(row, "brand_id"), "props": props}
+
+
+def _price(row: dict[str, str]) -> int | None:
+    """The shelf price in minor units; a negative one is rejected (a refund is a return line, not a price)."""
+    price = minor_units(row, "price")
+    if price is not None and price < 0:
+        raise Rejected("price", f"{row['price'].strip()!r} is negative")
+    return price

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from graph.driver import chunks
+from graph.moments import ahead_of_clock
 
 __all__ = ["RowRef", "Rejected", "LoadError", "SourceFile", "open_source", "chunks"]
 
@@ -167,15 +168,18 @@ def boolean(row: dict[str, str], field: str, *, required: bool = False) -> bool 
     raise Rejected(field, f"{value!r} is not true or false")
 
 
-def day(row: dict[str, str], field: str, *, required: bool = False) -> date | None:
-    """A YYYY-MM-DD date."""
+def day(row: dict[str, str], field: str, *, required: bool = False, past: bool = False) -> date | None:
+    """A YYYY-MM-DD date; with `past`, one after today is rejected (a birthday)."""
     value = text(row, field, required=required)
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise Rejected(field, f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if past and parsed > date.today():
+        raise Rejected(field, f"{value!r} is in the future")
+    return parsed
 
 
 def moment(row: dict[str, str], field: str, zone: tzinfo, *, required: bool = False) -> datetime | None:
@@ -185,13 +189,17 @@ def moment(row: dict[str, str], field: str, zone: tzinfo, *, required: bool = Fa
 
 
 def to_utc(field: str, value: str, zone: tzinfo) -> datetime:
-    """Parse an ISO 8601 time (naive ones are in `zone`) and express it in UTC."""
+    """Parse an ISO 8601 time (naive ones are in `zone`) and express it in UTC; a time ahead of this machine's
+    clock (graph.moments.ahead_of_clock) is rejected, as the API refuses it."""
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise Rejected(field, f"{value!r} is not an ISO 8601 time") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
+    if ahead_of_clock(parsed):
+        raise Rejected(field, f"{value!r} is in the future (this machine's clock says "
+                              f"{datetime.now(UTC).isoformat(timespec='seconds')}): check the exporting system's clock")
     return parsed.astimezone(UTC)
 
 

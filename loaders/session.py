@@ -10,13 +10,24 @@ from typing import Any
 
 from graph.channels import ensure_channels
 from graph.driver import Graph
-from graph.schema import apply_schema
-from loaders.batches import Batch, BatchWriter, Write
+from graph.schema import apply_schema, missing_keys
+from loaders.batches import Batch, BatchWriter, Explain, Write
 from loaders.context import Context
 from loaders.report import FileStats, LoadProgress, LoadSummary, Rejects
 from loaders.rows import Rejected, RowRef, SourceFile
 
 Parse = Callable[[dict[str, str], Context], dict[str, Any]]
+
+# What a reference column names: the label, and the parsed row's key holding that node's unique key.
+REFERENCES: dict[str, tuple[str, str]] = {
+    **{f"{name}_id": (label, f"{name}_id") for name, label in (
+        ("customer", "Customer"), ("store", "Store"), ("region", "Region"), ("category", "Category"),
+        ("brand", "Brand"), ("product", "Product"), ("channel", "Channel"), ("order", "Order"),
+        ("case", "ServiceCase"), ("campaign", "Campaign"), ("coupon", "Coupon"))},
+    "home_store_id": ("Store", "home_store_id"),
+    "household_id": ("Customer", "customer_id"),   # complete_journey's names
+    "coupon_upc": ("Coupon", "coupon_id"),
+}
 
 
 @dataclass(frozen=True)
@@ -95,14 +106,27 @@ class LoadSession:
         return stats
 
 
-def reference_explainer(header: list[str], refers_to: tuple[str, ...]) -> Callable[[list[str]], tuple[str, str]] | None:
-    """For a row the write skipped: the reference columns it fills in and their values."""
+def reference_explainer(header: list[str], refers_to: tuple[str, ...]) -> Explain | None:
+    """For the rows a write skipped: the reference columns whose node the graph lacks, with their values."""
     if not refers_to:
         return None
-    columns = [(name, header.index(name)) for name in refers_to if name in header]
+    columns = [(name, header.index(name), *REFERENCES[name]) for name in refers_to if name in header]
 
-    def explain(raw: list[str]) -> tuple[str, str]:
-        named = [(name, raw[i].strip()) for name, i in columns if raw[i].strip()]
-        values = ", ".join(f"{name} {value!r}" for name, value in named)
-        return " ".join(name for name, _ in named), f"refers to something not in the graph: {values}"
+    def explain(graph: Graph, rows: list[dict[str, Any]], raws: list[list[str]]) -> list[tuple[str, str]]:
+        wanted = {(label, row[key]) for row in rows for _, _, label, key in columns if row.get(key)}
+        missing = {(label, value) for label in {label for label, _ in wanted}
+                   for value in missing_keys(graph, label, sorted(v for lb, v in wanted if lb == label))}
+        return [_reference_reason([(name, raw[i].strip(), (label, row.get(key)) in missing)
+                                   for name, i, label, key in columns if row.get(key)])
+                for row, raw in zip(rows, raws)]
     return explain
+
+
+def _reference_reason(named: list[tuple[str, str, bool]]) -> tuple[str, str]:
+    absent = [(name, value) for name, value, gone in named if gone]
+    shown = absent or [(name, value) for name, value, _ in named]
+    values = ", ".join(f"{name} {value!r}" for name, value in shown)
+    fields = " ".join(name for name, _ in shown)
+    if not absent:
+        return fields, f"not written, though {values} exist"
+    return fields, f"refers to something not in the graph: {values}"

@@ -29,7 +29,7 @@ def parse_region(row: dict[str, str], ctx: Context) -> dict[str, Any]:
 
 def parse_store(row: dict[str, str], ctx: Context) -> dict[str, Any]:
     """stores.csv: store_id, retailer_id, name, format, region_id."""
-    return {"store_id": need(row, "store_id"), "retailer_id": need(row, "retailer_id"),
+    return {"store_id": need(row, "store_id"), "retailer_id": ctx.retailer(row),
             "name": text(row, "name"), "format": text(row, "format"), "region_id": text(row, "region_id")}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from functools import partial
 from typing import Any, TypeVar
 
@@ -14,11 +14,11 @@ from api.errors import CACHE_DOWN, MutationError, invalid
 from api.selection import child, customer_parts
 from api.types.customer import Customer, load_customers
 from graph.driver import Graph
+from graph.moments import ahead_of_clock
 from recsys.realtime import request_refresh
 
 T = TypeVar("T")
 MAX_TEXT = 2_000
-CLOCK_SKEW = timedelta(hours=1)   # how far ahead of this server a sent time may be
 
 
 async def write(info: strawberry.Info, work: Callable[..., T], *args: Any) -> T:
@@ -44,16 +44,15 @@ def refresh_offers(info: strawberry.Info, customer_id: str, reason: str) -> None
 
 
 def aware(value: datetime | None, field: str, errors: list[MutationError]) -> datetime:
-    """`value` (or now) as an aware UTC datetime; a naive one, or one more than CLOCK_SKEW ahead of this server's
-    clock (a till with a wrong date would otherwise put a purchase years ahead, and every recency figure with
-    it), is an error naming `field`."""
+    """`value` (or now) as an aware UTC datetime; a naive one, or one ahead of this server's clock
+    (graph.moments.ahead_of_clock), is an error naming `field`."""
     now = datetime.now(timezone.utc)
     if value is None:
         return now
     if value.tzinfo is None:
         errors.append(invalid(field, "give a time zone offset, e.g. 2024-05-01T10:00:00+02:00"))
         return value
-    if value > now + CLOCK_SKEW:
+    if ahead_of_clock(value, now):
         errors.append(invalid(field, f"{value.isoformat()} is in the future (this server's time is "
                                      f"{now.isoformat(timespec='seconds')}): check the sender's clock"))
     return value.astimezone(timezone.utc)

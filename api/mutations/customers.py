@@ -13,7 +13,7 @@ from api.mutations.common import changed_customer, refresh_offers, text_field, w
 from api.permissions import Authenticated
 from api.types.common import Channel, ConsentMedium, ConsentPurpose, IdentityKind
 from api.types.customer import Customer
-from graph.consents import UPSERT_CONSENTS, upsert_consents
+from graph.consents import UPSERT_CONSENTS, latest_decisions, upsert_consents
 from graph.customers import UPSERT_CUSTOMERS, UPSERT_IDENTITIES, upsert_identities
 from graph.identifiers import identifier_key
 from graph.profiles import customer_id_by_identity, known_ids
@@ -86,6 +86,8 @@ def _register_errors(data: RegisterCustomerInput) -> list[MutationError]:
         errors.append(invalid("email", "not an e-mail address"))
     if data.phone and not identifier_key("phone", data.phone):
         errors.append(invalid("phone", "not a phone number: no digits"))
+    if data.birthday and data.birthday > date.today():
+        errors.append(invalid("birthday", f"{data.birthday.isoformat()} is in the future"))
     if len(data.identities) > MAX_IDENTITIES:
         errors.append(MutationError(code=MutationErrorCode.TOO_MANY, field="identities",
                                     message=f"at most {MAX_IDENTITIES} identities"))
@@ -105,11 +107,14 @@ def _camel(name: str) -> str:
 
 
 async def _retailer(info: strawberry.Info, data: RegisterCustomerInput) -> tuple[str | None, list[MutationError]]:
-    known = await known_ids(info.context.graph, stores=[str(data.home_store)] if data.home_store else [])
+    known = await known_ids(info.context.graph, stores=[str(data.home_store)] if data.home_store else [],
+                            retailer=str(data.retailer_id) if data.retailer_id else None)
     if data.home_store:
         retailer = known["stores"].get(str(data.home_store))
         return retailer, [] if retailer else [not_found("homeStore", f"no store {data.home_store}")]
     if data.retailer_id:
+        if str(data.retailer_id) not in known["retailers"]:
+            return None, [not_found("retailerId", f"no retailer {data.retailer_id}")]
         return str(data.retailer_id), []
     if len(known["retailers"]) == 1:
         return next(iter(known["retailers"])), []
@@ -141,7 +146,8 @@ class CustomerMutation:
         await write(info, write_steps, [  # one transaction: no half-registered customer
             (UPSERT_CUSTOMERS, [row]),
             (UPSERT_IDENTITIES, _identity_rows(customer_id, input.channel.value, pairs)),
-            (UPSERT_CONSENTS, _consent_rows(customer_id, input.consents, input.channel.value))])
+            (UPSERT_CONSENTS, latest_decisions(_consent_rows(customer_id, input.consents, input.channel.value))),
+        ])
         return CustomerPayload(customer=await changed_customer(info, customer_id), errors=[])
 
     @strawberry.mutation(description="Link an identifier (card, account, phone ...) to a customer; CONFLICT when "

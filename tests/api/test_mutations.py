@@ -118,6 +118,15 @@ def test_register_refuses_a_card_someone_holds_and_a_bad_email(shop: Any, api: A
                                                                    ("CONFLICT", "identities.0.value")}
 
 
+def test_register_refuses_an_unknown_retailer_and_a_birthday_ahead(shop: Any, api: Any, graph: Any) -> None:
+    before = graph.read("MATCH (c:Customer) RETURN count(c) AS n")[0]["n"]
+    new = {"channel": "WEB", "firstName": "Eve", "retailerId": "nope", "birthday": "2999-01-01"}
+    result = api.query(REGISTER, role=Role.INTEGRATOR, input=new)["data"]["registerCustomer"]
+    assert result["customer"] is None
+    assert {(e["code"], e["field"]) for e in result["errors"]} == {("NOT_FOUND", "retailerId"), ("INVALID", "birthday")}
+    assert graph.read("MATCH (c:Customer) RETURN count(c) AS n")[0]["n"] == before
+
+
 def test_phone_numbers_are_stored_in_one_spelling_and_one_without_digits_is_refused(shop: Any, api: Any) -> None:
     new = {"channel": "POS", "phone": "+46 (70) 111-22 33", "identities": [{"kind": "PHONE", "value": "none"}]}
     refused = api.query(REGISTER, role=Role.KIOSK, input=new)["data"]["registerCustomer"]

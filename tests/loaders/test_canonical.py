@@ -55,12 +55,19 @@ def test_money_times_and_identities_are_stored_in_their_conventions(graph: Graph
     assert identity_keys == ["acme:email:ada@example.com", "acme:loyalty_card:LC-0001"]
 
 
-def test_the_latest_consent_decision_wins_whatever_the_row_order(graph: Graph, tiny: Path) -> None:
-    load_dir(graph, tiny, progress=False)
+@pytest.mark.parametrize("order", ["as written", "reversed"])
+def test_the_latest_consent_decision_wins_whatever_the_row_order(graph: Graph, tiny: Path, order: str) -> None:
+    if order == "reversed":  # the 2023-01 grant after the 2023-06 withdrawal, in the same batch
+        header, *rows = (tiny / "consents.csv").read_text().splitlines(keepends=True)
+        (tiny / "consents.csv").write_text(header + "".join(reversed(rows)))
+
+    summary = load_dir(graph, tiny, progress=False)
 
     consent = node_by_key(graph, "Consent", "consent_id", "acme:c1|marketing|email")
     assert consent is not None and consent["props"]["granted"] is False
     assert consent["props"]["source"] == "preference_centre"
+    assert consent["props"]["updated_at"].to_native() == datetime(2023, 6, 1, 10, 0, tzinfo=UTC)
+    assert summary.file("consents.csv").written == 3
 
 
 def test_loading_the_same_folder_twice_changes_nothing(graph: Graph, tiny: Path) -> None:
@@ -100,6 +107,12 @@ def test_broken_rows_are_rejected_with_their_reasons_and_good_rows_still_load(gr
         f.write("acme:c6,acme,Flo,,,,,,,,,,,,,,,lots,,,,\n")               # points not a number
         f.write(",acme,Nameless,,,,,,,,,,,,,,,,,,,\n")                     # no id
         f.write("acme:c7,acme,Gil,,,n/a,,,,,,,,,,,,,,,,\n")                  # phone without digits
+        f.write("acme:c8,zeta,Hal,,,,,,,,,,,,,,,,,,,\n")                   # no such retailer
+        f.write("acme:c9,acme,Ida,,,,,2999-01-01,,,,,,,,,,,,,,\n")        # born in the future
+    with (tiny / "products.csv").open("a") as f:
+        f.write("acme:p3,acme,Refund,,,-1.00,,\n")                         # negative price
+    with (tiny / "orders.csv").open("a") as f:
+        f.write("acme:o8,acme,acme:c1,acme:s1,pos,2999-01-01T10:00:00Z,purchase,\n")   # a till's wrong date
     with (tiny / "order_lines.csv").open("a") as f:
         f.write("acme:o2,2,acme:p404,1,1.00,1.00,,\n")                    # unknown product
         f.write("acme:o9,1,acme:p1,1,1.00,1.00,,\n")                      # unknown order
@@ -108,19 +121,27 @@ def test_broken_rows_are_rejected_with_their_reasons_and_good_rows_still_load(gr
 
     summary = load_dir(graph, tiny, rejects_dir=rejects_dir, progress=False)
 
-    assert summary.file("customers.csv").written == 2 and summary.file("customers.csv").rejected == 6
+    assert summary.file("customers.csv").written == 2 and summary.file("customers.csv").rejected == 8
     assert summary.file("order_lines.csv").written == 5 and summary.file("order_lines.csv").rejected == 3
     customers = read_rejects(rejects_dir / "customers.rejects.csv")
     assert [(r["line"], r["field"]) for r in customers] == [
         ("4", "birthday"), ("6", ""), ("7", "loyalty_points"), ("8", "customer_id"), ("9", "phone"),
-        ("5", "home_store_id")]
+        ("10", "retailer_id"), ("11", "birthday"), ("5", "home_store_id")]
     assert "not a date" in customers[0]["reason"] and "3 fields" in customers[1]["reason"]
     assert customers[4]["reason"] == "'n/a' is not a phone number: no digits"
-    assert customers[5]["reason"] == "refers to something not in the graph: home_store_id 'acme:s9'"
-    assert customers[5]["raw"].startswith("acme:c4,acme,Di,")
+    assert customers[5]["reason"] == "unknown retailer 'zeta': add it to retailers.csv"
+    assert customers[6]["reason"] == "'2999-01-01' is in the future"
+    assert customers[7]["reason"] == "refers to something not in the graph: home_store_id 'acme:s9'"
+    assert customers[7]["raw"].startswith("acme:c4,acme,Di,")
     lines = read_rejects(rejects_dir / "order_lines.rejects.csv")
-    assert sorted((r["line"], r["field"]) for r in lines) == [
-        ("6", "order_id product_id"), ("7", "order_id product_id"), ("8", "quantity")]
+    assert sorted((r["line"], r["field"], r["reason"]) for r in lines) == [   # only what is missing is named
+        ("6", "product_id", "refers to something not in the graph: product_id 'acme:p404'"),
+        ("7", "order_id", "refers to something not in the graph: order_id 'acme:o9'"),
+        ("8", "quantity", "'one' is not a number")]
+    [price] = read_rejects(rejects_dir / "products.rejects.csv")
+    assert (price["field"], price["reason"]) == ("price", "'-1.00' is negative")
+    [future] = read_rejects(rejects_dir / "orders.rejects.csv")
+    assert future["field"] == "placed_at" and "'2999-01-01T10:00:00Z' is in the future" in future["reason"]
     assert nonzero(label_counts(graph))["Customer"] == 2
     assert relationship_counts(graph)["CONTAINS"] == 5
 

@@ -12,7 +12,9 @@ from graph.admin import label_counts
 from graph.census import fingerprint, node_by_key, relationship_counts
 from graph.driver import Graph
 from loaders import journey_baskets
-from loaders.complete_journey import load_dir
+from loaders.complete_journey import FILES, load_dir
+from loaders.context import Context
+from loaders.session import reference_explainer
 from tests.loaders.conftest import Loaded, interrupt_then_rerun, load_into_empty
 
 pytestmark = pytest.mark.shared_data
@@ -85,6 +87,18 @@ def test_zero_lines_households_and_the_derived_assortment_have_their_meaning(loa
     path = graph.read("MATCH (:Product {product_id: 'cj:1067176'})-[:IN_CATEGORY]->(t)-[:PARENT]->(c)-[:PARENT]->(d) "
                       "RETURN [t.level, c.level, d.level] AS levels")[0]["levels"]
     assert path == ["type", "category", "department"]
+
+
+def test_a_recipient_the_graph_lacks_is_explained_by_the_column_naming_it(loaded: Loaded) -> None:
+    spec = next(s for s in FILES if s.stem == "campaigns")
+    household = loaded.graph.read("MATCH (c:Customer) RETURN c.customer_id AS id LIMIT 1")[0]["id"].removeprefix("cj:")
+    header, raws = ["campaign_id", "household_id"], [["1", "999999"], ["999", household]]
+    rows = [spec.parse(dict(zip(header, raw)), Context()) for raw in raws]
+    explain = reference_explainer(header, spec.refers_to)
+
+    assert explain is not None and explain(loaded.graph, rows, raws) == [
+        ("household_id", "refers to something not in the graph: household_id '999999'"),
+        ("campaign_id", "refers to something not in the graph: campaign_id '999'")]
 
 
 def test_loading_the_subset_twice_changes_nothing(loaded: Loaded, complete_journey_subset: Path) -> None:
