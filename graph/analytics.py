@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from graph.driver import AsyncGraph, Graph, merged
+from graph.moments import utc
 
 
 RETAILERS_WITH_CUSTOMERS = """
@@ -139,8 +140,8 @@ def stream_histories(graph: Graph, retailer_id: str, timezone: str, as_of: datet
     ranges = _id_ranges(graph, retailer_id, workers) if workers > 1 else [(None, None)]
 
     def read(bounds: tuple[str | None, str | None]) -> Iterator[tuple[str, list[list[Any]], list[list[Any]]]]:
-        for r in graph.stream(HISTORIES_OF_RETAILER, retailer_id=retailer_id, as_of=as_of, consumables=consumables,
-                              **{"from": bounds[0], "to": bounds[1]}):
+        for r in graph.stream(HISTORIES_OF_RETAILER, retailer_id=retailer_id, as_of=utc(as_of),
+                              consumables=consumables, **{"from": bounds[0], "to": bounds[1]}):
             yield (r["customer_id"], *_split(r["orders"], days, min_purchases))
     if len(ranges) == 1:
         yield from read(ranges[0])
@@ -175,7 +176,7 @@ class LocalDays:
 def history_of_customer(graph: Graph, customer_id: str, timezone: str, as_of: datetime,
                         min_purchases: int) -> tuple[list[list[Any]], list[list[Any]]] | None:
     """One customer's orders and consumables (as in stream_histories); None if there is no such customer."""
-    records = graph.read(HISTORY_OF_CUSTOMER, customer_id=customer_id, as_of=as_of, consumables=True)
+    records = graph.read(HISTORY_OF_CUSTOMER, customer_id=customer_id, as_of=utc(as_of), consumables=True)
     return _split(records[0]["orders"], LocalDays(timezone), min_purchases) if records else None
 
 

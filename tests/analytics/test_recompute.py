@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
+from zoneinfo import _zoneinfo
 
 import numpy as np
 import pytest
 
 from analytics import recompute, refresh_customer
 from analytics.btyd import BgNbd
-from graph.analytics import retailer_figures
+from graph.analytics import history_of_customer, retailer_figures
 from graph.driver import Graph
 
 AS_OF = datetime(2024, 6, 30, 18, tzinfo=timezone.utc)
@@ -93,6 +94,19 @@ def test_a_new_purchase_moves_one_customer_on_without_a_full_run(graph: Graph, s
     assert after["lifecycle_stage_since"] == TODAY + timedelta(days=1)
     assert after["rfm_recency_days"] == 0 and after["rfm_frequency"] == 21
     assert figures("other")["figures_as_of"] == TODAY
+
+
+def test_a_history_read_with_a_zoneinfo_bound_sends_it_as_utc(graph: Graph, shop: Any) -> None:
+    # the pure-Python zoneinfo raises where the C one (the default) crashed the API process at random
+    # (CPython issue 125318) when a ZoneInfo-aware datetime reached the driver
+    shop.customer("w")
+    shop.order("w", TODAY, "5.00")
+    shop.load(graph)
+    evening = datetime.combine(TODAY, time(23, 59), _zoneinfo.ZoneInfo("America/New_York"))
+
+    history = history_of_customer(graph, "w", "America/New_York", evening, 2)
+
+    assert history is not None and len(history[0]) == 1
 
 
 def test_refresh_before_any_full_run_changes_nothing(graph: Graph, shop: Any) -> None:
