@@ -1,21 +1,23 @@
 """Audience queries of the retail playbook. Every one keeps out customers who withdrew consent for the purpose
-(graph.segments.REACHABLE) and returns the media they granted for it, so a campaign knows where to speak.
+(graph.consents.REACHABLE) and returns the media they granted for it, so a campaign knows where to speak.
 
 Dates are calendar days in UTC; lists are paged with skip/limit in a stable order.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from graph.driver import Graph
-from graph.segments import REACHABLE
+from graph.consents import REACHABLE
 
 CONTACT = """
 c.customer_id AS customer_id, c.retailer_id AS retailer_id, c.first_name AS first_name,
 c.last_name AS last_name, c.email AS email, c.phone AS phone, c.value_tier AS value_tier,
 c.lifecycle_stage AS lifecycle_stage, c.rfm_segment AS rfm_segment, c.rfm_monetary_minor AS spend_minor,
+c.last_purchase_on AS last_purchase_on, c.lifecycle_stage_since AS stage_since,
 [(c)-[:GAVE]->(k:Consent {purpose: $purpose, granted: true}) | k.medium] AS granted_media
 """
 
@@ -49,7 +51,7 @@ MATCH (c:Customer {lifecycle_stage: 'dormant'})
 WHERE """ + AUDIENCE + """
   AND coalesce(c.rfm_monetary_minor, 0) >= $min_spend
 """ + ANSWER_CHANNEL + """
-RETURN """ + CONTACT + """, answer_channel, c.last_purchase_on AS last_purchase_on
+RETURN """ + CONTACT + """, answer_channel
 ORDER BY spend_minor DESC, customer_id SKIP $skip LIMIT $limit
 """
 
@@ -60,13 +62,15 @@ RETURN """ + CONTACT + """, c.birthday AS birthday
 ORDER BY birthday.month, birthday.day, customer_id
 """
 
-# Products aimed at a group: a word of the group in the product's name or any of its categories (upper case).
+# Products aimed at a group: a whole word of the group (g.pattern, see words_pattern) in the product's name or any of
+# its categories (upper case); products for pets ($pet_pattern) are aimed at no group.
 GIFT_BUYERS = """
 MATCH (o:Order {kind: 'purchase'}) WHERE o.placed_at >= $start AND o.placed_at < $end
 MATCH (c:Customer)-[:PLACED]->(o)-[:CONTAINS]->(p:Product)
 WITH c, p, [p.name] + [(p)-[:IN_CATEGORY]->(:Category)-[:PARENT*0..]->(k:Category) | k.name] AS raw_names
 WITH c, p, [name IN raw_names WHERE name IS NOT NULL | toUpper(toString(name))] AS names
-WITH c, p, [g IN $groups WHERE any(w IN g.words WHERE any(name IN names WHERE name CONTAINS w))] AS aimed
+WHERE none(name IN names WHERE name =~ $pet_pattern)
+WITH c, p, [g IN $groups WHERE any(name IN names WHERE name =~ g.pattern)] AS aimed
 WITH c, p, [g IN aimed WHERE
           (g.group = 'children' AND (toString(c.kids_count) = '0' OR c.household_comp CONTAINS 'No Kids'))
        OR (g.group = 'women' AND toLower(left(coalesce(c.gender, ''), 1)) = 'm')
@@ -90,20 +94,27 @@ AT_RISK_CORE = """
 MATCH (c:Customer {value_tier: 'core', lifecycle_stage: 'at_risk'})
 WHERE """ + AUDIENCE + """
 """ + ANSWER_CHANNEL + """
-RETURN """ + CONTACT + """, answer_channel, c.lifecycle_stage_since AS at_risk_since,
-       c.previous_lifecycle_stage AS previous_stage, c.last_purchase_on AS last_purchase_on
-ORDER BY at_risk_since DESC, spend_minor DESC, customer_id SKIP $skip LIMIT $limit
+RETURN """ + CONTACT + """, answer_channel, c.previous_lifecycle_stage AS previous_stage
+ORDER BY stage_since DESC, spend_minor DESC, customer_id SKIP $skip LIMIT $limit
 """
 
+# Matched as whole words (MENS is not in WOMENS or MENSTRUAL), so the plurals meant are listed.
 DEFAULT_GIFT_GROUPS: dict[str, list[str]] = {
-    "children": ["TOY", "BABY", "INFANT", "DIAPER", "KIDS", "CHILDREN"],
-    "women": ["WOMEN", "LADIES", "FEMININE"],
-    "men": ["MENS", "MEN'S"],
+    "children": ["TOY", "TOYS", "BABY", "BABIES", "INFANT", "INFANTS", "DIAPER", "DIAPERS", "KIDS", "CHILDREN",
+                 "CHILDRENS"],
+    "women": ["WOMEN", "WOMENS", "WOMEN'S", "LADIES", "FEMININE"],
+    "men": ["MEN", "MENS", "MEN'S"],
 }
+PET_WORDS = ["PET", "PETS", "DOG", "DOGS", "CAT", "CATS", "PUPPY", "KITTEN"]
 
 
 def _consent(purpose: str, medium: str | None, opt_in: bool, retailer_id: str | None) -> dict[str, Any]:
     return {"purpose": purpose, "medium": medium, "opt_in": opt_in, "retailer_id": retailer_id}
+
+
+def words_pattern(words: list[str]) -> str:
+    """A Cypher (Java) regular expression matching a text holding any of the words as a whole word, in upper case."""
+    return r".*\b(?:" + "|".join(re.escape(w.upper()) for w in words) + r")\b.*"
 
 
 def _midnight(day: date) -> datetime:
@@ -119,8 +130,8 @@ def post_purchase_care(graph: Graph, *, start: date, end: date, product_ids: tup
                        opt_in: bool = False, retailer_id: str | None = None, skip: int = 0,
                        limit: int = 100) -> list[dict[str, Any]]:
     """Customers who bought any of the products, or anything in the categories, on days start..end-1."""
-    return _rows(graph.read(POST_PURCHASE_CARE, start=_midnight(start), end=_midnight(end), product_ids=list(product_ids),
-                            category_ids=list(category_ids), skip=skip, limit=limit,
+    return _rows(graph.read(POST_PURCHASE_CARE, start=_midnight(start), end=_midnight(end),
+                            product_ids=list(product_ids), category_ids=list(category_ids), skip=skip, limit=limit,
                             **_consent(purpose, medium, opt_in, retailer_id)))
 
 
@@ -176,7 +187,8 @@ def gift_buyers(graph: Graph, *, holiday: date, window_days: int = 42,
     chosen = groups or DEFAULT_GIFT_GROUPS
     return _rows(graph.read(GIFT_BUYERS, start=_midnight(holiday - timedelta(days=window_days)),
                             end=_midnight(holiday), skip=skip, limit=limit,
-                            groups=[{"group": g, "words": [w.upper() for w in ws]} for g, ws in chosen.items()],
+                            groups=[{"group": g, "pattern": words_pattern(ws)} for g, ws in chosen.items() if ws],
+                            pet_pattern=words_pattern(PET_WORDS),
                             **_consent(purpose, medium, opt_in, retailer_id)))
 
 

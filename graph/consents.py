@@ -1,4 +1,4 @@
-"""Consents: one node per customer, purpose and medium holding the latest decision (write side)."""
+"""Consents: one node per customer, purpose and medium holding the latest decision, and who may be contacted."""
 
 from __future__ import annotations
 
@@ -6,6 +6,23 @@ from typing import Any
 
 from graph.driver import Graph
 from graph.writes import write_rows
+
+# Who may be contacted for $purpose on $medium: the latest of their records for the medium and for 'any' decides
+# (a tie or a missing updated_at keeps the withdrawal). With no $medium, a withdrawal on any one medium keeps the
+# customer out unless a later grant on that medium or on 'any' overrides it. A merge can leave two records on one
+# medium: the later wins. With $opt_in, only customers who granted it on the medium or 'any'. A fragment on `c`.
+REACHABLE = """
+NOT EXISTS {
+  MATCH (c)-[:GAVE]->(k:Consent {purpose: $purpose, granted: false})
+  WHERE ($medium IS NULL OR k.medium IN [$medium, 'any'])
+    AND NOT EXISTS { MATCH (c)-[:GAVE]->(k2:Consent {purpose: $purpose, granted: true})
+                     WHERE (k2.medium IN [k.medium, 'any'] OR k2.medium = $medium) AND k2.updated_at > k.updated_at }
+}
+AND (NOT $opt_in OR EXISTS {
+  MATCH (c)-[:GAVE]->(k:Consent {purpose: $purpose, granted: true})
+  WHERE $medium IS NULL OR k.medium IN [$medium, 'any']
+})
+"""
 
 # row: {customer_id, purpose, medium, granted, updated_at|None, source|None, decisions}: one row per consent
 # (latest_decisions); an older decision never overwrites a newer one, so replaying files in any order ends in the

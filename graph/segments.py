@@ -1,7 +1,8 @@
 """Saved segments: Segment(segment_id) nodes holding a filter as JSON, with materialised membership.
 
 (Customer)-[:MEMBER_OF]->(Segment) is rebuilt when a segment is saved, by every full analytics run and,
-for one customer, by analytics.refresh_customer; Segment.member_count and counted_at follow it.
+for one customer, by analytics.refresh_customer; Segment.member_count and counted_at follow it. A save and its
+rebuild, like every full rebuild, are one transaction holding the segment's write lock (see LOCK_SEGMENT).
 The filter is one constant query with a parameter per field (null: no condition), see SegmentFilter.
 """
 
@@ -14,6 +15,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timezone
 from typing import Any
 
+from graph.consents import REACHABLE
 from graph.driver import AsyncGraph, Graph
 
 LIST_FIELDS = ("region_ids", "age_bands", "genders", "income_bands", "tiers", "lifecycle_stages",
@@ -75,7 +77,8 @@ class SegmentFilter:
         """Query parameters: empty conditions become null."""
         p: dict[str, Any] = {name: (getattr(self, name) or None) for name in LIST_FIELDS}
         p["retailer_id"] = self.retailer_id
-        p["bought"] = bool(self.bought_product_ids or self.bought_category_ids or self.bought_from or self.bought_to) or None
+        bought = self.bought_product_ids or self.bought_category_ids or self.bought_from or self.bought_to
+        p["bought"] = bool(bought) or None
         p["bought_from"], p["bought_to"] = self.bought_from, self.bought_to
         p["spend_min"], p["spend_max"] = self.spend_min_minor, self.spend_max_minor
         return p
@@ -101,21 +104,6 @@ def _checked(name: str, value: Any) -> Any:
         raise FilterError(f"filter field {name} must be a string")
     return value
 
-
-# Consent: nobody whose latest record for the purpose (and the medium, or 'any') withdrew it;
-# with $opt_in, only customers who granted it. Shared by audiences and segment exports.
-REACHABLE = """
-NOT EXISTS {
-  MATCH (c)-[:GAVE]->(k:Consent {purpose: $purpose})
-  WHERE k.granted = false AND ($medium IS NULL OR k.medium IN [$medium, 'any'])
-    AND NOT EXISTS { MATCH (c)-[:GAVE]->(k2:Consent {purpose: $purpose, medium: k.medium})
-                     WHERE k2.granted = true AND k2.updated_at > k.updated_at }
-}
-AND (NOT $opt_in OR EXISTS {
-  MATCH (c)-[:GAVE]->(k:Consent {purpose: $purpose, granted: true})
-  WHERE $medium IS NULL OR k.medium IN [$medium, 'any']
-})
-"""
 
 # Purchases of the given products or categories (or anything below them) between two days.
 BOUGHT = """
@@ -161,10 +149,26 @@ RETURN c.customer_id AS customer_id, c.retailer_id AS retailer_id, c.first_name 
        c.rfm_monetary_minor AS spend_minor
 """
 
+# The contacts a campaign may use: with $medium (email or sms; REACHABLE with $opt_in) only that medium's, and only
+# customers who have it; without ($medium = ... is null), those of the media each customer granted for $purpose
+# (the medium or 'any', as graph.audiences names them).
+CONTACTS = """
+WITH c, [(c)-[:GAVE]->(k:Consent {purpose: $purpose, granted: true}) | k.medium] AS granted
+WITH c, CASE WHEN coalesce($medium = 'email', any(m IN granted WHERE m IN ['email', 'any'])) THEN c.email END AS email,
+        CASE WHEN coalesce($medium = 'sms', any(m IN granted WHERE m IN ['sms', 'any'])) THEN c.phone END AS phone
+WHERE $medium IS NULL OR coalesce(email, phone) IS NOT NULL
+RETURN c.customer_id AS customer_id, c.retailer_id AS retailer_id, c.first_name AS first_name,
+       c.last_name AS last_name, email, phone, c.value_tier AS value_tier, c.lifecycle_stage AS lifecycle_stage,
+       c.rfm_segment AS rfm_segment, c.rfm_monetary_minor AS spend_minor
+ORDER BY customer_id
+"""
+CONTACT_MEDIA = ("email", "sms")
+
 COUNT_MATCHING = MATCHING + "RETURN count(c) AS n"
 PAGE_OF_MATCHING = MATCHING + "AND ($after IS NULL OR c.customer_id > $after)\n" + MEMBER_FIELDS + \
     "ORDER BY customer_id LIMIT $limit"
-ALL_MATCHING = MATCHING + MEMBER_FIELDS + "ORDER BY customer_id"
+MATCHING_IDS = MATCHING + "RETURN c.customer_id AS customer_id ORDER BY customer_id"
+CONTACTS_OF_MATCHING = MATCHING + CONTACTS
 
 SAVE_SEGMENT = """
 MERGE (s:Segment {segment_id: $segment_id})
@@ -185,10 +189,12 @@ SEGMENTS_OF_CUSTOMER = "MATCH (:Customer {customer_id: $customer_id})-[:MEMBER_O
     "ORDER BY name"
 SEGMENT_IDS = "MATCH (s:Segment) RETURN s.segment_id AS segment_id, s.filter_json AS filter_json"
 
-CLEAR_MEMBERS = """
-MATCH (s:Segment {segment_id: $segment_id})
-CALL (s) { MATCH (s)<-[m:MEMBER_OF]-() DELETE m } IN TRANSACTIONS OF 10000 ROWS
-"""
+# A save or rebuild first writes the Segment node (SAVE_SEGMENT or LOCK_SEGMENT), taking its write lock: a parallel
+# one of the same segment waits until the first commits, then rebuilds from the filter that is stored.
+LOCK_SEGMENT = "MATCH (s:Segment {segment_id: $segment_id}) SET s.counted_at = $now"
+FILTER_OF_SEGMENT = "MATCH (s:Segment {segment_id: $segment_id}) RETURN s.filter_json AS filter_json"
+
+CLEAR_MEMBERS = "MATCH (:Segment {segment_id: $segment_id})<-[m:MEMBER_OF]-() DELETE m"
 
 ADD_MEMBERS = """
 UNWIND $customer_ids AS customer_id
@@ -247,19 +253,26 @@ def page_of_matching(graph: Graph, f: SegmentFilter, *, after: str | None = None
                                         after=after, limit=limit)]
 
 
-def stream_matching(graph: Graph, f: SegmentFilter, *, purpose: str | None = None,
+def stream_matching(graph: Graph, f: SegmentFilter, *, purpose: str = "marketing",
                     medium: str | None = None) -> Iterator[dict[str, Any]]:
-    """Every matching customer (for CSV export); with a purpose, only those reachable for it."""
-    for r in graph.stream(ALL_MATCHING, **_params(f, purpose=purpose, medium=medium)):
-        yield dict(r)
+    """Matching customers reachable for the purpose, with the contacts they may be reached on (CSV export, CONTACTS)."""
+    if medium not in (None, *CONTACT_MEDIA):
+        raise ValueError(f"the export holds e-mail addresses and phone numbers: medium must be email or sms (or none), "
+                         f"not {medium}")
+    params = _params(f, purpose=purpose, medium=medium, opt_in=medium is not None)
+    return (dict(r) for r in graph.stream(CONTACTS_OF_MATCHING, **params))
 
 
 def save_segment(graph: Graph, name: str, f: SegmentFilter, segment_id: str | None = None) -> Segment:
-    """Create (no id) or replace a segment, rebuild its members and return it counted."""
+    """Create (no id) or replace a segment and rebuild its members in one transaction; returns it counted."""
     segment_id = segment_id or uuid.uuid4().hex
-    graph.write(SAVE_SEGMENT, segment_id=segment_id, name=name, retailer_id=f.retailer_id,
-                filter_json=f.to_json(), now=datetime.now(timezone.utc))
-    refresh_members(graph, segment_id, f)
+
+    def work(tx: Any) -> int:
+        now = datetime.now(timezone.utc)
+        tx.run(SAVE_SEGMENT, segment_id=segment_id, name=name, retailer_id=f.retailer_id, filter_json=f.to_json(),
+               now=now).consume()
+        return _rebuild(tx, segment_id, f, now)
+    graph.write_tx(work)
     found = segment_by_id(graph, segment_id)
     assert found is not None
     return found
@@ -283,29 +296,31 @@ def segments_of_customer(graph: Graph, customer_id: str) -> list[Segment]:
     return [Segment.from_record(r) for r in graph.read(SEGMENTS_OF_CUSTOMER, customer_id=customer_id)]
 
 
-def refresh_members(graph: Graph, segment_id: str, f: SegmentFilter) -> int:
-    """Rebuild one segment's MEMBER_OF relationships; returns the member count."""
-    with graph.driver.session(database=graph.database) as session:
-        session.run(CLEAR_MEMBERS, segment_id=segment_id).consume()
-    ids = [r["customer_id"] for r in graph.stream(ALL_MATCHING, **_params(f))]
-    for start in range(0, len(ids), 10_000):
-        graph.write(ADD_MEMBERS, segment_id=segment_id, customer_ids=ids[start:start + 10_000])
-    return _recount(graph, segment_id, datetime.now(timezone.utc))
-
-
-def _recount(graph: Graph, segment_id: str, now: datetime) -> int:
-    """Store and return the segment's member count (a write: it sets member_count and counted_at)."""
+def refresh_members(graph: Graph, segment_id: str) -> int:
+    """Rebuild one segment's members from the filter it holds, in one transaction; returns the member count."""
     def work(tx: Any) -> int:
-        record = tx.run(RECOUNT, segment_id=segment_id, now=now).single()
-        return int(record["n"]) if record else 0
+        now = datetime.now(timezone.utc)
+        tx.run(LOCK_SEGMENT, segment_id=segment_id, now=now).consume()
+        record = tx.run(FILTER_OF_SEGMENT, segment_id=segment_id).single()
+        return _rebuild(tx, segment_id, SegmentFilter.from_json(record["filter_json"]), now) if record else 0
     return graph.write_tx(work)
+
+
+def _rebuild(tx: Any, segment_id: str, f: SegmentFilter, now: datetime) -> int:
+    """Replace the segment's MEMBER_OF relationships by the customers matching `f`; store and return their count."""
+    tx.run(CLEAR_MEMBERS, segment_id=segment_id).consume()
+    ids = [r["customer_id"] for r in tx.run(MATCHING_IDS, **_params(f))]
+    for start in range(0, len(ids), 10_000):
+        tx.run(ADD_MEMBERS, segment_id=segment_id, customer_ids=ids[start:start + 10_000]).consume()
+    record = tx.run(RECOUNT, segment_id=segment_id, now=now).single()
+    return int(record["n"]) if record else 0
 
 
 def refresh_all_memberships(graph: Graph) -> int:
     """Rebuild every segment's members (after a full analytics run); returns the number of segments."""
     rows = graph.read(SEGMENT_IDS)
     for r in rows:
-        refresh_members(graph, r["segment_id"], SegmentFilter.from_json(r["filter_json"]))
+        refresh_members(graph, r["segment_id"])
     return len(rows)
 
 

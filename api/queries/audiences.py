@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import partial
 from typing import Annotated, Any, TypeVar
 
@@ -15,7 +15,8 @@ from analytics.export import write_csv
 from api.errors import BadInput
 from api.selection import bounded, child, customer_parts
 from api.types.analytics import (MAX_PAGE, AudienceMember, AudiencePage, CanUseAudiences, Segment,
-                                 SegmentFilterInput, SegmentMemberPage, SegmentPreview)
+                                 SegmentFilterInput, SegmentMemberPage, SegmentPreview, member_cursor,
+                                 parse_member_cursor)
 from api.types.common import ConsentMedium, ConsentPurpose
 from api.types.customer import load_customers
 from graph import audiences, segments
@@ -30,6 +31,9 @@ Purpose = Annotated[ConsentPurpose, strawberry.argument(
     description="Purpose of the contact: customers who withdrew consent for it are never returned.")]
 Medium = Annotated[ConsentMedium | None, strawberry.argument(
     description="Contact medium: also keeps out who withdrew it for this medium (null or ANY: any medium).")]
+CsvMedium = Annotated[ConsentMedium | None, strawberry.argument(
+    description="EMAIL or SMS: only that contact, of customers who granted the purpose on it (or ANY) and have one. "
+                "Null or ANY: each customer's contacts of the media they granted. PUSH and POST are refused.")]
 OptIn = Annotated[bool, strawberry.argument(description="Only customers who granted the purpose (opt-in).")]
 Retailer = Annotated[strawberry.ID | None, strawberry.argument(description="Only this retailer's customers.")]
 First = Annotated[int, strawberry.argument(description=f"Page size, 1..{MAX_PAGE}.")]
@@ -55,8 +59,18 @@ def _page(first: int, offset: int) -> dict[str, int]:
     return {"skip": offset, "limit": first + 1}
 
 
-def _days(days: int) -> int:
-    return bounded(days, MAX_DAYS, "days")
+def _days(days: int, name: str = "days") -> int:
+    return bounded(days, MAX_DAYS, name)
+
+
+def _fits(day: date, days: int, name: str) -> date:
+    """`day` if `days` from it (before it when negative) is still a date; else BadInput naming the day's argument."""
+    try:
+        day + timedelta(days=days)
+    except OverflowError:
+        edge = f"at least {-days} days after 0001-01-01" if days < 0 else f"at least {days} days before 9999-12-31"
+        raise BadInput(f"{name} must be {edge}.", field=name) from None
+    return day
 
 
 def today() -> date:
@@ -105,8 +119,13 @@ def segment_csv(rows: list[dict[str, Any]]) -> str:
 
 
 def _export(graph: Any, f: SegmentFilter, purpose: str, medium: str | None) -> list[dict[str, Any]]:
+    try:
+        found = segments.stream_matching(graph, f, purpose=purpose, medium=medium)
+    except ValueError:
+        raise BadInput("the CSV holds e-mail addresses and phone numbers: medium must be EMAIL, SMS, ANY or null.",
+                       field="medium") from None
     rows = []
-    for row in segments.stream_matching(graph, f, purpose=purpose, medium=medium):
+    for row in found:
         rows.append(row)
         if len(rows) > MAX_EXPORT:
             raise BadInput(f"the segment holds more than {MAX_EXPORT:,} reachable customers: export it with "
@@ -157,7 +176,7 @@ class AudienceQuery:
         retailer: Retailer = None, first: First = 100, offset: Offset = 0,
     ) -> AudiencePage:
         _page(first, offset)
-        rows = await _sync(info, audiences.birthdays, start=from_ or today(), days=_days(days),
+        rows = await _sync(info, audiences.birthdays, start=_fits(from_ or today(), _days(days), "from"), days=days,
                            **consent(purpose, medium, opt_in, retailer))
         return await audience_page(info, rows[offset:offset + first + 1], first, offset)
 
@@ -172,8 +191,10 @@ class AudienceQuery:
         purpose: Purpose = ConsentPurpose.MARKETING, medium: Medium = None, opt_in: OptIn = False,
         retailer: Retailer = None, first: First = 100, offset: Offset = 0,
     ) -> AudiencePage:
-        rows = await _sync(info, audiences.gift_buyers, holiday=holiday, window_days=_days(window_days),
-                           **consent(purpose, medium, opt_in, retailer), **_page(first, offset))
+        window_days = _days(window_days, "windowDays")
+        rows = await _sync(info, audiences.gift_buyers, holiday=_fits(holiday, -window_days, "holiday"),
+                           window_days=window_days, **consent(purpose, medium, opt_in, retailer),
+                           **_page(first, offset))
         return await audience_page(info, rows, first, offset)
 
     @strawberry.field(description="Replenishment due: (customer, consumable) pairs running out on the `days` days "
@@ -186,8 +207,8 @@ class AudienceQuery:
         purpose: Purpose = ConsentPurpose.MARKETING, medium: Medium = None, opt_in: OptIn = False,
         retailer: Retailer = None, first: First = 100, offset: Offset = 0,
     ) -> AudiencePage:
-        rows = await _sync(info, audiences.replenishment_due, start=from_ or today(), days=_days(days),
-                           **consent(purpose, medium, opt_in, retailer), **_page(first, offset))
+        rows = await _sync(info, audiences.replenishment_due, start=_fits(from_ or today(), _days(days), "from"),
+                           days=days, **consent(purpose, medium, opt_in, retailer), **_page(first, offset))
         return await audience_page(info, rows, first, offset)
 
     @strawberry.field(description="Core-tier customers whose lifecycle stage is at risk, most recently turned first, "
@@ -224,11 +245,13 @@ class AudienceQuery:
         bounded(first, MAX_PAGE, "first")
         found = await stored_segment(info, id)
         c = consent(purpose, medium, False, None)
-        rows = await _sync(info, segments.page_of_matching, found.filter, after=after, limit=first + 1,
+        start = parse_member_cursor(after) if after else None
+        rows = await _sync(info, segments.page_of_matching, found.filter, after=start, limit=first + 1,
                            purpose=c["purpose"], medium=c["medium"])
         nodes = await members(info, rows[:first], "nodes")
         more = len(rows) > first
-        return SegmentMemberPage(nodes=nodes, end_cursor=str(nodes[-1].id) if more else None, has_next_page=more)
+        return SegmentMemberPage(nodes=nodes, end_cursor=member_cursor(str(nodes[-1].id)) if more else None,
+                                 has_next_page=more)
 
     @strawberry.field(description=f"What a filter selects now, without saving it: the count and the first "
                                   f"{PREVIEW_SAMPLE} reachable customers.", permission_classes=[CanUseAudiences])
@@ -245,12 +268,14 @@ class AudienceQuery:
         return SegmentPreview(count=count, sample=await members(info, rows, "sample"))
 
     @strawberry.field(description=f"A segment's members reachable for the purpose as CSV for a campaign tool "
-                                  f"(header row; contact columns are personal data and the export is audited); at "
+                                  f"(header row; only contacts the customer may be reached on, see medium; text "
+                                  f"cells starting with = + - @ tab or CR are prefixed with ' so spreadsheets show "
+                                  f"them as text; contact columns are personal data and the export is audited); at "
                                   f"most {MAX_EXPORT:,} rows.", permission_classes=[CanUseAudiences])
     async def segment_csv(
         self, info: strawberry.Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="Segment id.")],
-        purpose: Purpose = ConsentPurpose.MARKETING, medium: Medium = None,
+        purpose: Purpose = ConsentPurpose.MARKETING, medium: CsvMedium = None,
     ) -> str:
         found = await stored_segment(info, id)
         c = consent(purpose, medium, False, None)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from api.permissions import RolePermission, S, I, A
+from api.errors import BadInput
+from api.permissions import CanReadPII, RolePermission, S, I, A
 from api.types.common import Channel, ConsentMedium, Money, channel, money
 from graph.analytics import replenishments_of_customers
 from graph.segments import Segment as StoredSegment
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
     from api.types.customer import Customer
 
 MAX_PAGE = 500
+CHANNELS_USED = ("Customers who used any of these channels: placed an order (purchase or return) or had an event "
+                 "(e.g. a product view) through it.")
 
 
 class CanUseAudiences(RolePermission):
@@ -119,7 +123,7 @@ class SegmentFilterView:
     lifecycle_stages: list[LifecycleStage] = strawberry.field(description="Any of these lifecycle stages.")
     rfm_segments: list[RfmSegment] = strawberry.field(description="Any of these RFM segments.")
     tags: list[str] = strawberry.field(description="Customers carrying any of these tags.")
-    channels: list[Channel] = strawberry.field(description="Customers who bought through any of these channels.")
+    channels: list[Channel] = strawberry.field(description=CHANNELS_USED)
     bought_product_ids: list[strawberry.ID] = strawberry.field(description="Customers who bought any of these products (within boughtFrom..boughtTo).")
     bought_category_ids: list[strawberry.ID] = strawberry.field(description="Customers who bought in any of these categories (within boughtFrom..boughtTo).")
     bought_from: date | None = strawberry.field(description="First purchase day counted for the bought* conditions (inclusive).")
@@ -152,7 +156,7 @@ class SegmentFilterInput:
     lifecycle_stages: list[LifecycleStage] | None = strawberry.field(default=None, description="Any of these lifecycle stages.")
     rfm_segments: list[RfmSegment] | None = strawberry.field(default=None, description="Any of these RFM segments.")
     tags: list[str] | None = strawberry.field(default=None, description="Customers carrying any of these tags.")
-    channels: list[Channel] | None = strawberry.field(default=None, description="Customers who bought through any of these channels.")
+    channels: list[Channel] | None = strawberry.field(default=None, description=CHANNELS_USED)
     bought_product_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Customers who bought any of these products (within boughtFrom..boughtTo).")
     bought_category_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Customers who bought in any of these categories (within boughtFrom..boughtTo).")
     bought_from: date | None = strawberry.field(default=None, description="First purchase day counted for the bought* conditions (inclusive).")
@@ -213,12 +217,15 @@ class AudienceMember:
     granted_media: list[ConsentMedium] = strawberry.field(description="Media the customer granted for the purpose.")
     answer_channel: Channel | None = strawberry.field(description="Channel they answer on: stated preference, else "
                                                                   "the channel of most of their orders and events.")
-    last_purchase_on: date | None = strawberry.field(description="Last purchase day.")
+    last_purchase_on: date | None = strawberry.field(description="Last purchase day (analytics figures); null before "
+                                                                 "the first purchase or run, and in segment members.")
     next_birthday: date | None = strawberry.field(description="Next birthday (birthday audience).")
     products: list[AudienceProduct] = strawberry.field(description="Products that put them in the audience.")
     due_on: date | None = strawberry.field(description="When the consumable runs out (replenishment).")
     interval_days: float | None = strawberry.field(description="Their interval for that consumable.")
-    stage_since: date | None = strawberry.field(description="Day their lifecycle stage last changed.")
+    stage_since: date | None = strawberry.field(description="Day their lifecycle stage last changed (analytics "
+                                                            "figures); null before the first run, and in segment "
+                                                            "members.")
     previous_stage: LifecycleStage | None = strawberry.field(description="Stage before the current one.")
     customer_ref: strawberry.Private[Any] = None
 
@@ -243,7 +250,7 @@ class AudienceMember:
                                   if m is not None],
                    answer_channel=channel(row.get("answer_channel")), last_purchase_on=row.get("last_purchase_on"),
                    next_birthday=row.get("next_birthday"), products=products, due_on=row.get("due_on"),
-                   interval_days=row.get("interval_days"), stage_since=row.get("at_risk_since"),
+                   interval_days=row.get("interval_days"), stage_since=row.get("stage_since"),
                    previous_stage=_enum(LifecycleStage, row.get("previous_stage")))
 
 
@@ -259,6 +266,21 @@ class SegmentMemberPage:
     nodes: list[AudienceMember] = strawberry.field(description="This page.")
     end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
     has_next_page: bool = strawberry.field(description="True when another page follows.")
+
+
+def member_cursor(customer_id: str) -> str:
+    return base64.urlsafe_b64encode(f"member|{customer_id}".encode()).decode()
+
+
+def parse_member_cursor(cursor: str) -> str:
+    """The customer id in a cursor of member_cursor; BadInput naming `after` if it is not ours."""
+    try:
+        kind, customer_id = base64.b64decode(cursor, altchars=b"-_", validate=True).decode().split("|", 1)
+    except ValueError:
+        kind, customer_id = "", ""
+    if kind != "member" or not customer_id:
+        raise BadInput("after is not a cursor returned by this API.", field="after")
+    return customer_id
 
 
 @strawberry.type(description="What a filter selects now, without saving it.")
@@ -306,8 +328,10 @@ class CustomerAnalytics:
         value = self.profile.get("churn_probability")  # type: ignore[attr-defined]
         return None if value is None else float(value)
 
-    @strawberry.field(description="Saved segments the customer is a member of, by name.")
-    async def segments(self, info: strawberry.Info) -> list[Segment]:
+    @strawberry.field(description="Saved segments the customer is a member of, by name. Personal data (their "
+                                  "filters tell gender, age, income): service_desk, integrator and admin only; every "
+                                  "read is audited.", permission_classes=[CanReadPII])
+    async def segments(self, info: strawberry.Info) -> list[Segment] | None:
         found = await segments_of_customers(info.context.graph, [self.customer_id])  # type: ignore[attr-defined]
         return [Segment.from_stored(s) for s in found.get(self.customer_id, [])]  # type: ignore[attr-defined]
 

@@ -21,6 +21,7 @@ from c360.settings import load_settings
 from c360.terminal import console
 from graph.analytics import retailers_with_customers
 from graph.driver import Graph
+from graph.segments import CONTACT_MEDIA
 
 out = console()
 err = console(stderr=True)
@@ -47,8 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--out", type=Path, metavar="FILE", help="CSV file for --export-segment (default: stdout)")
     parser.add_argument("--purpose", default="marketing", choices=["marketing", "personalisation", "profiling"],
                         help="consent purpose of the export (default marketing)")
-    parser.add_argument("--medium", choices=["email", "sms", "push", "post"],
-                        help="contact medium of the export (default: any)")
+    parser.add_argument("--medium", choices=list(CONTACT_MEDIA),
+                        help="only this contact, of customers who granted --purpose on it (default: each "
+                             "customer's contacts of the media they granted)")
     parser.add_argument("--workers", type=int, default=2, metavar="N",
                         help="graph queries reading histories (and writing figures) at once (default 2)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")

@@ -37,17 +37,17 @@ class Shop:
     def add(self, file: str, **row: Any) -> None:
         self.rows[file].append(row)
 
-    def product(self, product_id: str, category_id: str, *, consumable: bool) -> None:
-        self.add("products", product_id=product_id, retailer_id=RETAILER, name=product_id.title(),
+    def product(self, product_id: str, category_id: str, *, consumable: bool, name: str | None = None) -> None:
+        self.add("products", product_id=product_id, retailer_id=RETAILER, name=name or product_id.title(),
                  category_id=category_id, price="1.00", is_consumable=str(consumable).lower())
 
     def customer(self, customer_id: str, **fields: Any) -> str:
         self.add("customers", customer_id=customer_id, retailer_id=RETAILER, **fields)
         return customer_id
 
-    def consent(self, customer_id: str, purpose: str, medium: str, granted: bool) -> None:
+    def consent(self, customer_id: str, purpose: str, medium: str, granted: bool, on: date = date(2024, 1, 1)) -> None:
         self.add("consents", customer_id=customer_id, purpose=purpose, medium=medium,
-                 granted=str(granted).lower(), updated_at="2024-01-01T00:00:00+00:00")
+                 granted=str(granted).lower(), updated_at=datetime.combine(on, time(), timezone.utc).isoformat())
 
     def order(self, customer_id: str, day: date, amount: str, products: tuple[str, ...] = ("bread",),
               kind: str = "purchase", channel: str = "pos") -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -64,15 +65,16 @@ def api(targets: Targets, cache: Any, figured: Graph) -> Iterator[Any]:
 
 CUSTOMER = """query($id: ID!) { customer(id: $id) {
   rfm { r f m segment frequency monetary { amountMinor } } valueTier lifecycleStage churnProbability
-  predictedValue { expectedPurchases horizonDays } segments { name } replenishmentDue { productId dueOn intervalDays }
+  predictedValue { expectedPurchases horizonDays } replenishmentDue { productId dueOn intervalDays }
 } }"""
+SEGMENTS_OF = 'query($id: ID!) { customer(id: $id) { id segments { name } } }'
 
 
 def test_customer_shows_where_they_stand(api: Any) -> None:
     ivy = api(CUSTOMER, Role.WEB, id="ivy")["data"]["customer"]
     assert (ivy["valueTier"], ivy["lifecycleStage"], ivy["rfm"]["frequency"]) == ("CORE", "AT_RISK", 20)
     assert ivy["rfm"]["monetary"]["amountMinor"] == 160_000 and ivy["predictedValue"]["horizonDays"] == 90
-    assert 0 <= ivy["churnProbability"] <= 1 and ivy["segments"] == []
+    assert 0 <= ivy["churnProbability"] <= 1 and api(SEGMENTS_OF, id="ivy")["data"]["customer"]["segments"] == []
     assert ivy["replenishmentDue"] == [{"productId": "bread", "dueOn": str(back(21)), "intervalDays": 7.0}]
     joe = api(CUSTOMER, Role.WEB, id="joe")["data"]["customer"]
     assert joe["replenishmentDue"] == [{"productId": "milk", "dueOn": str(TODAY + timedelta(days=4)),
@@ -107,6 +109,26 @@ def test_audiences_keep_out_who_withdrew_for_the_purpose(api: Any) -> None:
     assert care["data"]["postPurchaseCare"]["nodes"] == [{"id": "joe", "products": [{"productId": "milk"}]}]
 
 
+def test_audience_members_carry_their_last_purchase_and_stage_since(api: Any) -> None:
+    due = api(f'{{ replenishmentDue(from: "{TODAY}", days: 7) {{ nodes {{ id lastPurchaseOn stageSince }} }} }}')
+    assert due["data"]["replenishmentDue"]["nodes"] == [{"id": "joe", "lastPurchaseOn": str(back(1)),
+                                                         "stageSince": str(TODAY)}]
+    dormant = api("{ dormantWorthWaking { nodes { id lastPurchaseOn stageSince } } }")["data"]["dormantWorthWaking"]
+    assert dormant["nodes"] == [{"id": "eve", "lastPurchaseOn": str(back(160)), "stageSince": str(TODAY)}]
+
+
+def test_audience_windows_off_the_calendar_are_refused_naming_the_argument(api: Any) -> None:
+    refused = {'giftBuyers(holiday: "2017-12-25", windowDays: 400)': "windowDays",
+               'giftBuyers(holiday: "0001-01-10")': "holiday",
+               'birthdays(from: "9999-12-31", days: 5)': "from",
+               'replenishmentDue(from: "9999-12-31", days: 5)': "from"}
+    for call, field in refused.items():
+        error = api(f"{{ {call} {{ offset }} }}")["errors"][0]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}, (call, error)
+        assert error["message"].startswith(f"{field} must be"), (call, error)
+    assert api('{ giftBuyers(holiday: "0001-02-12") { offset } }')["data"]["giftBuyers"]["offset"] == 0
+
+
 SEGMENT = "id name memberCount filter { ageBands tiers }"
 
 
@@ -119,16 +141,16 @@ def test_segments_are_saved_counted_listed_exported_and_deleted(api: Any) -> Non
     assert (segment["name"], segment["memberCount"], created["errors"]) == ("Mid", 3, [])
     page = api('query($id: ID!) { segmentMembers(id: $id, first: 1) { nodes { id } endCursor hasNextPage } }',
                id=segment["id"])["data"]["segmentMembers"]
-    assert page == {"nodes": [{"id": "eve"}], "endCursor": "eve", "hasNextPage": True}
+    assert (page["nodes"], page["hasNextPage"], bool(page["endCursor"])) == ([{"id": "eve"}], True, True)
     csv_text = api('query($id: ID!) { segmentCsv(id: $id) }', id=segment["id"])["data"]["segmentCsv"]
     assert csv_text.splitlines()[0].startswith("customer_id,retailer_id,first_name,last_name,email")
     assert [line.split(",")[0] for line in csv_text.splitlines()[1:]] == ["eve", "ivy"]
-    assert "Stone,ivy@example.com" in csv_text
+    assert "ivy,r1,Ivy,Stone,,," in csv_text        # no consent recorded: no contact
     updated = api(f'mutation($id: ID!) {{ updateSegment(id: $id, filter: {{tiers: [CORE]}}) {{ segment {{ {SEGMENT} }} '
                   '} }', id=segment["id"])["data"]["updateSegment"]["segment"]
     assert (updated["name"], updated["memberCount"], updated["filter"]["tiers"]) == ("Mid", 3, ["CORE"])
     assert [s["name"] for s in api("{ segments { name } }")["data"]["segments"]] == ["Mid"]
-    assert api(CUSTOMER, id="ivy")["data"]["customer"]["segments"] == [{"name": "Mid"}]
+    assert api(SEGMENTS_OF, id="ivy")["data"]["customer"]["segments"] == [{"name": "Mid"}]
     deleted = api('mutation($id: ID!) { deleteSegment(id: $id) { deleted } }', id=segment["id"])
     assert deleted["data"]["deleteSegment"]["deleted"] is True
     assert api('query($id: ID!) { segment(id: $id) { id } }', id=segment["id"])["data"]["segment"] is None
@@ -139,6 +161,60 @@ def test_a_bad_segment_is_refused_with_the_field(api: Any) -> None:
               '{ segment { id } errors { field } } }')["data"]["createSegment"]
     assert got == {"segment": None, "errors": [{"field": "name"}, {"field": "filter.spendMinMinor"}]}
     assert api('{ segments { id } }', Role.KIOSK)["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_a_customers_segments_are_personal_data(api: Any) -> None:
+    api('mutation { createSegment(name: "Women 35-44", filter: {ageBands: ["35-44"]}) { errors { field } } }')
+    for role in (Role.WEB, Role.KIOSK):
+        got = api(SEGMENTS_OF, role, id="ivy")
+        assert got["data"]["customer"] == {"id": "ivy", "segments": None}, role
+        assert [e["extensions"]["code"] for e in got["errors"]] == ["FORBIDDEN"], role
+    assert api(SEGMENTS_OF, id="ivy")["data"]["customer"]["segments"] == [{"name": "Women 35-44"}]
+    log = api('{ auditLog(customer: "ivy") { fields } }', Role.ADMIN)["data"]["auditLog"]
+    assert ["segments"] in [entry["fields"] for entry in log]
+
+
+def test_segment_members_refuse_a_cursor_they_did_not_give(api: Any) -> None:
+    created = api('mutation { createSegment(name: "Mid", filter: {ageBands: ["35-44"]}) { segment { id } } }')
+    members = 'query($id: ID!, $after: String) { segmentMembers(id: $id, first: 1, after: $after) ' \
+              '{ nodes { id } endCursor } }'
+    segment_id = created["data"]["createSegment"]["segment"]["id"]
+    first = api(members, id=segment_id)["data"]["segmentMembers"]
+    second = api(members, id=segment_id, after=first["endCursor"])["data"]["segmentMembers"]
+    assert [first["nodes"], second["nodes"]] == [[{"id": "eve"}], [{"id": "ivy"}]]
+    for bad in ("!!notacursor", "eve", base64.urlsafe_b64encode(b"eve").decode()):
+        error = api(members, id=segment_id, after=bad)["errors"][0]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "after"}, bad
+
+
+def test_segment_csv_holds_the_contacts_each_customer_may_be_reached_on(api: Any, shop: Any, figured: Graph) -> None:
+    # given tagged customers: one granted sms, one withdrew e-mail but granted sms, one named like a formula
+    shop.customer("s1", first_name="Sam", email="sam@example.com", phone="+15550001", tags="camp")
+    shop.customer("s2", first_name="Sue", email="sue@example.com", phone="+15550002", tags="camp")
+    shop.customer("s3", first_name='=HYPERLINK("http://x")', email="x@example.com", tags="camp")
+    for customer_id, medium, granted in [("s1", "sms", True), ("s2", "email", False), ("s2", "sms", True),
+                                         ("s3", "email", True)]:
+        shop.consent(customer_id, "marketing", medium, granted)
+    shop.load(figured)
+    created = api('mutation { createSegment(name: "Camp", filter: {tags: ["camp"]}) { segment { id } } }')
+    segment_id = created["data"]["createSegment"]["segment"]["id"]
+    csv_of = 'query($id: ID!, $medium: ConsentMedium) { segmentCsv(id: $id, medium: $medium) }'
+    # when / then
+    sms = api(csv_of, id=segment_id, medium="SMS")["data"]["segmentCsv"].splitlines()[1:]
+    assert [line.split(",")[:6] for line in sms] == [["s1", "r1", "Sam", "", "", "+15550001"],
+                                                     ["s2", "r1", "Sue", "", "", "+15550002"]]
+    email = api(csv_of, id=segment_id, medium="EMAIL")["data"]["segmentCsv"].splitlines()[1:]
+    assert email == ['s3,r1,"\'=HYPERLINK(""http://x"")",,x@example.com,,,,,']
+    post = api(csv_of, id=segment_id, medium="POST")["errors"][0]
+    assert post["extensions"] == {"code": "BAD_USER_INPUT", "field": "medium"}
+
+
+def test_the_channels_condition_says_it_counts_events_too(api: Any) -> None:
+    for kind in ("SegmentFilterInput", "SegmentFilterView"):
+        fields = "inputFields { name description } fields { name description }"
+        found = api(f'{{ __type(name: "{kind}") {{ {fields} }} }}', Role.INTEGRATOR)["data"]["__type"]
+        [channels] = [f for f in (found["inputFields"] or found["fields"]) if f["name"] == "channels"]
+        assert "event" in channels["description"] and "bought through" not in channels["description"], kind
 
 
 def test_a_purchase_recorded_through_the_api_updates_the_buyers_figures(api: Any) -> None:

@@ -94,12 +94,46 @@ def test_gift_buyers_bought_for_a_group_outside_their_household_before_the_holid
     assert audiences.gift_buyers(playbook_shop, holiday=date(2023, 12, 10), window_days=30) == []
 
 
+def test_gift_words_match_whole_words_and_pet_toys_are_for_no_child(graph: Graph, shop: Any) -> None:
+    shop.add("categories", category_id="care", name="HEALTH AND BEAUTY", level="department")
+    shop.add("categories", category_id="pets", name="PET CARE SUPPLIES", level="department")
+    for product_id, name in (("spray", "WOMENS  HAIR SPRAYS"), ("pills", "MENSTRUAL ANALGESICS"),
+                             ("cologne", "MENS SKIN CARE/COLOGNE")):
+        shop.product(product_id, "care", consumable=False, name=name)
+    shop.product("ball", "pets", consumable=False, name="DOG & CAT TOYS")
+    shop.customer("fia", gender="F", kids_count="0")
+    shop.customer("max", gender="M", kids_count="2")
+    shop.order("fia", date(2023, 12, 10), "9.00", products=("spray", "pills", "ball", "cologne"))
+    shop.order("max", date(2023, 12, 10), "9.00", products=("spray",))
+    shop.load(graph)
+    rows = audiences.gift_buyers(graph, holiday=date(2023, 12, 25), window_days=30)
+    assert {r["customer_id"]: r["gifts"] for r in rows} == {
+        "fia": [{"product_id": "cologne", "name": "MENS SKIN CARE/COLOGNE", "aimed_at": "men"}],
+        "max": [{"product_id": "spray", "name": "WOMENS  HAIR SPRAYS", "aimed_at": "women"}]}
+
+
+def test_the_latest_consent_of_the_medium_and_any_decides(graph: Graph, shop: Any) -> None:
+    """kim withdrew all marketing, then granted email; lou granted all, then withdrew email; mia the other way."""
+    for name in ("kim", "lou", "mia"):
+        shop.customer(name, birthday="1990-07-01")
+    for name, first, then in (("kim", ("any", False), ("email", True)), ("lou", ("any", True), ("email", False)),
+                              ("mia", ("email", False), ("any", True))):
+        shop.consent(name, "marketing", *first, on=date(2024, 1, 1))
+        shop.consent(name, "marketing", *then, on=date(2024, 3, 1))
+    shop.load(graph)
+    reached = {m: ids(audiences.birthdays(graph, start=TODAY, days=7, medium=m)) for m in ("email", "sms", None)}
+    assert reached == {"email": ["kim", "mia"], "sms": ["lou", "mia"], None: ["mia"]}  # None: any medium counts
+    assert ids(audiences.birthdays(graph, start=TODAY, days=7, medium="email", opt_in=True)) == ["kim", "mia"]
+
+
 def test_replenishment_due_names_product_and_due_date(playbook_shop: Graph) -> None:
     rows = audiences.replenishment_due(playbook_shop, start=TODAY, days=7)
-    assert [(r["customer_id"], r["product_id"], r["due_on"]) for r in rows] == [("joe", "milk", TODAY + timedelta(days=4))]
+    assert [(r["customer_id"], r["product_id"], r["due_on"]) for r in rows] == [
+        ("joe", "milk", TODAY + timedelta(days=4))]
+    assert (rows[0]["last_purchase_on"], rows[0]["stage_since"]) == (back(1), TODAY)
     assert audiences.replenishment_due(playbook_shop, start=TODAY, days=3) == []
 
 
 def test_at_risk_core_customers(playbook_shop: Graph) -> None:
     rows = audiences.at_risk_core(playbook_shop)
-    assert [(r["customer_id"], r["previous_stage"], r["at_risk_since"]) for r in rows] == [("ivy", None, TODAY)]
+    assert [(r["customer_id"], r["previous_stage"], r["stage_since"]) for r in rows] == [("ivy", None, TODAY)]

@@ -57,10 +57,11 @@ def test_the_command_recomputes_and_prints_tier_shares(graph: Graph, shop: Any, 
 
 def test_a_segment_is_exported_as_csv_without_who_withdrew(graph: Graph, shop: Any, configured: None,
                                                             tmp_path: Any) -> None:
-    # given a segment of two tagged customers, one of whom withdrew e-mail marketing
+    # given a segment of two tagged customers: one withdrew e-mail marketing, the other granted it
     shop.customer("a1", first_name="Ann", email="ann@example.com", tags="vip")
     shop.customer("b2", first_name="Bo, Jr", email="bo@example.com", tags="vip")
     shop.consent("a1", "marketing", "email", False)
+    shop.consent("b2", "marketing", "email", True)
     shop.load(graph)
     saved = segments.save_segment(graph, "VIP", segments.SegmentFilter(tags=["vip"]))
     out = tmp_path / "vip.csv"

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
 from analytics import recompute, refresh_customer
+from analytics.export import export_segment
 from graph import segments
 from graph.driver import Graph
 from graph.segments import SegmentFilter
@@ -85,9 +90,83 @@ def test_counts_follow_a_customer_who_changes(people: Graph, shop: Any) -> None:
     assert segments.segment_by_id(people, churned.segment_id).member_count == 0  # type: ignore[union-attr]
 
 
-def test_export_keeps_out_who_withdrew_for_the_purpose(people: Graph, shop: Any) -> None:
-    shop.consent("p2", "marketing", "email", False)
+@pytest.fixture
+def campaign(people: Graph, shop: Any) -> Graph:
+    """Customers tagged `camp` with e-mail and phone and different marketing consents."""
+    contacts = {"phone": "+4915112345", "tags": "camp"}
+    shop.customer("c1", email="c1@example.com", **contacts)   # e-mail granted, sms withdrawn
+    shop.customer("c2", email="c2@example.com", **contacts)   # granted on any medium
+    shop.customer("c3", email="c3@example.com", tags="camp")  # sms granted, but no phone
+    shop.customer("c4", email="c4@example.com", **contacts)   # e-mail withdrawn, sms granted
+    shop.customer("c5", email="c5@example.com", **contacts)   # no consent recorded
+    for customer_id, medium, granted in [("c1", "email", True), ("c1", "sms", False), ("c2", "any", True),
+                                         ("c3", "sms", True), ("c4", "email", False), ("c4", "sms", True)]:
+        shop.consent(customer_id, "marketing", medium, granted)
     shop.load(people)
-    f = SegmentFilter(tags=["newsletter"])
-    assert [r["customer_id"] for r in segments.stream_matching(people, f, purpose="marketing", medium="email")] == ["p1"]
-    assert [r["customer_id"] for r in segments.stream_matching(people, f)] == ["p1", "p2"]
+    return people
+
+
+def _contacts(graph: Graph, medium: str | None) -> list[tuple[str, str | None, str | None]]:
+    rows = segments.stream_matching(graph, SegmentFilter(tags=["camp"]), purpose="marketing", medium=medium)
+    return [(r["customer_id"], r["email"], r["phone"]) for r in rows]
+
+
+def test_export_for_a_medium_holds_only_its_contact_of_who_granted_it(campaign: Graph) -> None:
+    phone = "+4915112345"
+    assert _contacts(campaign, "sms") == [("c2", None, phone), ("c4", None, phone)]
+    assert _contacts(campaign, "email") == [("c1", "c1@example.com", None), ("c2", "c2@example.com", None)]
+    assert _contacts(campaign, None) == [("c2", "c2@example.com", phone), ("c3", None, None), ("c5", None, None)]
+    with pytest.raises(ValueError, match="email or sms"):
+        _contacts(campaign, "post")
+
+
+def test_export_neutralises_formulas_in_text_cells(people: Graph, shop: Any) -> None:
+    # given customers whose names, e-mail and stored figures start like spreadsheet formulas
+    shop.customer("x1", first_name='=HYPERLINK("http://x")', last_name="+SUM(1)", email="@x@example.com",
+                  phone="+4915112345", tags="camp")
+    shop.customer("x2", first_name="-2+3", tags="camp")
+    shop.customer("x3", last_name="O'Neil", tags="camp")
+    shop.consent("x1", "marketing", "any", True)
+    shop.load(people)
+    people.write("MATCH (c:Customer {customer_id: 'x2'}) SET c.last_name = $tab, c.rfm_segment = '=1+1', "
+                 "c.rfm_monetary_minor = -250", tab="\tTab")
+    people.write("MATCH (c:Customer {customer_id: 'x3'}) SET c.first_name = $cr", cr="\rCR")
+    saved = segments.save_segment(people, "Camp", SegmentFilter(tags=["camp"]))
+    out = io.StringIO()
+    # when
+    export_segment(people, saved.segment_id, out)
+    # then text cells are quoted, while ids, the phone number and amounts stay as they are
+    rows = {r["customer_id"]: r for r in csv.DictReader(io.StringIO(out.getvalue()))}
+    assert (rows["x1"]["first_name"], rows["x1"]["last_name"]) == ("'=HYPERLINK(\"http://x\")", "'+SUM(1)")
+    assert (rows["x1"]["email"], rows["x1"]["phone"]) == ("'@x@example.com", "+4915112345")
+    assert (rows["x2"]["first_name"], rows["x2"]["last_name"]) == ("'-2+3", "'\tTab")
+    assert (rows["x2"]["rfm_segment"], rows["x2"]["spend_minor"]) == ("'=1+1", "-250")
+    assert (rows["x3"]["first_name"], rows["x3"]["last_name"], rows["x3"]["retailer_id"]) == ("'\rCR", "O'Neil", "r1")
+
+
+def _save_in_parallel(graph: Graph, segment_id: str, filters: list[SegmentFilter]) -> None:
+    start = threading.Barrier(len(filters))
+
+    def save(f: SegmentFilter) -> None:
+        start.wait()
+        segments.save_segment(graph, "Race", f, segment_id)
+    with ThreadPoolExecutor(len(filters)) as pool:
+        list(pool.map(save, filters))
+
+
+def test_parallel_saves_of_one_segment_leave_the_members_of_the_stored_filter(people: Graph, shop: Any) -> None:
+    # given 300 more customers, half of them men
+    for n in range(300):
+        shop.customer(f"g{n:03d}", gender="male" if n % 2 else "female")
+    shop.load(people)
+    saved = segments.save_segment(people, "Race", SegmentFilter())
+    men, women = SegmentFilter(genders=["male"]), SegmentFilter(genders=["female"])
+    for _ in range(12):
+        # when two updates of the segment run at once
+        _save_in_parallel(people, saved.segment_id, [men, women])
+        # then its count and members are those of the filter it holds
+        stored = segments.segment_by_id(people, saved.segment_id)
+        assert stored is not None
+        members = people.read("MATCH (c:Customer)-[:MEMBER_OF]->(:Segment {segment_id: $id}) RETURN count(c) AS n",
+                              id=saved.segment_id)[0]["n"]
+        assert stored.member_count == members == segments.count_matching(people, stored.filter), stored.filter

@@ -17,6 +17,7 @@ SENSITIVE = [
     ("contact", '{ customer(id: "C1") { contact { email phone address } } }', PII_ROLES),
     ("birthday", '{ customer(id: "C1") { birthday } }', PII_ROLES),
     ("demographics", '{ customer(id: "C1") { demographics { gender ageBand } } }', PII_ROLES),
+    ("segments", '{ customer(id: "C1") { segments { name filter { genders ageBands } } } }', PII_ROLES),
     ("identity value", '{ customer(id: "C1") { identities { value } } }', PII_ROLES),
     ("serviceCases", '{ customer(id: "C1") { serviceCases { id } } }', PII_ROLES),
     ("searchCustomers", '{ searchCustomers(name: "Berg") { nodes { id } } }', PII_ROLES),
