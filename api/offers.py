@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from api.errors import CACHE_DOWN
 from graph.catalog_reads import store_bestsellers
 from graph.driver import AsyncGraph
-from graph.profiles import customer_id_by_identity
+from graph.profiles import customer_id_by_identity, known_ids
 from recsys.offers import Offer, OfferList, OfferReader
 
 FALLBACK_VERSION = "local-fallback"
@@ -74,6 +74,12 @@ class OfferService:
         return OfferList(customer_id=customer_id, offers=offers, model_version=FALLBACK_VERSION,
                          computed_at=datetime.now(timezone.utc), source="fallback", fallback_used=True,
                          suppressed=[])
+
+    async def live_customer_id(self, customer_id: str) -> str | None:
+        """The profile answering for a customer id: itself, the survivor it was merged into, or None if unknown
+        (one graph read)."""
+        known = await known_ids(self.graph, customers=[customer_id])
+        return known["survivors"].get(customer_id) or (customer_id if customer_id in known["customers"] else None)
 
     def knows_store(self, store_id: str) -> bool:
         """Whether the current offer version has bestsellers or an assortment of the store (False when Redis is

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import strawberry
 
+from api.errors import BadInput
 from api.permissions import Authenticated
 from api.types.common import Channel
 from api.types.offer import MAX_OFFERS, OfferList, check_limit
@@ -17,7 +18,8 @@ from api.types.store import check_store
 class OfferSubscription:
     @strawberry.subscription(description="The customer's next-best-offers now, then again each time the offer worker "
                                          "rewrites them (graphql-transport-ws; authenticate with connection_init "
-                                         "payload {\"apiKey\": ...}). Every role.",
+                                         "payload {\"apiKey\": ...}); a merged-away id follows the profile it was "
+                                         "merged into, an unknown one is an error. Every role.",
                              permission_classes=[Authenticated])
     async def next_best_offers_changed(
         self, info: strawberry.Info,
@@ -29,9 +31,12 @@ class OfferSubscription:
     ) -> AsyncGenerator[OfferList, None]:
         check_limit(limit, MAX_OFFERS)
         services = info.context.services
-        async with services.broadcaster.subscribe(str(customer)) as queue:
+        customer_id = await services.offers.live_customer_id(str(customer))
+        if customer_id is None:
+            raise BadInput(f"no customer {customer}.", field="customer")
+        async with services.broadcaster.subscribe(customer_id) as queue:
             while True:
-                offers = await services.offers.next_best_offers(str(customer), channel=channel.value if channel
+                offers = await services.offers.next_best_offers(customer_id, channel=channel.value if channel
                                                                 else None, store_id=store, limit=limit)
                 await check_store(info, store)
                 yield OfferList.from_list(offers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from graph.consents import UPSERT_CONSENTS, latest_decisions
 from graph.driver import Graph
 from graph.writes import write_rows
 
@@ -55,3 +56,51 @@ def upsert_identities(graph: Graph, rows: list[dict[str, Any]]) -> int:
 def identity_key(retailer_id: str, kind: str, value: str) -> str:
     """The unique key of an identity: retailer, kind and value (retailers never share identities)."""
     return f"{retailer_id}:{kind}:{value}"
+
+
+# row: as UPSERT_IDENTITIES. The identity is linked only when no other (unmerged) customer holds it; the write lock
+# taken on the identity makes a concurrent link of the same identifier wait and then see this one's holder.
+LINK_UNHELD_IDENTITIES = """
+UNWIND $rows AS row
+MATCH (c:Customer {customer_id: row.customer_id})
+MERGE (i:Identity {identity_key: c.retailer_id + ':' + row.kind + ':' + row.value})
+ON CREATE SET i.kind = row.kind, i.value = row.value, i.retailer_id = c.retailer_id
+SET i.kind = i.kind
+WITH c, i, row, COLLECT { MATCH (i)<-[:HAS_IDENTITY]-(o:Customer) WHERE o <> c AND NOT (o)-[:MERGED_INTO]->()
+                          RETURN o.customer_id }[0] AS holder
+CALL (c, i, row, holder) {
+  WITH c, i, row WHERE holder IS NULL
+  MERGE (c)-[h:HAS_IDENTITY]->(i)
+  SET h.channel_id = coalesce(row.channel_id, h.channel_id), h.since = coalesce(row.since, h.since)
+}
+RETURN row.kind AS kind, row.value AS value, holder
+"""
+
+
+class IdentityHeld(Exception):
+    """Identifiers another customer holds: (kind, value) -> that customer's id; nothing was written."""
+
+    def __init__(self, holders: dict[tuple[str, str], str]) -> None:
+        super().__init__(", ".join(f"{kind} {value} belongs to {c}" for (kind, value), c in holders.items()))
+        self.holders = holders
+
+
+def link_identities(graph: Graph, rows: list[dict[str, Any]]) -> None:
+    """Attach identities to one customer in one transaction, none if another customer holds any (IdentityHeld)."""
+    graph.write_tx(lambda tx: _link_unheld(tx, rows))
+
+
+def register_customer(graph: Graph, customer: dict[str, Any], identities: list[dict[str, Any]],
+                      consents: list[dict[str, Any]]) -> None:
+    """A new customer with identities and consents in one transaction; nothing if an identity is held (IdentityHeld)."""
+    def work(tx: Any) -> None:
+        tx.run(UPSERT_CUSTOMERS, rows=[customer]).consume()
+        _link_unheld(tx, identities)
+        tx.run(UPSERT_CONSENTS, rows=latest_decisions(consents)).consume()
+    graph.write_tx(work)
+
+
+def _link_unheld(tx: Any, rows: list[dict[str, Any]]) -> None:
+    holders = {(r["kind"], r["value"]): r["holder"] for r in tx.run(LINK_UNHELD_IDENTITIES, rows=rows) if r["holder"]}
+    if holders:
+        raise IdentityHeld(holders)   # rolls the transaction back

@@ -46,6 +46,7 @@ class ProfileParts:
     event_kinds: tuple[str, ...] | None = None
     cases_first: int = 0
     timeline_first: int = 0
+    timeline_cases: bool = False    # service cases in the timeline (their subjects are free text)
     campaigns: bool = False
 
 
@@ -124,7 +125,7 @@ CALL (c) {
            head([(e)-[:AT_STORE]->(s:Store) | s.store_id]) AS store_id,
            head([(e)-[:ABOUT]->(p:Product) | p.product_id]) AS product_id, null AS amount_minor, e.query AS text
     UNION ALL
-    MATCH (c)-[:RAISED]->(sc:ServiceCase) WHERE $timeline_first > 0
+    MATCH (c)-[:RAISED]->(sc:ServiceCase) WHERE $timeline_first > 0 AND $timeline_cases
     WITH sc ORDER BY sc.opened_at DESC LIMIT $timeline_first
     RETURN sc.opened_at AS at, 'service_case' AS kind, sc.case_id AS reference,
            head([(sc)-[:VIA]->(ch:Channel) | ch.channel_id]) AS channel_id,
@@ -161,7 +162,8 @@ async def customer_profiles(graph: AsyncGraph, ids: list[str], parts: ProfilePar
     kinds = list(parts.event_kinds) if parts.event_kinds else None
     records = await graph.read(CUSTOMER_PROFILES, ids=ids, orders=orders, events_first=parts.events_first,
                                event_kinds=kinds, cases_first=parts.cases_first,
-                               timeline_first=parts.timeline_first, campaigns=parts.campaigns)
+                               timeline_first=parts.timeline_first, timeline_cases=parts.timeline_cases,
+                               campaigns=parts.campaigns)
     by_id = {r["id"]: _with_datetimes(r["profile"]) for r in records}
     return [by_id.get(i) for i in ids]
 
@@ -244,6 +246,9 @@ RETURN COLLECT { UNWIND $customers AS id MATCH (c:Customer {customer_id: id}) RE
        COLLECT { UNWIND $products AS id MATCH (p:Product {product_id: id}) RETURN [id, p.retailer_id] } AS products,
        COLLECT { UNWIND $stores AS id MATCH (s:Store {store_id: id}) RETURN [id, s.retailer_id] } AS stores,
        COLLECT { UNWIND $orders AS id MATCH (o:Order {order_id: id}) RETURN [id, o.retailer_id] } AS orders,
+       COLLECT { UNWIND $orders AS id MATCH (c:Customer)-[:PLACED]->(:Order {order_id: id})
+                 RETURN [id, coalesce(head([(c)-[:MERGED_INTO*1..8]->(s:Customer) WHERE NOT (s)-[:MERGED_INTO]->()
+                                            | s.customer_id]), c.customer_id)] } AS order_customers,
        COLLECT { UNWIND $cases AS id MATCH (:ServiceCase {case_id: id})<-[:RAISED]-(c:Customer)
                  RETURN [id, c.customer_id] } AS cases,
        COLLECT { MATCH (r:Retailer) WHERE $retailer IS NULL OR r.retailer_id = $retailer
@@ -258,13 +263,15 @@ async def known_ids(graph: AsyncGraph, *, customers: Sequence[str] = (), product
                     retailer: str | None = None) -> dict[str, dict[str, str]]:
     """Which of the given ids exist, per kind, mapped to their retailer (cases: to their customer);
     `retailers` holds `retailer` if it exists, or without one up to two retailer ids (one means a
-    single-retailer graph); `survivors` maps merged-away customer ids to the profile they were merged into."""
+    single-retailer graph); `survivors` maps merged-away customer ids to the profile they were merged into;
+    `order_customers` maps each order a customer placed to that customer's live profile (guests' orders: absent)."""
     [r] = await graph.read(KNOWN_IDS, customers=list(customers), products=list(products), stores=list(stores),
                            orders=list(orders), cases=list(cases), retailer=retailer)
     known = {kind: {pair[0]: pair[1] for pair in r[kind]} for kind in ("customers", "products", "stores", "orders",
                                                                      "cases")}
     known["retailers"] = {rid: rid for rid in r["retailers"]}
     known["survivors"] = {pair[0]: pair[1] for pair in r["survivors"]}
+    known["order_customers"] = {pair[0]: pair[1] for pair in r["order_customers"]}
     return known
 
 

@@ -106,6 +106,15 @@ def hold_identities_now(cache: redis.Redis, customer_id: str, identities: list[t
     pipe.execute()
 
 
+def forget_customer(cache: redis.Redis, customer_id: str) -> None:
+    """Drop a merged-away profile's lists from the served offer versions, so its id is answered with the survivor's
+    list (the API finds the survivor when a customer has no list) and not the one computed before the merge."""
+    pipe = cache.pipeline(transaction=False)
+    for version in _live_versions(cache):
+        pipe.delete(keys.customer_offers(customer_id, version))
+    pipe.execute()
+
+
 def one_customer(artifact: Artifact, customer_id: str, profile: dict[str, Any], records: list[dict[str, Any]],
                  now: int, settings: hybrid.HybridSettings) -> Customers:
     """One customer as a one-row Customers batch."""

@@ -13,11 +13,10 @@ from api.mutations.common import changed_customer, refresh_offers, text_field, w
 from api.permissions import Authenticated
 from api.types.common import Channel, ConsentMedium, ConsentPurpose, IdentityKind
 from api.types.customer import Customer
-from graph.consents import UPSERT_CONSENTS, latest_decisions, upsert_consents
-from graph.customers import UPSERT_CUSTOMERS, UPSERT_IDENTITIES, upsert_identities
+from graph.consents import upsert_consents
+from graph.customers import IdentityHeld, link_identities, register_customer
 from graph.identifiers import identifier_key
 from graph.profiles import customer_id_by_identity, known_ids
-from graph.writes import write_steps
 
 MAX_IDENTITIES = 10
 MAX_CONSENTS = 15
@@ -66,26 +65,36 @@ def _identity_rows(customer_id: str, channel: str, pairs: list[tuple[str, str]])
             for kind, value in pairs]
 
 
-async def _conflicts(info: strawberry.Info, customer_id: str | None, pairs: list[tuple[str, str]],
-                     field: str) -> list[MutationError]:
-    errors = []
-    for n, (kind, value) in enumerate(pairs):
-        holder = await customer_id_by_identity(info.context.graph, kind, value)
-        if holder is not None and holder != customer_id:
-            errors.append(MutationError(code=MutationErrorCode.CONFLICT, field=f"{field}.{n}.value",
-                                        message=f"this {kind} belongs to customer {holder}; merge the profiles "
-                                                "instead"))
-    return errors
+async def _conflicts(info: strawberry.Info, customer_id: str | None,
+                     fields: dict[tuple[str, str], str]) -> list[MutationError]:
+    """CONFLICT for each identifier (kind, value) -> input field that another customer holds, as identity or contact."""
+    holders = {pair: await customer_id_by_identity(info.context.graph, *pair) for pair in fields}
+    return [_conflict(fields[pair], pair[0], holder) for pair, holder in holders.items()
+            if holder is not None and holder != customer_id]
+
+
+def _conflict(field: str, kind: str, holder: str) -> MutationError:
+    return MutationError(code=MutationErrorCode.CONFLICT, field=field,
+                         message=f"this {kind} belongs to customer {holder}; merge the profiles instead")
+
+
+def _identity_problem(kind: str, value: str) -> str | None:
+    """Why an identifier of this kind cannot be stored, or None."""
+    if kind == "phone" and not identifier_key(kind, value):
+        return "not a phone number: no digits"
+    if kind == "email" and "@" not in value:
+        return "not an e-mail address"
+    return None
 
 
 def _register_errors(data: RegisterCustomerInput) -> list[MutationError]:
     errors: list[MutationError] = []
     for name in ("first_name", "last_name", "phone", "email"):
         text_field(getattr(data, name), _camel(name), errors, most=200)
-    if data.email and "@" not in data.email:
-        errors.append(invalid("email", "not an e-mail address"))
-    if data.phone and not identifier_key("phone", data.phone):
-        errors.append(invalid("phone", "not a phone number: no digits"))
+    for kind in ("email", "phone"):
+        value = getattr(data, kind)
+        if value and (problem := _identity_problem(kind, value)):
+            errors.append(invalid(kind, problem))
     if data.birthday and data.birthday > date.today():
         errors.append(invalid("birthday", f"{data.birthday.isoformat()} is in the future"))
     if len(data.identities) > MAX_IDENTITIES:
@@ -95,9 +104,9 @@ def _register_errors(data: RegisterCustomerInput) -> list[MutationError]:
         errors.append(MutationError(code=MutationErrorCode.TOO_MANY, field="consents",
                                     message=f"at most {MAX_CONSENTS} consents"))
     for n, identity in enumerate(data.identities):
-        if text_field(identity.value, f"identities.{n}.value", errors, required=True, most=200) and not \
-                identifier_key(identity.kind.value, identity.value):
-            errors.append(invalid(f"identities.{n}.value", "not a phone number: no digits"))
+        if text_field(identity.value, f"identities.{n}.value", errors, required=True, most=200) and \
+                (problem := _identity_problem(identity.kind.value, identity.value)):
+            errors.append(invalid(f"identities.{n}.value", problem))
     return errors
 
 
@@ -129,10 +138,12 @@ class CustomerMutation:
     async def register_customer(self, info: strawberry.Info, input: Annotated[RegisterCustomerInput, strawberry.argument(
             description="The new customer.")]) -> CustomerPayload:
         errors = _register_errors(input)
-        pairs = [(i.kind.value, identifier_key(i.kind.value, i.value)) for i in input.identities if i.value.strip()]
-        pairs += [(k, identifier_key(k, v)) for k, v in (("email", input.email), ("phone", input.phone)) if v]
+        fields = {(k, identifier_key(k, v)): f for k, v, f in (("email", input.email, "email"),
+                                                               ("phone", input.phone, "phone")) if v}
+        fields |= {(i.kind.value, identifier_key(i.kind.value, i.value)): f"identities.{n}.value"
+                   for n, i in enumerate(input.identities) if i.value.strip()}
         retailer, problems = await _retailer(info, input)
-        errors += problems + await _conflicts(info, None, pairs, "identities")
+        errors += problems + await _conflicts(info, None, fields)
         if errors:
             return CustomerPayload(customer=None, errors=errors)
         customer_id = f"C{secrets.token_hex(6).upper()}"
@@ -143,11 +154,12 @@ class CustomerMutation:
                  "created_at": datetime.now(timezone.utc)}
         row = {"customer_id": customer_id, "retailer_id": retailer, "region_id": None, "props": props,
                "home_store_id": str(input.home_store) if input.home_store else None}
-        await write(info, write_steps, [  # one transaction: no half-registered customer
-            (UPSERT_CUSTOMERS, [row]),
-            (UPSERT_IDENTITIES, _identity_rows(customer_id, input.channel.value, pairs)),
-            (UPSERT_CONSENTS, latest_decisions(_consent_rows(customer_id, input.consents, input.channel.value))),
-        ])
+        try:  # one transaction: no half-registered customer, and no identifier linked twice by a concurrent call
+            await write(info, register_customer, row, _identity_rows(customer_id, input.channel.value, list(fields)),
+                        _consent_rows(customer_id, input.consents, input.channel.value))
+        except IdentityHeld as held:
+            errors = [_conflict(fields[pair], pair[0], holder) for pair, holder in held.holders.items()]
+            return CustomerPayload(customer=None, errors=errors)
         return CustomerPayload(customer=await changed_customer(info, customer_id), errors=[])
 
     @strawberry.mutation(description="Link an identifier (card, account, phone ...) to a customer; CONFLICT when "
@@ -160,18 +172,22 @@ class CustomerMutation:
     ) -> CustomerPayload:
         errors: list[MutationError] = []
         value = text_field(identity.value, "identity.value", errors, required=True, most=200)
-        if value and not identifier_key(identity.kind.value, value):
-            errors.append(invalid("identity.value", "not a phone number: no digits"))
+        if value and (problem := _identity_problem(identity.kind.value, value)):
+            errors.append(invalid("identity.value", problem))
             value = None
         known = await known_ids(info.context.graph, customers=[str(customer)])
         if str(customer) not in known["customers"]:
             errors.append(not_found("customer", f"no customer {customer}"))
         customer = strawberry.ID(known["survivors"].get(str(customer), str(customer)))
-        pairs = [(identity.kind.value, identifier_key(identity.kind.value, value))] if value else []
-        errors += await _conflicts(info, str(customer), pairs, "identity")
+        fields = {(identity.kind.value, identifier_key(identity.kind.value, value)): "identity.value"} if value else {}
+        errors += await _conflicts(info, str(customer), fields)
         if errors:
-            return CustomerPayload(customer=None, errors=[_single(e) for e in errors])
-        await write(info, upsert_identities, _identity_rows(str(customer), channel.value, pairs))
+            return CustomerPayload(customer=None, errors=errors)
+        try:  # the identifier is linked only if nobody took it since the check
+            await write(info, link_identities, _identity_rows(str(customer), channel.value, list(fields)))
+        except IdentityHeld as held:
+            return CustomerPayload(customer=None, errors=[_conflict("identity.value", k, c)
+                                                          for (k, _), c in held.holders.items()])
         return CustomerPayload(customer=await changed_customer(info, str(customer)), errors=[])
 
     @strawberry.mutation(description="Record a consent decision for one purpose and medium; the newest decision "
@@ -195,9 +211,3 @@ def _consent_rows(customer_id: str, decisions: list[ConsentDecision], source: st
     now = datetime.now(timezone.utc)
     return [{"customer_id": customer_id, "purpose": d.purpose.value, "medium": d.medium.value, "granted": d.granted,
              "updated_at": now, "source": source} for d in decisions]
-
-
-def _single(error: MutationError) -> MutationError:
-    """Errors of the single identity argument are reported at `identity.value`, not `identity.0.value`."""
-    field = error.field.replace("identity.0.", "identity.") if error.field else None
-    return MutationError(code=error.code, field=field, message=error.message)

@@ -42,14 +42,17 @@ class RecordEventPayload:
 
 async def _missing(info: strawberry.Info, refs: dict[str, tuple[str, str | None]]
                    ) -> tuple[list[MutationError], dict[str, dict[str, str]]]:
-    """NOT_FOUND errors for each given reference (field -> (kind, id)) not in the graph, and what is known."""
+    """NOT_FOUND errors for each given reference (field -> (kind, id)) not in the graph (INVALID for an empty one),
+    and what is known."""
     wanted: dict[str, list[str]] = {"customers": [], "products": [], "stores": []}
     for kind, ref in refs.values():
-        if ref:
+        if ref and str(ref).strip():
             wanted[kind].append(str(ref))
     known = await known_ids(info.context.graph, **wanted)
-    return [not_found(field, f"no {kind[:-1]} {ref}") for field, (kind, ref) in refs.items()
-            if ref and str(ref) not in known[kind]], known
+    empty = [invalid(field, "empty: send null (or leave it out) for none") for field, (_, ref) in refs.items()
+             if ref is not None and not str(ref).strip()]
+    return empty + [not_found(field, f"no {kind[:-1]} {ref}") for field, (kind, ref) in refs.items()
+                    if ref and str(ref).strip() and str(ref) not in known[kind]], known
 
 
 def survivor(known: dict[str, dict[str, str]], customer_id: str | None) -> str | None:

@@ -15,7 +15,7 @@ from api.queries.customer import IdentityInput
 from api.types.common import Channel
 from api.types.customer import Customer
 from graph.merges import merge_customers, merge_state, unmerge_customers
-from recsys.realtime import hold_identities_now
+from recsys.realtime import forget_customer, hold_identities_now
 
 
 @strawberry.input(description="Why two profiles are one person: the identifier they share and where it was seen.")
@@ -80,6 +80,7 @@ class MergeMutation:
             return _refused(MutationError(code=MutationErrorCode.CONFLICT, field="merged",
                                           message="the profiles changed meanwhile; try again"))
         refresh_offers(info, str(survivor), "merge")
+        _forget_offers(info, str(merged))
         customer = await changed_customer(info, str(survivor))
         _remap_identities(info, customer)
         return MergePayload(customer=customer, other=None, moved=moved, errors=[])
@@ -108,6 +109,14 @@ class MergeMutation:
         customer, other = await changed_customer(info, survivor), await changed_customer(info, str(merged), "other")
         _remap_identities(info, customer, other)
         return MergePayload(customer=customer, other=other, moved=moved, errors=[])
+
+
+def _forget_offers(info: strawberry.Info, merged: str) -> None:
+    """The merged-away id's offers are the survivor's from now on (while Redis is down its old list stays)."""
+    try:
+        forget_customer(info.context.services.cache, merged)
+    except CACHE_DOWN:
+        pass
 
 
 def _remap_identities(info: strawberry.Info, *customers: Customer | None) -> None:

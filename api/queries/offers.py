@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from api.errors import BadInput
+from api.errors import GRAPH_DOWN, BadInput
 from api.permissions import Authenticated
 from api.queries.customer import IdentityInput, resolve_identity
 from api.types.common import Channel
@@ -22,7 +22,9 @@ STORE = Annotated[strawberry.ID | None, strawberry.argument(description="Store (
 @strawberry.type
 class OfferQuery:
     @strawberry.field(description="A customer's next-best-offers, by customer id or by identifier (exactly one); "
-                                  "null if the customer is unknown. One cache read. Every role.",
+                                  "null if the customer is unknown; a merged-away id gets the list of the profile it "
+                                  "was merged into. One cache read (and one graph read for a customer without a "
+                                  "list). Every role.",
                       permission_classes=[Authenticated])
     async def next_best_offers(
         self, info: strawberry.Info,
@@ -38,10 +40,21 @@ class OfferQuery:
         customer_id = str(customer) if customer is not None else await resolve_identity(info, identity)  # type: ignore[arg-type]
         if customer_id is None:
             return None
-        offers = await info.context.services.offers.next_best_offers(
-            customer_id, channel=channel.value if channel else None, store_id=store, limit=limit)
+        service = info.context.services.offers
+        offers = await service.next_best_offers(customer_id, channel=channel.value if channel else None,
+                                                store_id=store, limit=limit)
+        if offers.model_version is None:      # no list stored: a new, a merged-away or an unknown customer
+            try:
+                live = await service.live_customer_id(customer_id)
+            except GRAPH_DOWN:
+                live = customer_id            # the popular list it holds is the best there is
+            if live is None:
+                return None
+            if live != customer_id:
+                offers = await service.next_best_offers(live, channel=channel.value if channel else None,
+                                                        store_id=store, limit=limit)
         await check_store(info, store)
-        return OfferList.from_list(offers) if offers.customer_id else None
+        return OfferList.from_list(offers)
 
     @strawberry.field(description="Popular products for anonymous visitors, for a store and/or channel. Every role.",
                       permission_classes=[Authenticated])

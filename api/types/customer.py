@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -214,12 +215,14 @@ class Customer(CustomerAnalytics):
         return [ServiceCase.from_record(c) for c in profile["service_cases"]]
 
     @strawberry.field(description="Orders, interactions, service cases and consent changes across every channel, "
-                                  f"newest first, 1..{selection.MAX_TIMELINE}.")
+                                  f"newest first, 1..{selection.MAX_TIMELINE}. Service cases only for service_desk, "
+                                  "integrator and admin.")
     async def timeline(
         self, info: strawberry.Info,
         first: Annotated[int, strawberry.argument(description="How many, 1..200.")] = selection.DEFAULT_TIMELINE,
     ) -> list[TimelineEntry]:
-        wanted = ProfileParts(timeline_first=selection.bounded(first, selection.MAX_TIMELINE, "first"))
+        wanted = ProfileParts(timeline_first=selection.bounded(first, selection.MAX_TIMELINE, "first"),
+                              timeline_cases=_handles_cases(info))
         profile = await self._with(info, wanted, self.parts.timeline_first == wanted.timeline_first)
         return [TimelineEntry.from_record(t, profile.get("currency")) for t in profile["timeline"]]
 
@@ -304,10 +307,18 @@ _EMPTY_PARTS: dict[str, Any] = {"orders": [], "order_total": 0, "events": [], "s
 
 async def load_customers(info: strawberry.Info, ids: list[str], parts: ProfileParts) -> list[Customer | None]:
     """Customers (None where unknown) with the given parts prefetched, in one graph round trip."""
+    if parts.timeline_first:
+        parts = replace(parts, timeline_cases=_handles_cases(info))
     profiles = await customer_profiles(info.context.graph, ids, parts)
     if parts != ProfileParts():
         await _prime_catalog(info, [p for p in profiles if p])
     return [Customer.from_profile(p, parts) if p else None for p in profiles]
+
+
+def _handles_cases(info: strawberry.Info) -> bool:
+    """Whether the caller may read service cases (whose subjects are free text, often personal)."""
+    caller = info.context.caller
+    return caller is not None and caller.role in CanHandleCases.roles
 
 
 async def _prime_catalog(info: strawberry.Info, profiles: list[dict[str, Any]]) -> None:

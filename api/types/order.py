@@ -83,6 +83,7 @@ def parse_order_cursor(cursor: str) -> tuple[str, str]:
     """(placed_at ISO text, order_id) from a cursor; BadInput naming `after` if it is not ours."""
     try:
         placed_at, order_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        datetime.fromisoformat(placed_at)   # a real time, not only its shape (month 13 reached Neo4j)
     except ValueError:
         placed_at, order_id = "", ""
     if not ISO_DATETIME.fullmatch(placed_at) or not order_id:

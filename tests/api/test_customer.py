@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
+
+import pytest
 
 from api.config import Role
 
@@ -62,6 +65,16 @@ def test_customer_360_reads_everything_in_few_graph_round_trips(shop: Any, api: 
     assert api.services.graph.round_trips <= 3
 
 
+@pytest.mark.parametrize("role", [Role.WEB, Role.KIOSK])
+def test_web_and_kiosk_timelines_leave_out_service_cases(shop: Any, api: Any, role: Role) -> None:
+    # a case's subject is free text an agent typed (often personal); the timeline is readable by every role
+    query = '{ customer(id: "C1") { timeline(first: 5) { kind reference text } } }'
+    timeline = api.query(query, role=role)["data"]["customer"]["timeline"]
+    assert [t["kind"] for t in timeline] == ["view", "view", "view", "purchase", "purchase"]
+    desk = api.query(query, role=Role.SERVICE_DESK)["data"]["customer"]["timeline"]
+    assert {"kind": "service_case", "reference": "K1", "text": "Broken lid"} in desk
+
+
 def test_profile_is_one_round_trip_once_the_catalogue_is_cached(shop: Any, api: Any) -> None:
     api.query(CUSTOMER_360, id="C1")
     api.services.graph.round_trips = 0
@@ -98,8 +111,11 @@ def test_aliased_order_pages_with_different_filters_are_both_right(shop: Any, ap
     assert result["data"]["customer"] == {"web": {"totalCount": 25}, "pos": {"totalCount": 25}}
 
 
-def test_bad_cursor_is_an_error_naming_the_argument(shop: Any, api: Any) -> None:
-    result = api.query('{ customer(id: "C1") { orders(after: "nonsense") { totalCount } } }')
+@pytest.mark.parametrize("cursor", ["nonsense", base64.urlsafe_b64encode(b"2017-13-45T99:99:99+00:00|x").decode(),
+                                    base64.urlsafe_b64encode(b"2017-01-01T10:00:00+99:99|x").decode()])
+def test_bad_cursor_is_an_error_naming_the_argument(shop: Any, api: Any, cursor: str) -> None:
+    result = api.query('query($after: String) { customer(id: "C1") { orders(after: $after) { totalCount } } }',
+                       after=cursor)
     assert result["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "after"}
 
 

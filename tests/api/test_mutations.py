@@ -95,6 +95,16 @@ def test_record_purchase_errors_name_the_line(shop: Any, api: Any) -> None:
     assert {(e["code"], e["field"]) for e in errors} == {("INVALID", "lines.0.quantity"), ("NOT_FOUND", "lines.1.product")}
 
 
+def test_an_event_with_empty_references_is_refused_and_its_id_stays_free(shop: Any, api: Any) -> None:
+    empty = {"eventId": "ev-empty", "kind": "VIEW", "channel": "WEB", "customer": "", "product": " ", "store": ""}
+    refused = api.query(EVENT, role=Role.WEB, input=empty)["data"]["recordEvent"]
+    assert (refused["created"], {(e["code"], e["field"]) for e in refused["errors"]}) == (
+        False, {("INVALID", "customer"), ("INVALID", "product"), ("INVALID", "store")})
+    real = {**empty, "customer": "C1", "product": "P1", "store": None}
+    assert api.query(EVENT, role=Role.WEB, input=real)["data"]["recordEvent"] == {
+        "eventId": "ev-empty", "created": True, "errors": []}
+
+
 def test_register_customer_at_a_kiosk(shop: Any, api: Any) -> None:
     new = {"channel": "KIOSK", "firstName": "Dana", "email": "Dana@Example.com", "phone": "+4670000009",
            "homeStore": "S1", "identities": [{"kind": "LOYALTY_CARD", "value": "900009"}],
@@ -116,6 +126,14 @@ def test_register_refuses_a_card_someone_holds_and_a_bad_email(shop: Any, api: A
     assert result["customer"] is None
     assert {(e["code"], e["field"]) for e in result["errors"]} == {("INVALID", "email"),
                                                                    ("CONFLICT", "identities.0.value")}
+
+
+def test_register_names_the_field_holding_a_taken_identifier_and_checks_identity_emails(shop: Any, api: Any) -> None:
+    new = {"channel": "WEB", "email": "ANNA@example.com", "identities": [{"kind": "EMAIL", "value": "nope"},
+                                                                         {"kind": "LOYALTY_CARD", "value": "900001"}]}
+    result = api.query(REGISTER, role=Role.WEB, input=new)["data"]["registerCustomer"]
+    assert {(e["code"], e["field"]) for e in result["errors"]} == {
+        ("CONFLICT", "email"), ("INVALID", "identities.0.value"), ("CONFLICT", "identities.1.value")}
 
 
 def test_register_refuses_an_unknown_retailer_and_a_birthday_ahead(shop: Any, api: Any, graph: Any) -> None:
@@ -175,6 +193,11 @@ def test_open_case_errors_name_the_field(shop: Any, api: Any) -> None:
     errors = result["data"]["openServiceCase"]["errors"]
     assert {(e["code"], e["field"]) for e in errors} == {("INVALID", "subject"), ("NOT_FOUND", "customer"),
                                                          ("NOT_FOUND", "order")}
+
+
+def test_a_case_cannot_be_about_another_customers_order(shop: Any, api: Any) -> None:
+    taken = api.query(OPEN_CASE, input={"customer": "C2", "subject": "Refund", "channel": "WEB", "order": "O002"})
+    assert [(e["code"], e["field"]) for e in taken["data"]["openServiceCase"]["errors"]] == [("CONFLICT", "order")]
 
 
 def test_moments_read_back_in_utc_to_the_microsecond(shop: Any, api: Any) -> None:

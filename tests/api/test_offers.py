@@ -14,6 +14,7 @@ from c360.services import free_port
 from recsys.realtime import offers_changed_channel
 from recsys import keys
 from tests.api.conftest import COMPUTED_AT, KEYS, VERSION, Api, api_config, seed_offers
+from tests.api.test_merges import MERGE
 
 OFFERS = """query($customer: ID, $card: String!, $store: ID, $channel: Channel, $limit: Int! = 3) {
   nextBestOffers(customer: $customer, identity: {kind: LOYALTY_CARD, value: $card}, store: $store,
@@ -200,3 +201,37 @@ def test_an_empty_customer_id_is_bad_input_not_a_server_error(shop: Any, cache: 
     # found by the schemathesis run: customer "" with identity null reached the identity lookup
     error = api.query(BY_ID, customer="  ")["errors"][0]
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "customer"}
+
+
+def test_an_unknown_customer_is_null_and_a_merged_away_one_gets_the_survivors_list(shop: Any, cache: Any,
+                                                                                   api: Any) -> None:
+    seed_offers(cache, {"C1": ["P5", "P1"], "C2": ["P3", "P2", "P1"]})
+    assert api.query(BY_ID, role=Role.WEB, customer="C404") == {"data": {"nextBestOffers": None}}
+    known = api.query(BY_ID, role=Role.WEB, customer="C3")["data"]["nextBestOffers"]   # no list yet: popular
+    assert known["customerId"] == "C3" and known["fallbackUsed"] and known["modelVersion"] is None
+    assert api.query(MERGE, survivor="C2", merged="C1")["data"]["mergeCustomers"]["errors"] == []
+    merged = api.query(BY_ID, role=Role.WEB, customer="C1")
+    assert merged["data"]["nextBestOffers"]["customerId"] == "C2" and offer_ids(merged) == ["P3", "P2", "P1"]
+
+
+def test_a_subscription_follows_the_survivor_and_refuses_an_unknown_customer(shop: Any, cache: Any,
+                                                                             api: Any) -> None:
+    seed_offers(cache, {"C1": ["P5", "P1"], "C2": ["P3", "P2"]})
+    assert api.query(MERGE, survivor="C2", merged="C1")["data"]["mergeCustomers"]["errors"] == []
+    with api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {"apiKey": KEYS[Role.KIOSK]}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}})   # C1, merged into C2
+        first = ws.receive_json()
+        assert first["payload"]["data"]["nextBestOffersChanged"]["offers"] == [
+            {"product": {"id": "P3"}}, {"product": {"id": "P2"}}]
+        seed_offers(cache, {"C2": ["P1", "P4"]})
+        wait_for_listener(cache)
+        cache.publish(offers_changed_channel(), json.dumps({"customer_id": "C2", "model_version": "x",
+                                                            "computed_at": COMPUTED_AT}))
+        assert ws.receive_json()["payload"]["data"]["nextBestOffersChanged"]["offers"] == [
+            {"product": {"id": "P1"}}, {"product": {"id": "P4"}}]
+        ws.send_json({"id": "2", "type": "subscribe", "payload": {"query": SUBSCRIBE.replace('"C1"', '"C404"')}})
+        refused = ws.receive_json()
+        assert refused["id"] == "2" and refused["payload"]["errors"][0]["extensions"] == {
+            "code": "BAD_USER_INPUT", "field": "customer"}, refused
