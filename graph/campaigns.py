@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph.driver import Graph
+from graph.merges import LIVE_OWNER
 from graph.writes import write_rows
 
 # row: {campaign_id, retailer_id, name, type, start_date|None, end_date|None}
@@ -20,7 +21,9 @@ UPSERT_CAMPAIGN_RECIPIENTS = """
 UNWIND $rows AS row
 MATCH (k:Campaign {campaign_id: row.campaign_id})
 MATCH (c:Customer {customer_id: row.customer_id})
-MERGE (c)-[:RECEIVED]->(k)
+""" + LIVE_OWNER + """
+MERGE (owner)-[r:RECEIVED]->(k)
+ON CREATE SET r.merges = merges
 RETURN count(*) AS written
 """
 
@@ -43,7 +46,9 @@ UPSERT_REDEMPTIONS = """
 UNWIND $rows AS row
 MATCH (c:Customer {customer_id: row.customer_id})
 MATCH (cp:Coupon {coupon_id: row.coupon_id})
-MERGE (c)-[r:REDEEMED {redeemed_on: row.redeemed_on, campaign_id: coalesce(row.campaign_id, '')}]->(cp)
+""" + LIVE_OWNER + """
+MERGE (owner)-[r:REDEEMED {redeemed_on: row.redeemed_on, campaign_id: coalesce(row.campaign_id, '')}]->(cp)
+ON CREATE SET r.merges = merges
 RETURN count(*) AS written
 """
 

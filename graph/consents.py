@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph.driver import Graph
+from graph.merges import LIVE_OWNER
 from graph.writes import write_rows
 
 # Who may be contacted for $purpose on $medium: the latest of their records for the medium and for 'any' decides
@@ -30,9 +31,11 @@ AND (NOT $opt_in OR EXISTS {
 UPSERT_CONSENTS = """
 UNWIND $rows AS row
 MATCH (c:Customer {customer_id: row.customer_id})
+""" + LIVE_OWNER + """
 MERGE (k:Consent {consent_id: row.customer_id + '|' + row.purpose + '|' + row.medium})
 ON CREATE SET k.purpose = row.purpose, k.medium = row.medium
-MERGE (c)-[:GAVE]->(k)
+MERGE (owner)-[g:GAVE]->(k)
+ON CREATE SET g.merges = merges
 WITH k, row, (k.updated_at IS NULL OR row.updated_at IS NULL OR row.updated_at >= k.updated_at) AS newer
 SET k.granted = CASE WHEN newer THEN row.granted ELSE k.granted END,
     k.source = CASE WHEN newer THEN row.source ELSE k.source END,

@@ -6,6 +6,7 @@ from typing import Any
 
 from graph.consents import UPSERT_CONSENTS, latest_decisions
 from graph.driver import Graph
+from graph.merges import LIVE_OWNER
 from graph.writes import write_rows
 
 # row: {customer_id, retailer_id, home_store_id|None, region_id|None, props: {...}}; a null prop is removed.
@@ -35,9 +36,11 @@ RETURN count(*) AS written
 UPSERT_IDENTITIES = """
 UNWIND $rows AS row
 MATCH (c:Customer {customer_id: row.customer_id})
+""" + LIVE_OWNER + """
 MERGE (i:Identity {identity_key: c.retailer_id + ':' + row.kind + ':' + row.value})
 ON CREATE SET i.kind = row.kind, i.value = row.value, i.retailer_id = c.retailer_id
-MERGE (c)-[h:HAS_IDENTITY]->(i)
+MERGE (owner)-[h:HAS_IDENTITY]->(i)
+ON CREATE SET h.merges = merges
 SET h.channel_id = coalesce(row.channel_id, h.channel_id), h.since = coalesce(row.since, h.since)
 RETURN count(*) AS written
 """
@@ -63,14 +66,17 @@ def identity_key(retailer_id: str, kind: str, value: str) -> str:
 LINK_UNHELD_IDENTITIES = """
 UNWIND $rows AS row
 MATCH (c:Customer {customer_id: row.customer_id})
+""" + LIVE_OWNER + """
 MERGE (i:Identity {identity_key: c.retailer_id + ':' + row.kind + ':' + row.value})
 ON CREATE SET i.kind = row.kind, i.value = row.value, i.retailer_id = c.retailer_id
 SET i.kind = i.kind
-WITH c, i, row, COLLECT { MATCH (i)<-[:HAS_IDENTITY]-(o:Customer) WHERE o <> c AND NOT (o)-[:MERGED_INTO]->()
-                          RETURN o.customer_id }[0] AS holder
-CALL (c, i, row, holder) {
-  WITH c, i, row WHERE holder IS NULL
-  MERGE (c)-[h:HAS_IDENTITY]->(i)
+WITH owner, merges, i, row, COLLECT { MATCH (i)<-[:HAS_IDENTITY]-(o:Customer)
+                                      WHERE o <> owner AND NOT (o)-[:MERGED_INTO]->()
+                                      RETURN o.customer_id }[0] AS holder
+CALL (owner, merges, i, row, holder) {
+  WITH owner, merges, i, row WHERE holder IS NULL
+  MERGE (owner)-[h:HAS_IDENTITY]->(i)
+  ON CREATE SET h.merges = merges
   SET h.channel_id = coalesce(row.channel_id, h.channel_id), h.since = coalesce(row.since, h.since)
 }
 RETURN row.kind AS kind, row.value AS value, holder

@@ -6,6 +6,10 @@ identity_kind, identity_value, channel_id, by, at}]->(survivor)`. Every moved re
 properties and gets the merge id pushed onto its `merges` list, so an unmerge moves exactly those back
 (a relationship moved by several stacked merges returns one merge at a time) and the graph is as before.
 Neither profile's own properties change; home store and segment memberships stay where they were.
+
+What is recorded later under the merged-away id (a till or a nightly load still using it) goes to the survivor,
+tagged the same way (LIVE_OWNER), so it too goes back when the merge is undone; what is recorded under the
+survivor's id stays with the survivor.
 """
 
 from __future__ import annotations
@@ -15,6 +19,18 @@ from typing import Any
 from graph.driver import Graph
 
 MOVED_TYPES = ["HAS_IDENTITY", "PLACED", "DID", "RAISED", "GAVE", "RECEIVED", "REDEEMED"]
+
+# A fragment after a (possibly null) `c` is bound: `owner` is the live profile answering for c (c itself, or the
+# profile it was merged into, through stacked merges) and `merges` the ids of the merges on the way (null for c
+# itself). A relationship of MOVED_TYPES written for c goes from `owner`, with `merges` as its `merges` list, as if
+# it had been there before the merges: unmerging c takes it back.
+LIVE_OWNER = """
+CALL (c) {
+  OPTIONAL MATCH path = (c)-[:MERGED_INTO*1..8]->(s:Customer) WHERE NOT (s)-[:MERGED_INTO]->()
+  RETURN coalesce(s, c) AS owner, CASE WHEN s IS NULL THEN null ELSE [m IN relationships(path) | m.merge_id] END
+         AS merges
+}
+"""
 
 # Both must exist, belong to one retailer and be live (not merged away); otherwise nothing is written.
 MERGE_CUSTOMERS = """

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph.driver import Graph
+from graph.merges import LIVE_OWNER
 from graph.moments import epoch_moment, moment_from
 from graph.writes import write_rows
 
@@ -18,12 +19,15 @@ OPTIONAL MATCH (g:Region {region_id: row.region_id})
 WITH row, ch, c, s, g
 WHERE (row.customer_id IS NULL OR c IS NOT NULL) AND (row.store_id IS NULL OR s IS NOT NULL)
   AND (row.region_id IS NULL OR g IS NOT NULL)
+""" + LIVE_OWNER + """
 MERGE (o:Order {order_id: row.order_id})
 SET o += row.props, o.placed_at = """ + moment_from("row.placed_at") + """, o.retailer_id = row.retailer_id,
     o.anonymous = row.customer_id IS NULL
 MERGE (o)-[:VIA]->(ch)
-WITH o, c, s, g
-CALL (o, c) { WITH o, c WHERE c IS NOT NULL MERGE (c)-[:PLACED]->(o) }
+WITH o, owner, merges, s, g
+CALL (o, owner, merges) {
+  WITH o, owner, merges WHERE owner IS NOT NULL MERGE (owner)-[p:PLACED]->(o) ON CREATE SET p.merges = merges
+}
 CALL (o, s) { WITH o, s WHERE s IS NOT NULL MERGE (o)-[:AT_STORE]->(s) }
 CALL (o, g) { WITH o, g WHERE g IS NOT NULL MERGE (o)-[:IN_REGION]->(g) }
 RETURN count(*) AS written
@@ -60,12 +64,13 @@ MATCH (ch:Channel {channel_id: row.channel_id})
 OPTIONAL MATCH (c:Customer {customer_id: row.customer_id})
 OPTIONAL MATCH (s:Store {store_id: row.store_id})
 OPTIONAL MATCH (g:Region {region_id: row.region_id})
+""" + LIVE_OWNER + """
 CREATE (o:Order {order_id: row.order_id})
 SET o += row.props, o.placed_at = """ + moment_from("row.placed_at") + """, o.retailer_id = row.retailer_id,
     o.anonymous = row.customer_id IS NULL
 CREATE (o)-[:VIA]->(ch)
-WITH o, row, c, s, g
-CALL (o, c) { WITH o, c WHERE c IS NOT NULL CREATE (c)-[:PLACED]->(o) }
+WITH o, row, owner, merges, s, g
+CALL (o, owner, merges) { WITH o, owner, merges WHERE owner IS NOT NULL CREATE (owner)-[:PLACED {merges: merges}]->(o) }
 CALL (o, s) { WITH o, s WHERE s IS NOT NULL CREATE (o)-[:AT_STORE]->(s) }
 CALL (o, g) { WITH o, g WHERE g IS NOT NULL CREATE (o)-[:IN_REGION]->(g) }
 CALL (o, row) {

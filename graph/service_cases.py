@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph.driver import Graph
+from graph.merges import LIVE_OWNER
 from graph.writes import write_rows
 
 # row: {case_id, customer_id, channel_id|None, order_id|None, props: {opened_at, subject, status}}
@@ -15,9 +16,11 @@ OPTIONAL MATCH (ch:Channel {channel_id: row.channel_id})
 OPTIONAL MATCH (o:Order {order_id: row.order_id})
 WITH row, c, ch, o
 WHERE (row.channel_id IS NULL OR ch IS NOT NULL) AND (row.order_id IS NULL OR o IS NOT NULL)
+""" + LIVE_OWNER + """
 MERGE (k:ServiceCase {case_id: row.case_id})
 SET k += row.props
-MERGE (c)-[:RAISED]->(k)
+MERGE (owner)-[r:RAISED]->(k)
+ON CREATE SET r.merges = merges
 WITH k, ch, o
 CALL (k, ch) { WITH k, ch WHERE ch IS NOT NULL MERGE (k)-[:VIA]->(ch) }
 CALL (k, o) { WITH k, o WHERE o IS NOT NULL MERGE (k)-[:ABOUT_ORDER]->(o) }

@@ -40,15 +40,20 @@ def offers_changed_channel() -> str:
 
 
 def record_event(graph: Graph, cache: redis.Redis, event: dict[str, Any]) -> bool:
-    """Store the event and queue it for the workers; True if it was new (a repeated event_id is ignored)."""
+    """Store the event and queue it for the workers; True if it was new (a repeated event_id is ignored).
+
+    The workers hear of the profile the event now belongs to (for a merged-away customer id, its survivor)."""
     row = _graph_row(event)
-    new = bool(record_events(graph, [row]))
-    if new and row["customer_id"]:
+    new = record_events(graph, [row])
+    if not new:
+        return False
+    owner = new[row["event_id"]]
+    if owner:
         try:
-            _append(cache, [_stream_fields(row)])
+            _append(cache, [_stream_fields({**row, "customer_id": owner})])
         except redis.RedisError:
             mark_pending_stream(graph, [row["event_id"]])
-    return new
+    return True
 
 
 def request_refresh(cache: redis.Redis, customer_id: str, reason: str = "refresh") -> None:

@@ -178,9 +178,9 @@ class CustomerMutation:
         known = await known_ids(info.context.graph, customers=[str(customer)])
         if str(customer) not in known["customers"]:
             errors.append(not_found("customer", f"no customer {customer}"))
-        customer = strawberry.ID(known["survivors"].get(str(customer), str(customer)))
+        live = known["survivors"].get(str(customer), str(customer))
         fields = {(identity.kind.value, identifier_key(identity.kind.value, value)): "identity.value"} if value else {}
-        errors += await _conflicts(info, str(customer), fields)
+        errors += await _conflicts(info, live, fields)
         if errors:
             return CustomerPayload(customer=None, errors=errors)
         try:  # the identifier is linked only if nobody took it since the check
@@ -188,7 +188,7 @@ class CustomerMutation:
         except IdentityHeld as held:
             return CustomerPayload(customer=None, errors=[_conflict("identity.value", k, c)
                                                           for (k, _), c in held.holders.items()])
-        return CustomerPayload(customer=await changed_customer(info, str(customer)), errors=[])
+        return CustomerPayload(customer=await changed_customer(info, live), errors=[])
 
     @strawberry.mutation(description="Record a consent decision for one purpose and medium; the newest decision "
                                      "wins. Every role.", permission_classes=[Authenticated])
@@ -201,10 +201,10 @@ class CustomerMutation:
         known = await known_ids(info.context.graph, customers=[str(customer)])
         if str(customer) not in known["customers"]:
             return CustomerPayload(customer=None, errors=[not_found("customer", f"no customer {customer}")])
-        customer = strawberry.ID(known["survivors"].get(str(customer), str(customer)))
+        live = known["survivors"].get(str(customer), str(customer))
         await write(info, upsert_consents, _consent_rows(str(customer), [decision], channel.value))
-        refresh_offers(info, str(customer), "consent")
-        return CustomerPayload(customer=await changed_customer(info, str(customer)), errors=[])
+        refresh_offers(info, live, "consent")
+        return CustomerPayload(customer=await changed_customer(info, live), errors=[])
 
 
 def _consent_rows(customer_id: str, decisions: list[ConsentDecision], source: str) -> list[dict[str, object]]:

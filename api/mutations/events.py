@@ -56,7 +56,8 @@ async def _missing(info: strawberry.Info, refs: dict[str, tuple[str, str | None]
 
 
 def survivor(known: dict[str, dict[str, str]], customer_id: str | None) -> str | None:
-    """The live profile for a customer id (a merged-away id writes to the profile it was merged into)."""
+    """The live profile for a customer id. Writes take the id as sent: the graph records what is sent for a
+    merged-away id on its survivor, marked to go back with an unmerge (graph.merges.LIVE_OWNER)."""
     return known["survivors"].get(str(customer_id), str(customer_id)) if customer_id else None
 
 
@@ -122,7 +123,7 @@ class EventMutation:
         if errors:
             return RecordEventPayload(event_id=None, created=False, errors=errors)
         event = {"event_id": event_id, "kind": input.kind.value, "channel_id": input.channel.value,
-                 "customer_id": survivor(known, input.customer), "product_id": input.product, "store_id": input.store,
+                 "customer_id": input.customer, "product_id": input.product, "store_id": input.store,
                  "occurred_at": occurred_at, "query": query}
         created = await write(info, lambda graph: record_event(graph, info.context.services.cache, event))
         return RecordEventPayload(event_id=strawberry.ID(event_id), created=created, errors=[])  # type: ignore[arg-type]
@@ -142,10 +143,10 @@ class EventMutation:
         if errors:
             return RecordPurchasePayload(order_id=None, created=False, errors=errors)
         row = _order_row(input, str(order_id), placed_at, known["products"][str(input.lines[0].product)])
-        row["customer_id"] = survivor(known, input.customer)
         created = bool(await write(info, create_orders_with_lines, [row]))
-        if created and input.customer:
-            await write(info, lambda graph: _after_purchase(graph, info.context.services.cache, row))
+        buyer = survivor(known, input.customer)
+        if created and buyer:
+            await write(info, lambda graph: _after_purchase(graph, info.context.services.cache, row, buyer))
         return RecordPurchasePayload(order_id=strawberry.ID(str(order_id)), created=created, errors=[])
 
 
@@ -162,9 +163,9 @@ def _order_row(data: PurchaseInput, order_id: str, placed_at: datetime, retailer
                       "discount_minor": sum(line.discount_minor for line in data.lines)}}
 
 
-def _after_purchase(graph: object, cache: object, row: dict[str, object]) -> None:
-    """Refresh the buyer's figures and tell the offer worker (one purchase event per order)."""
-    refresh_customer(graph, str(row["customer_id"]))
+def _after_purchase(graph: object, cache: object, row: dict[str, object], buyer: str) -> None:
+    """Refresh the buyer's (live profile's) figures and tell the offer worker (one purchase event per order)."""
+    refresh_customer(graph, buyer)
     record_event(graph, cache, {"event_id": f"order:{row['order_id']}", "kind": "purchase",  # type: ignore[arg-type]
                                 "channel_id": row["channel_id"], "customer_id": row["customer_id"],
                                 "product_id": None, "store_id": row["store_id"],

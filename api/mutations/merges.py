@@ -85,9 +85,10 @@ class MergeMutation:
         _remap_identities(info, customer)
         return MergePayload(customer=customer, other=None, moved=moved, errors=[])
 
-    @strawberry.mutation(description="Undo the merge of `merged`: it gets back exactly what it had, and the "
-                                     "survivor keeps only its own. A survivor that was itself merged on must be "
-                                     "unmerged first. service_desk and admin only.",
+    @strawberry.mutation(description="Undo the merge of `merged`: it gets back exactly what it had, and what "
+                                     "was recorded under its id while merged; the survivor keeps only its own. A "
+                                     "survivor that was itself merged on must be unmerged first. service_desk and "
+                                     "admin only.",
                          permission_classes=[CanMergeCustomers])
     async def unmerge_customers(
         self, info: strawberry.Info,

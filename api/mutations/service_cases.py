@@ -64,17 +64,17 @@ class ServiceCaseMutation:
                                 orders=[str(input.order)] if input.order else [])
         if str(input.customer) not in known["customers"]:
             errors.append(not_found("customer", f"no customer {input.customer}"))
-        customer_id = known["survivors"].get(str(input.customer), str(input.customer))
+        live = known["survivors"].get(str(input.customer), str(input.customer))
         placer = known["order_customers"].get(str(input.order))
         if input.order and str(input.order) not in known["orders"]:
             errors.append(not_found("order", f"no order {input.order}"))
-        elif placer not in (None, customer_id):   # a guest's order may be claimed by the customer calling about it
+        elif placer not in (None, live):   # a guest's order may be claimed by the customer calling about it
             errors.append(MutationError(code=MutationErrorCode.CONFLICT, field="order",
                                         message=f"order {input.order} was placed by customer {placer}"))
         if errors:
             return ServiceCasePayload(service_case=None, errors=errors)
         case_id = f"SC{secrets.token_hex(6).upper()}"
-        case = {"case_id": case_id, "customer_id": customer_id, "channel_id": input.channel.value,
+        case = {"case_id": case_id, "customer_id": str(input.customer), "channel_id": input.channel.value,
                 "order_id": str(input.order) if input.order else None,
                 "props": {"opened_at": datetime.now(timezone.utc), "subject": subject, "status": "open"}}
         notes = [_note_row(case_id, note, _author(info, None))] if note else []

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from api.config import Role
 from graph.merges import graph_fingerprint, merge_customers, merge_state, unmerge_customers
+from graph.orders import upsert_orders
 from recsys import keys
 from tests.api.conftest import VERSION, seed_offers
 
@@ -106,11 +107,61 @@ def test_unmerging_every_merge_restores_the_original_graph_exactly(shop: Any, pa
     assert graph_fingerprint(shop) == before
 
 
-def test_writes_to_a_merged_away_id_land_on_the_survivor(shop: Any, api: Any) -> None:
+LATE_WRITES = [
+    ('mutation { recordEvent(input: {eventId: "late", kind: VIEW, channel: WEB, customer: "C1", product: "P1"}) '
+     '{ errors { field } } }', Role.SERVICE_DESK),
+    ('mutation { recordPurchase(input: {orderId: "late-order", channel: POS, customer: "C1", store: "S1", '
+     'lines: [{product: "P2", quantity: 1, amountMinor: 250}]}) { errors { field } } }', Role.INTEGRATOR),
+    ('mutation { updateConsent(customer: "C1", channel: APP, decision: {purpose: MARKETING, medium: SMS, '
+     'granted: true}) { errors { field } } }', Role.SERVICE_DESK),
+    ('mutation { linkIdentity(customer: "C1", channel: APP, identity: {kind: LOYALTY_CARD, value: "777001"}) '
+     '{ errors { field } } }', Role.SERVICE_DESK),
+    ('mutation { openServiceCase(input: {customer: "C1", channel: SERVICE_DESK, subject: "late"}) '
+     '{ errors { field } } }', Role.SERVICE_DESK),
+]
+PICTURE = """query($id: ID!) { customer(id: $id) { id events { id } orders(first: 100) { totalCount nodes { id } }
+  identities { value } serviceCases { subject } consents { medium } } }"""
+
+
+def picture(api: Any, customer_id: str) -> dict[str, Any]:
+    c = api.query(PICTURE, id=customer_id)["data"]["customer"]
+    return {"id": c["id"], "events": {e["id"] for e in c["events"]}, "orders": {o["id"] for o in c["orders"]["nodes"]},
+            "cards": {i["value"] for i in c["identities"]}, "cases": {k["subject"] for k in c["serviceCases"]},
+            "consents": sorted(k["medium"] for k in c["consents"])}
+
+
+def test_what_is_recorded_for_a_merged_away_id_goes_back_with_the_unmerge(shop: Any, api: Any) -> None:
+    """A till or a nightly load still using the old id: the survivor shows it, and an unmerge hands it back."""
+    # given C1 merged into C2
+    own_c1, own_c2 = picture(api, "C1"), picture(api, "C2")
+    assert api.query(MERGE, survivor="C2", merged="C1")["data"]["mergeCustomers"]["errors"] == []
+    # when the API and a load record things under C1's id
+    for document, role in LATE_WRITES:
+        result = api.query(document, role=role)["data"]
+        assert next(iter(result.values()))["errors"] == [], document
+    load_row = {"order_id": "loaded-late", "retailer_id": "R1", "customer_id": "C1", "store_id": "S1",
+                "region_id": None, "channel_id": "pos", "placed_at": datetime(2024, 6, 2, tzinfo=timezone.utc),
+                "props": {"kind": "purchase"}}
+    assert upsert_orders(shop, [load_row]) == 1
+    # then the merged profile shows them (the loaded order was invisible before: it hung on the merged-away node)
+    merged = picture(api, "C2")
+    late = {"events": {"late", "order:late-order"}, "orders": {"late-order", "loaded-late"}, "cards": {"777001"},
+            "cases": {"late"}}
+    for part, ids in late.items():
+        assert ids <= merged[part], part
+    # and the unmerge gives C1 all of it back, C2 keeps exactly its own
+    assert api.query(UNMERGE, merged="C1")["data"]["unmergeCustomers"]["errors"] == []
+    assert picture(api, "C2") == own_c2
+    restored = picture(api, "C1")
+    for part, ids in late.items():
+        assert restored[part] == own_c1[part] | ids, part
+    assert restored["consents"] == sorted(own_c1["consents"] + ["SMS"])
+
+
+def test_what_is_recorded_for_the_survivor_stays_with_it(shop: Any, api: Any) -> None:
     api.query(MERGE, survivor="C2", merged="C1")
-    event = """mutation { recordEvent(input: {eventId: "late", kind: VIEW, channel: WEB, customer: "C1",
+    event = """mutation { recordEvent(input: {eventId: "mine", kind: VIEW, channel: WEB, customer: "C2",
                                                product: "P1"}) { created errors { field } } }"""
     assert api.query(event)["data"]["recordEvent"] == {"created": True, "errors": []}
     api.query(UNMERGE, merged="C1")
-    events = '{ customer(id: "C2") { events { id } } }'
-    assert api.query(events)["data"]["customer"]["events"] == [{"id": "late"}]
+    assert "mine" in picture(api, "C2")["events"] and "mine" not in picture(api, "C1")["events"]
