@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,6 +26,7 @@ from api.errors import CACHE_DOWN, GRAPH_DOWN
 from api.offers import OfferService
 from api.permissions import authenticate, key_from_headers
 from api.schema import build_schema
+from api.sessions import SESSION_HEADER, CustomerSessions
 from graph.driver import open_async_graph, open_graph
 from graph.profiles import ping
 from recsys.offers import OfferReader
@@ -37,11 +39,15 @@ class C360GraphQL(GraphQL):  # type: ignore[type-arg]
         services: Services = request.app.state.services
         caller = authenticate(key_from_headers(request.headers), services.key_hashes)
         return Context(request=request, caller=caller, services=services,
-                       loaders=Loaders.create(services.graph, services.catalog))
+                       loaders=Loaders.create(services.graph, services.catalog),
+                       customer_session=request.headers.get(SESSION_HEADER))
 
     async def on_ws_connect(self, context: Context) -> None:
         params = context.connection_params or {}
-        key = params.get("apiKey") if isinstance(params, dict) else None
+        params = params if isinstance(params, dict) else {}
+        key = params.get("apiKey")
+        if isinstance(params.get("customerSession"), str):
+            context.customer_session = params["customerSession"]
         if context.caller is None and isinstance(key, str):
             context.caller = authenticate(key, context.services.key_hashes)
         if context.caller is None:
@@ -58,7 +64,9 @@ async def open_services(config: ApiConfig) -> Services:
                                  socket_connect_timeout=config.redis_timeout_s, health_check_interval=30)
     return Services(config=config, graph=graph, write_graph=write_graph, cache=cache,
                     offers=OfferService(OfferReader(cache), graph), audit=AuditLog(cache),
-                    broadcaster=Broadcaster(config.redis_url))
+                    broadcaster=Broadcaster(config.redis_url),
+                    sessions=CustomerSessions(config.session_secret or secrets.token_urlsafe(32),
+                                              config.session_minutes))
 
 
 async def close_services(services: Services) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import redis.asyncio
@@ -15,6 +15,7 @@ from recsys.realtime import offers_changed_channel
 
 log = logging.getLogger("api")
 QUEUE_SIZE = 16
+CLOSE_ATTEMPTS = 50
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Broadcaster:
     retry_s: float = 1.0
     queues: dict[str, set[asyncio.Queue[dict[str, object]]]] = field(default_factory=dict)
     task: asyncio.Task[None] | None = None
+    closing: bool = False
 
     @asynccontextmanager
     async def subscribe(self, customer_id: str) -> AsyncIterator[asyncio.Queue[dict[str, object]]]:
@@ -50,7 +52,7 @@ class Broadcaster:
             self.task = asyncio.create_task(self._listen(), name="offers-changed listener")
 
     async def _listen(self) -> None:
-        while True:
+        while not self.closing:
             client = redis.asyncio.Redis.from_url(self.redis_url)
             try:
                 async with client.pubsub() as pubsub:
@@ -74,7 +76,13 @@ class Broadcaster:
             self.publish_locally(message)
 
     async def close(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self.task
+        """Stop listening, cancelling again until the listener stops (bounded): a cancellation that lands while
+        redis-py connects can be swallowed, and the listener would then wait for messages forever."""
+        self.closing = True
+        task, self.task = self.task, None
+        for _ in range(CLOSE_ATTEMPTS):
+            if task is None or task.done():
+                return
+            task.cancel()
+            await asyncio.wait({task}, timeout=0.1)
+        log.warning("the offers-changed listener did not stop; leaving it to the event loop's shutdown")

@@ -38,7 +38,9 @@ class ApiConfig:
     """Connections and policy of one API process; `key_hashes` maps sha256(key) hex to a role.
 
     `redis_timeout_s` bounds each Redis call (offers then fall back); `graph_retry_s` bounds how long a
-    request retries a graph that went away before answering GRAPH_UNAVAILABLE."""
+    request retries a graph that went away before answering GRAPH_UNAVAILABLE. `session_secret` signs the
+    customer sessions of web and kiosk keys (api.sessions; None: a random one for this process), which
+    last `session_minutes`."""
 
     neo4j_uri: str
     neo4j_user: str
@@ -50,6 +52,8 @@ class ApiConfig:
     graphiql: bool = True
     redis_timeout_s: float = 0.25
     graph_retry_s: float = 2.0
+    session_secret: str | None = None
+    session_minutes: int = 30
 
 
 def hash_key(key: str) -> str:

@@ -16,6 +16,7 @@ from api.config import ApiConfig, Role
 from api.dataloaders import Catalog, Loaders
 from api.offers import OfferService
 from api.permissions import Caller
+from api.sessions import BOUND_ROLES, CustomerSessions
 from graph.driver import AsyncGraph, Graph
 
 
@@ -29,6 +30,7 @@ class Services:
     cache: redis.Redis
     offers: OfferService
     audit: AuditLog
+    sessions: CustomerSessions
     catalog: Catalog = field(default_factory=Catalog)
     broadcaster: Any = None
 
@@ -45,6 +47,19 @@ class Context:
     loaders: Loaders
     pii_reads: dict[str, set[str]] = field(default_factory=dict)
     connection_params: dict[str, Any] | None = None
+    customer_session: str | None = None
+
+    def session_refusal(self, customer_id: str) -> str | None:
+        """Why this caller may not name `customer_id` (a web or kiosk key without its session); None if it may."""
+        if self.caller is None:
+            return None
+        return self.services.sessions.refusal(self.customer_session, self.caller, customer_id)
+
+    def issue_session(self, customer_id: str) -> str | None:
+        """A customer session for a web or kiosk caller (api.sessions); None for other roles."""
+        if self.caller is None or self.caller.role not in BOUND_ROLES:
+            return None
+        return self.services.sessions.issue(customer_id, self.caller)
 
     @property
     def graph(self) -> AsyncGraph:

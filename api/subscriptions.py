@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from api.errors import BadInput
+from api.errors import BadInput, Forbidden
 from api.permissions import Authenticated
 from api.types.common import Channel
 from api.types.offer import MAX_OFFERS, OfferList, check_limit
@@ -18,8 +18,10 @@ from api.types.store import check_store
 class OfferSubscription:
     @strawberry.subscription(description="The customer's next-best-offers now, then again each time the offer worker "
                                          "rewrites them (graphql-transport-ws; authenticate with connection_init "
-                                         "payload {\"apiKey\": ...}); a merged-away id follows the profile it was "
-                                         "merged into, an unknown one is an error. Every role.",
+                                         "payload {\"apiKey\": ...}, web and kiosk also "
+                                         "{\"customerSession\": ...}); a merged-away id follows the profile it "
+                                         "was merged into, an unknown one is an error. Every role; web and kiosk "
+                                         "only with the customer's session (see Customer.customerSession).",
                              permission_classes=[Authenticated])
     async def next_best_offers_changed(
         self, info: strawberry.Info,
@@ -30,6 +32,8 @@ class OfferSubscription:
         limit: Annotated[int, strawberry.argument(description=f"How many, 1..{MAX_OFFERS}.")] = 10,
     ) -> AsyncGenerator[OfferList, None]:
         check_limit(limit, MAX_OFFERS)
+        if why := info.context.session_refusal(str(customer)):
+            raise Forbidden(why, field="customer")
         services = info.context.services
         customer_id = await services.offers.live_customer_id(str(customer))
         if customer_id is None:

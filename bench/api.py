@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -49,8 +50,9 @@ CUSTOMER_360 = """query Customer360($id: ID!) { customer(id: $id) {
   events(first: 10) { id kind occurredAt product { id name } }
   timeline(first: 5) { at kind reference channel } } }"""
 EVENT = """mutation Event($input: EventInput!) { recordEvent(input: $input) { eventId created errors { field } } }"""
+SCAN = """query Scan($card: String!) { customerByIdentity(kind: LOYALTY_CARD, value: $card) { customerSession } }"""
 CUSTOMER, CARD, STORE = "bench-C1", "bench-card-1", "bench-S1"
-EVENT_CUSTOMER = "bench-C2"  # recordEvent writes here, so the customer-360 profile keeps its size
+EVENT_CUSTOMER, EVENT_CARD = "bench-C2", "bench-card-2"  # recordEvent writes here: the customer 360 keeps its size
 STORES, PRODUCTS, ORDERS, VIEWS = ("bench-S1", "bench-S2"), 20, 50, 10   # what bench_data writes
 
 
@@ -81,8 +83,9 @@ def bench_data(folder: Path) -> Path:
                                     {"customer_id": EVENT_CUSTOMER, "retailer_id": r, "first_name": "Ben",
                                      "last_name": "Bench", "email": "", "phone": "", "address": "", "birthday": "",
                                      "loyalty_tier": "", "loyalty_points": "", "tags": "", "home_store_id": STORE}])
-    write_csv(folder, "identities", [{"customer_id": CUSTOMER, "kind": "loyalty_card", "value": CARD,
-                                      "channel_id": "pos", "since": ""}])
+    write_csv(folder, "identities", [{"customer_id": customer, "kind": "loyalty_card", "value": card,
+                                      "channel_id": "pos", "since": ""}
+                                     for customer, card in ((CUSTOMER, CARD), (EVENT_CUSTOMER, EVENT_CARD))])
     t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
     write_csv(folder, "orders", [{"order_id": f"bench-O{n}", "retailer_id": r, "customer_id": CUSTOMER,
                                   "store_id": STORES[n % 2], "channel_id": "pos",
@@ -129,7 +132,8 @@ def clean_up(targets: Any, version: str, created: bool, event_ids: list[str]) ->
 
     graph, cache = connect.graph(targets), connect.cache(targets)
     nodes = {"Event": [f"bench-E{n}" for n in range(VIEWS)] + event_ids,
-             "Order": [f"bench-O{n}" for n in range(ORDERS)], "Identity": [f"bench-R:loyalty_card:{CARD}"],
+             "Order": [f"bench-O{n}" for n in range(ORDERS)],
+             "Identity": [f"bench-R:loyalty_card:{card}" for card in (CARD, EVENT_CARD)],
              "Customer": [CUSTOMER, EVENT_CUSTOMER], "Product": [f"bench-P{i}" for i in range(PRODUCTS)],
              "Brand": ["bench-B"], "Store": list(STORES), "Retailer": ["bench-R"]}
     removed = sum(delete_nodes(graph, label, ids) for label, ids in nodes.items())
@@ -138,7 +142,8 @@ def clean_up(targets: Any, version: str, created: bool, event_ids: list[str]) ->
         cache.delete(keys.versions())
     else:
         cache.delete(keys.customer_offers(CUSTOMER, version), keys.store_assortment(STORE, version),
-                     keys.popular_at_store(STORE, version), keys.identity_holder("loyalty_card", CARD, version))
+                     keys.popular_at_store(STORE, version), *(keys.identity_holder("loyalty_card", card, version)
+                                                             for card in (CARD, EVENT_CARD)))
     print(f"\nremoved the bench retailer ({removed} nodes) and its offers from version {version}"
           + (" (which it had created)" if created else ""))
     graph.close()
@@ -298,10 +303,21 @@ async def drive(port: int, make: Any, clients: int, requests: int, seconds: floa
     return Run(out, time.perf_counter() - start, len(bad))
 
 
-def scenarios(keys: dict[str, str], event_ids: list[str]) -> dict[str, tuple[Any, Any]]:
-    """name -> (GraphQL request factory, bare request factory); the ids of the events sent go to `event_ids`."""
-    def gql(document: str, role: str, variables: Any) -> Any:
+def customer_session(port: int, key: str, card: str) -> str:
+    """What a kiosk does first: scan the card; the customerSession it gets lets it name the customer by id."""
+    body = json.dumps({"query": SCAN, "variables": {"card": card}}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", body,
+                                     {"Content-Type": "application/json", "Authorization": f"Bearer {key}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return str(json.load(response)["data"]["customerByIdentity"]["customerSession"])
+
+
+def scenarios(keys: dict[str, str], event_ids: list[str], session: str) -> dict[str, tuple[Any, Any]]:
+    """name -> (GraphQL request factory, bare request factory); the ids of the events sent go to `event_ids`;
+    `session` is the kiosk's customer session for EVENT_CUSTOMER."""
+    def gql(document: str, role: str, variables: Any, session: str | None = None) -> Any:
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {keys[role]}"}
+        headers |= {"X-Customer-Session": session} if session else {}
         fixed = http_request("POST", "/graphql", json.dumps({"query": document, "variables": variables}).encode(),
                              headers) if not callable(variables) else None
         return (lambda: fixed) if fixed else (lambda: http_request(
@@ -333,7 +349,7 @@ def scenarios(keys: dict[str, str], event_ids: list[str]) -> dict[str, tuple[Any
                          bare("GET", f"/bare/kiosk?card={CARD}&store={STORE}")),
         "customer 360 (50 orders)": (gql(CUSTOMER_360, "service_desk", {"id": CUSTOMER}),
                                      bare("GET", f"/bare/customer?id={CUSTOMER}")),
-        "recordEvent": (gql(EVENT, "kiosk", event_input), bare("POST", "/bare/event", bare_event)),
+        "recordEvent": (gql(EVENT, "kiosk", event_input, session), bare("POST", "/bare/event", bare_event)),
     }
 
 
@@ -376,7 +392,8 @@ def main() -> int:
     listener.bind(("127.0.0.1", 0))
     listener.listen(2048)
     port = listener.getsockname()[1]
-    env = {**os.environ, "C360_API_KEYS": ",".join(f"{k}:{role}" for role, k in keys.items())}
+    env = {**os.environ, "C360_API_KEYS": ",".join(f"{k}:{role}" for role, k in keys.items()),
+           "C360_SESSION_SECRET": secrets.token_urlsafe(32)}      # one for every server process
     flags = Path(tempfile.mkdtemp(prefix="bench-api-"))
     children = [subprocess.Popen([sys.executable, __file__, "--serve-fd", str(listener.fileno()),
                                   "--ready", str(flags / f"ready-{n}")], env=env, pass_fds=(listener.fileno(),))
@@ -399,7 +416,8 @@ def report(port: int, keys: dict[str, str], args: argparse.Namespace, uvloop: An
     counts = [int(c) for c in args.clients.split(",")]
     print(f"bench/api.py: uvicorn ({args.workers} worker process(es)) on 127.0.0.1:{port}; "
           f"<= {args.requests} requests or {args.seconds:.0f} s per run")
-    for name, (gql, bare) in scenarios(keys, event_ids).items():
+    session = customer_session(port, keys["kiosk"], EVENT_CARD)
+    for name, (gql, bare) in scenarios(keys, event_ids, session).items():
         if args.only and args.only not in name:
             continue
         print(f"\n{name}")

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     api_graphiql: bool = True
     api_keys: str = ""
     api_keys_file: Path | None = None
+    session_secret: SecretStr | None = None
+    session_minutes: int = Field(30, ge=1)
 
 
 class SettingsError(ValueError):

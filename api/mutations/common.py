@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import strawberry
 from anyio import to_thread
 
-from api.errors import CACHE_DOWN, MutationError, invalid
+from api.errors import CACHE_DOWN, MutationError, MutationErrorCode, invalid
 from api.selection import child, customer_parts
 from api.types.customer import Customer, load_customers
 from graph.driver import Graph
@@ -33,6 +33,12 @@ async def changed_customer(info: strawberry.Info, customer_id: str, name: str = 
     parts = customer_parts(field.selections if field else [])
     [customer] = await load_customers(info, [customer_id], parts)
     return customer
+
+
+def session_errors(info: strawberry.Info, customer_id: str | None, field: str = "customer") -> list[MutationError]:
+    """FORBIDDEN on `field` when a web or kiosk key names a customer without that customer's session."""
+    why = info.context.session_refusal(customer_id) if customer_id else None
+    return [MutationError(code=MutationErrorCode.FORBIDDEN, field=field, message=why)] if why else []
 
 
 def refresh_offers(info: strawberry.Info, customer_id: str, reason: str) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 
 from api.errors import MutationError, MutationErrorCode, invalid, not_found
-from api.mutations.common import changed_customer, refresh_offers, text_field, write
+from api.mutations.common import changed_customer, refresh_offers, session_errors, text_field, write
 from api.permissions import Authenticated
 from api.types.common import Channel, ConsentMedium, ConsentPurpose, IdentityKind
 from api.types.customer import Customer
@@ -133,7 +133,8 @@ async def _retailer(info: strawberry.Info, data: RegisterCustomerInput) -> tuple
 @strawberry.type
 class CustomerMutation:
     @strawberry.mutation(description="Register a new customer (a non-member joining at a till, kiosk or webshop) "
-                                     "with identities and consents; the new id is generated. Every role.",
+                                     "with identities and consents; the new id is generated. Every role (a web or "
+                                     "kiosk key goes on with the new customer's customerSession).",
                          permission_classes=[Authenticated])
     async def register_customer(self, info: strawberry.Info, input: Annotated[RegisterCustomerInput, strawberry.argument(
             description="The new customer.")]) -> CustomerPayload:
@@ -163,13 +164,17 @@ class CustomerMutation:
         return CustomerPayload(customer=await changed_customer(info, customer_id), errors=[])
 
     @strawberry.mutation(description="Link an identifier (card, account, phone ...) to a customer; CONFLICT when "
-                                     "another customer holds it. Every role.", permission_classes=[Authenticated])
+                                     "another customer holds it. Every role; web and kiosk only with the "
+                                     "customer's session (X-Customer-Session; FORBIDDEN otherwise).",
+                         permission_classes=[Authenticated])
     async def link_identity(
         self, info: strawberry.Info,
         customer: Annotated[strawberry.ID, strawberry.argument(description="Customer id.")],
         identity: Annotated[NewIdentity, strawberry.argument(description="The identifier.")],
         channel: Annotated[Channel, strawberry.argument(description="Where it was given.")],
     ) -> CustomerPayload:
+        if refused := session_errors(info, str(customer)):
+            return CustomerPayload(customer=None, errors=refused)
         errors: list[MutationError] = []
         value = text_field(identity.value, "identity.value", errors, required=True, most=200)
         if value and (problem := _identity_problem(identity.kind.value, value)):
@@ -191,13 +196,16 @@ class CustomerMutation:
         return CustomerPayload(customer=await changed_customer(info, live), errors=[])
 
     @strawberry.mutation(description="Record a consent decision for one purpose and medium; the newest decision "
-                                     "wins. Every role.", permission_classes=[Authenticated])
+                                     "wins. Every role; web and kiosk only with the customer's session "
+                                     "(X-Customer-Session; FORBIDDEN otherwise).", permission_classes=[Authenticated])
     async def update_consent(
         self, info: strawberry.Info,
         customer: Annotated[strawberry.ID, strawberry.argument(description="Customer id.")],
         decision: Annotated[ConsentDecision, strawberry.argument(description="The decision.")],
         channel: Annotated[Channel, strawberry.argument(description="Where it was given (stored as source).")],
     ) -> CustomerPayload:
+        if refused := session_errors(info, str(customer)):
+            return CustomerPayload(customer=None, errors=refused)
         known = await known_ids(info.context.graph, customers=[str(customer)])
         if str(customer) not in known["customers"]:
             return CustomerPayload(customer=None, errors=[not_found("customer", f"no customer {customer}")])

@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 
 from api.errors import MutationError, MutationErrorCode, invalid, not_found
-from api.mutations.common import aware, text_field, write
+from api.mutations.common import aware, session_errors, text_field, write
 from api.permissions import Authenticated, CanRecordPurchases
 from api.types.common import Channel, EventKind
 from analytics import refresh_customer
@@ -110,9 +110,13 @@ def _line_errors(lines: list[PurchaseLineInput]) -> list[MutationError]:
 @strawberry.type
 class EventMutation:
     @strawberry.mutation(description="Record an interaction (view, cart, search ...); stored once per eventId and "
-                                     "streamed to the offer worker. Every role.", permission_classes=[Authenticated])
+                                     "streamed to the offer worker. Every role; for a customer, web and kiosk only "
+                                     "with the customer's session (X-Customer-Session; FORBIDDEN otherwise).",
+                         permission_classes=[Authenticated])
     async def record_event(self, info: strawberry.Info, input: Annotated[EventInput, strawberry.argument(
             description="The interaction.")]) -> RecordEventPayload:
+        if refused := session_errors(info, input.customer):
+            return RecordEventPayload(event_id=None, created=False, errors=refused)
         errors: list[MutationError] = []
         event_id = text_field(str(input.event_id), "eventId", errors, required=True, most=100)
         query = text_field(input.query, "query", errors, most=500)

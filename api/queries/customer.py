@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from api.errors import BadInput
+from api.errors import BadInput, Forbidden
 from api.permissions import Authenticated, CanSearchCustomers
 from api.selection import bounded, child, customer_parts
 from api.types.common import IdentityKind
@@ -47,15 +47,19 @@ async def resolve_identity(info: strawberry.Info, identity: IdentityInput) -> st
 @strawberry.type
 class CustomerQuery:
     @strawberry.field(description="A customer by id (a merged-away id gives the surviving profile); null if "
-                                  "unknown. Every role; personal fields need a PII role.",
+                                  "unknown. Every role; personal fields need a PII role; web and kiosk only with "
+                                  "the customer's session (header X-Customer-Session, see customerSession).",
                       permission_classes=[Authenticated])
     async def customer(self, info: strawberry.Info,
                        id: Annotated[strawberry.ID, strawberry.argument(description="Customer id.")]
                        ) -> Customer | None:
+        if why := info.context.session_refusal(str(id)):
+            raise Forbidden(why, field="id")
         return await customer_by_id(info, str(id))
 
     @strawberry.field(description="The customer holding an identifier (card scanned at a till or kiosk, phone at "
-                                  "the service desk); null if nobody holds it. Every role.",
+                                  "the service desk); null if nobody holds it. Every role: how a web or kiosk key "
+                                  "identifies a customer (its customerSession names them by id afterwards).",
                       permission_classes=[Authenticated])
     async def customer_by_identity(self, info: strawberry.Info,
                                    kind: Annotated[IdentityKind, strawberry.argument(description="Kind.")],

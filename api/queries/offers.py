@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from api.errors import GRAPH_DOWN, BadInput
+from api.errors import GRAPH_DOWN, BadInput, Forbidden
 from api.permissions import Authenticated
 from api.queries.customer import IdentityInput, resolve_identity
 from api.types.common import Channel
@@ -24,7 +24,8 @@ class OfferQuery:
     @strawberry.field(description="A customer's next-best-offers, by customer id or by identifier (exactly one); "
                                   "null if the customer is unknown; a merged-away id gets the list of the profile it "
                                   "was merged into. One cache read (and one graph read for a customer without a "
-                                  "list). Every role.",
+                                  "list). Every role; by customer id, web and kiosk only with the customer's "
+                                  "session (header X-Customer-Session, see Customer.customerSession).",
                       permission_classes=[Authenticated])
     async def next_best_offers(
         self, info: strawberry.Info,
@@ -37,6 +38,8 @@ class OfferQuery:
             raise BadInput("give exactly one of customer or identity.", field="customer")
         if customer is not None and not str(customer).strip():
             raise BadInput("customer must not be empty.", field="customer")
+        if customer is not None and (why := info.context.session_refusal(str(customer))):
+            raise Forbidden(why, field="customer")
         customer_id = str(customer) if customer is not None else await resolve_identity(info, identity)  # type: ignore[arg-type]
         if customer_id is None:
             return None

@@ -152,6 +152,14 @@ class Customer(CustomerAnalytics):
                                                      "why, by whom and when (undo with unmergeCustomers).")
     value: CustomerValue = strawberry.field(description="Spend and order figures.")
 
+    @strawberry.field(description="For a web or kiosk key: a token that lets the same key name this customer by id "
+                                  "(customer, nextBestOffers, nextBestOffersChanged, recordEvent, linkIdentity, "
+                                  "updateConsent) when sent as the header X-Customer-Session (a subscription: "
+                                  "connection_init {\"customerSession\": ...}); valid C360_SESSION_MINUTES (30) "
+                                  "minutes from this read. Null for other roles, which need none.")
+    def customer_session(self, info: strawberry.Info) -> str | None:
+        return info.context.issue_session(self.customer_id)
+
     @strawberry.field(description="Family name. " + PII, permission_classes=[CanReadPII])
     def last_name(self) -> str | None:
         return self.profile.get("last_name")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 from pathlib import Path
 
 from c360 import connect
@@ -43,8 +44,10 @@ def api_config(settings: Settings, *, graphiql: bool = True):  # type: ignore[no
     keys = keys_from_pairs(settings.api_keys)
     if settings.api_keys_file:
         keys |= keys_from_file(settings.api_keys_file)
+    secret = settings.session_secret.get_secret_value() if settings.session_secret else None
     return ApiConfig(neo4j_uri=t.neo4j_uri, neo4j_user=t.neo4j_user, neo4j_password=t.neo4j_password,
-                     neo4j_database=t.neo4j_database, redis_url=t.redis_url, key_hashes=keys, graphiql=graphiql)
+                     neo4j_database=t.neo4j_database, redis_url=t.redis_url, key_hashes=keys, graphiql=graphiql,
+                     session_secret=secret, session_minutes=settings.session_minutes)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -65,6 +68,9 @@ def run_serve(args: argparse.Namespace) -> int:
     options = {"host": host, "port": port, "loop": "uvloop", "http": "httptools", "access_log": args.access_log,
                "log_level": "info", "ws": "websockets-sansio"}
     if workers > 1:
+        # one customer-session secret for every process (each reads the settings again); without a configured
+        # one, sessions last until this server stops
+        os.environ.setdefault("C360_SESSION_SECRET", secrets.token_urlsafe(32))
         uvicorn.run("c360.commands.serve:app_from_settings", factory=True, workers=workers, **options)
     else:
         from api.app import create_app  # noqa: PLC0415

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.config import ApiConfig, Limits, Role, hash_key
+from api.permissions import authenticate
 from c360.connect import Targets
 from graph.driver import Graph
 from loaders.canonical import load_dir
@@ -126,12 +127,25 @@ class Api:
         return self.client.app.state.services  # type: ignore[attr-defined]
 
     @staticmethod
-    def headers(role: Role | None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {KEYS[role]}"} if role else {}
+    def headers(role: Role | None, session: str | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {KEYS[role]}"} if role else {}
+        return headers | ({"X-Customer-Session": session} if session else {})
 
-    def query(self, document: str, role: Role | None = Role.SERVICE_DESK, **variables: Any) -> dict[str, Any]:
+    def session(self, role: Role, customer_id: str) -> str:
+        """The customer session a web or kiosk key gets on identifying the customer (test_sessions.py does it the
+        long way: a card scan)."""
+        caller = authenticate(KEYS[role], self.services.key_hashes)
+        assert caller is not None
+        return self.services.sessions.issue(customer_id, caller)
+
+    def identified(self, role: Role, customer_id: str) -> dict[str, Any]:
+        """`query` arguments for `role` having identified the customer: `api.query(doc, **api.identified(...))`."""
+        return {"role": role, "session": self.session(role, customer_id)}
+
+    def query(self, document: str, role: Role | None = Role.SERVICE_DESK, session: str | None = None,
+              **variables: Any) -> dict[str, Any]:
         response = self.client.post("/graphql", json={"query": document, "variables": variables},
-                                    headers=self.headers(role))
+                                    headers=self.headers(role, session))
         assert response.status_code == 200, response.text
         return response.json()
 

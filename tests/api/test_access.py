@@ -41,7 +41,7 @@ OPEN_TO_ALL = [
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
 def test_every_role_against_every_sensitive_field(shop: Any, api: Any, role: Role) -> None:
     for name, document, allowed in SENSITIVE:
-        result = api.query(document, role=role)
+        result = api.query(document, **api.identified(role, "C1"))   # web, kiosk: C1 identified
         codes = [e["extensions"]["code"] for e in result.get("errors", [])]
         if role in allowed:
             assert codes == [], (name, result)
@@ -53,7 +53,7 @@ def test_every_role_against_every_sensitive_field(shop: Any, api: Any, role: Rol
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
 def test_every_role_reads_offers_and_non_personal_fields(shop: Any, api: Any, role: Role) -> None:
     for name, document in OPEN_TO_ALL:
-        assert "errors" not in api.query(document, role=role), name
+        assert "errors" not in api.query(document, **api.identified(role, "C1")), name
 
 
 def test_no_key_no_data(shop: Any, api: Any) -> None:

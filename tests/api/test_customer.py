@@ -69,7 +69,7 @@ def test_customer_360_reads_everything_in_few_graph_round_trips(shop: Any, api: 
 def test_web_and_kiosk_timelines_leave_out_service_cases(shop: Any, api: Any, role: Role) -> None:
     # a case's subject is free text an agent typed (often personal); the timeline is readable by every role
     query = '{ customer(id: "C1") { timeline(first: 5) { kind reference text } } }'
-    timeline = api.query(query, role=role)["data"]["customer"]["timeline"]
+    timeline = api.query(query, **api.identified(role, "C1"))["data"]["customer"]["timeline"]
     assert [t["kind"] for t in timeline] == ["view", "view", "view", "purchase", "purchase"]
     desk = api.query(query, role=Role.SERVICE_DESK)["data"]["customer"]["timeline"]
     assert {"kind": "service_case", "reference": "K1", "text": "Broken lid"} in desk
@@ -197,6 +197,6 @@ def test_search_without_criteria_names_the_field(shop: Any, api: Any) -> None:
 
 def test_campaigns_received_with_coupons_redeemed(shop: Any, api: Any) -> None:
     query = '{ customer(id: "C1") { campaigns { id name type startDate endDate couponsRedeemed } } }'
-    assert api.query(query, role=Role.WEB)["data"]["customer"]["campaigns"] == [
+    assert api.query(query, **api.identified(Role.WEB, "C1"))["data"]["customer"]["campaigns"] == [
         {"id": "K18", "name": "Spring", "type": "TypeA", "startDate": "2024-03-01", "endDate": "2024-03-31",
          "couponsRedeemed": 1}]

@@ -34,8 +34,8 @@ def view(event_id: str = "W1", **extra: Any) -> dict[str, Any]:
 
 
 def test_record_event_is_idempotent_and_streams_the_first_sighting(shop: Any, cache: Any, api: Any) -> None:
-    first = api.query(EVENT, role=Role.WEB, input=view())["data"]["recordEvent"]
-    again = api.query(EVENT, role=Role.WEB, input=view())["data"]["recordEvent"]
+    first = api.query(EVENT, **api.identified(Role.WEB, "C1"), input=view())["data"]["recordEvent"]
+    again = api.query(EVENT, **api.identified(Role.WEB, "C1"), input=view())["data"]["recordEvent"]
     assert first == {"eventId": "W1", "created": True, "errors": []}
     assert again == {"eventId": "W1", "created": False, "errors": []}
     assert cache.xlen(keys.event_stream()) == 1
@@ -46,7 +46,7 @@ def test_record_event_is_idempotent_and_streams_the_first_sighting(shop: Any, ca
 
 def test_record_event_errors_name_each_bad_field(shop: Any, api: Any) -> None:
     bad = view(occurredAt="2024-06-01T10:00:00", product="nope", query="x" * 600)
-    result = api.query(EVENT, role=Role.KIOSK, input=bad)["data"]["recordEvent"]
+    result = api.query(EVENT, **api.identified(Role.KIOSK, "C1"), input=bad)["data"]["recordEvent"]
     assert result["created"] is False and result["eventId"] is None
     assert {(e["code"], e["field"]) for e in result["errors"]} == {
         ("INVALID", "occurredAt"), ("NOT_FOUND", "product"), ("INVALID", "query")}
@@ -55,7 +55,8 @@ def test_record_event_errors_name_each_bad_field(shop: Any, api: Any) -> None:
 def test_a_time_ahead_of_the_server_clock_is_refused(shop: Any, api: Any) -> None:
     """A till or device with a wrong date must not put purchases and views years ahead (recency figures, offers)."""
     ahead = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat()
-    event = api.query(EVENT, role=Role.WEB, input=view("W-ahead", occurredAt=ahead))["data"]["recordEvent"]
+    event = api.query(EVENT, **api.identified(Role.WEB, "C1"), input=view("W-ahead", occurredAt=ahead))
+    event = event["data"]["recordEvent"]
     assert [(e["code"], e["field"]) for e in event["errors"]] == [("INVALID", "occurredAt")]
     assert "in the future" in event["errors"][0]["message"] and event["created"] is False
     basket = {"orderId": "X-ahead", "channel": "POS", "customer": "C3", "placedAt": "2030-01-01T00:00:00+00:00",
@@ -63,7 +64,8 @@ def test_a_time_ahead_of_the_server_clock_is_refused(shop: Any, api: Any) -> Non
     purchase = api.query(PURCHASE, role=Role.INTEGRATOR, input=basket)["data"]["recordPurchase"]
     assert [(e["code"], e["field"]) for e in purchase["errors"]] == [("INVALID", "placedAt")]
     skewed = (datetime.now(timezone.utc) + timedelta(minutes=5)).isoformat()     # a clock a little fast: fine
-    assert api.query(EVENT, role=Role.WEB, input=view("W-skew", occurredAt=skewed))["data"]["recordEvent"]["created"]
+    skew = api.query(EVENT, **api.identified(Role.WEB, "C1"), input=view("W-skew", occurredAt=skewed))
+    assert skew["data"]["recordEvent"]["created"]
 
 
 def test_malformed_input_is_a_validation_error_naming_the_field(shop: Any, api: Any) -> None:
@@ -101,7 +103,7 @@ def test_an_event_with_empty_references_is_refused_and_its_id_stays_free(shop: A
     assert (refused["created"], {(e["code"], e["field"]) for e in refused["errors"]}) == (
         False, {("INVALID", "customer"), ("INVALID", "product"), ("INVALID", "store")})
     real = {**empty, "customer": "C1", "product": "P1", "store": None}
-    assert api.query(EVENT, role=Role.WEB, input=real)["data"]["recordEvent"] == {
+    assert api.query(EVENT, **api.identified(Role.WEB, "C1"), input=real)["data"]["recordEvent"] == {
         "eventId": "ev-empty", "created": True, "errors": []}
 
 
@@ -168,7 +170,7 @@ def test_link_identity_and_conflict(shop: Any, api: Any) -> None:
 
 
 def test_update_consent_newest_decision_wins(shop: Any, cache: Any, api: Any) -> None:
-    result = api.query(CONSENT, role=Role.WEB, granted=False)["data"]["updateConsent"]
+    result = api.query(CONSENT, **api.identified(Role.WEB, "C1"), granted=False)["data"]["updateConsent"]
     assert result["errors"] == []
     assert result["customer"]["consents"] == [{"purpose": "MARKETING", "medium": "EMAIL", "granted": False,
                                                "source": "app"}]
@@ -206,7 +208,7 @@ def test_moments_read_back_in_utc_to_the_microsecond(shop: Any, api: Any) -> Non
               "lines": [{"product": "P1", "quantity": 1, "amountMinor": 150}]}
     assert api.query(PURCHASE, role=Role.INTEGRATOR, input=basket)["data"]["recordPurchase"]["created"] is True
     event = view("W8", customer="C3", occurredAt="2024-06-03T00:30:00.000001+01:00")
-    assert api.query(EVENT, role=Role.WEB, input=event)["data"]["recordEvent"]["created"] is True
+    assert api.query(EVENT, **api.identified(Role.WEB, "C3"), input=event)["data"]["recordEvent"]["created"] is True
     # when
     c = api.query('{ customer(id: "C3") { value { firstPurchaseAt lastPurchaseAt } orders { nodes { placedAt } } '
                   'events(first: 1) { occurredAt } timeline(first: 2) { at kind } } }')["data"]["customer"]

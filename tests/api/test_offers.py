@@ -35,7 +35,7 @@ def offer_ids(result: dict[str, Any]) -> list[str]:
 
 def test_offer_list_says_how_fresh_it_is_and_where_it_came_from(shop: Any, cache: Any, api: Any) -> None:
     seed_offers(cache)
-    result = api.query(BY_ID, role=Role.WEB, customer="C1", channel="WEB")
+    result = api.query(BY_ID, **api.identified(Role.WEB, "C1"), customer="C1", channel="WEB")
     nbo = result["data"]["nextBestOffers"]
     assert (nbo["computedAt"], nbo["modelVersion"], nbo["source"], nbo["fallbackUsed"]) == (
         COMPUTED_AT, "als-test", "MODEL", False)
@@ -89,14 +89,15 @@ def test_an_unknown_store_is_bad_input_not_offers_without_the_shelf_filter(shop:
     for document in (BY_CARD.replace("$store: ID", "$store: ID!"),
                      'query($store: ID!) { popularProducts(store: $store) { score } }',
                      'query($store: ID!) { customer(id: "C1") { nextBestOffers(store: $store) { source } } }'):
-        result = api.query(document, role=Role.KIOSK, card="900001", store="S9")
+        result = api.query(document, **api.identified(Role.KIOSK, "C1"), card="900001", store="S9")
         assert result["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "store"}, document
         assert "S9" in result["errors"][0]["message"]
     assert api.query(BY_CARD, role=Role.KIOSK, card="900001", store="S2")["data"]["nextBestOffers"]["offers"]
     # a store the offer version knows (bestsellers, assortment) is not looked up in the graph
     api.services.catalog.stores.entries.clear()
     api.services.graph.round_trips = 0
-    result = api.query('{ nextBestOffers(customer: "C1", store: "S1") { offers { score } } }', role=Role.KIOSK)
+    result = api.query('{ nextBestOffers(customer: "C1", store: "S1") { offers { score } } }',
+                       **api.identified(Role.KIOSK, "C1"))
     assert result["data"]["nextBestOffers"]["offers"] and api.services.graph.round_trips == 0
 
 
@@ -115,7 +116,8 @@ def down_app(targets: Any) -> Any:
 
 def test_redis_down_offers_degrade_to_store_bestsellers_and_say_so(shop: Any, targets: Any) -> None:
     with TestClient(down_app(targets)) as client:
-        result = Api(client).query(BY_ID, role=Role.KIOSK, customer="C1", store="S1", channel="KIOSK")
+        kiosk = Api(client)
+        result = kiosk.query(BY_ID, **kiosk.identified(Role.KIOSK, "C1"), customer="C1", store="S1", channel="KIOSK")
     nbo = result["data"]["nextBestOffers"]
     assert "errors" not in result and nbo["source"] == "FALLBACK" and nbo["fallbackUsed"]
     assert nbo["modelVersion"] == "local-fallback" and len(nbo["offers"]) == 3
@@ -128,7 +130,7 @@ def test_redis_outage_uses_the_popular_lists_seen_before(shop: Any, cache: Any, 
     api.query('{ popularProducts(store: "S1", channel: KIOSK) { score } }', role=Role.KIOSK)
     # when Redis goes away
     api.services.offers.reader.cache = redis.Redis(port=free_port(), socket_connect_timeout=0.2)
-    result = api.query(BY_ID, role=Role.KIOSK, customer="C1", store="S1", channel="KIOSK")
+    result = api.query(BY_ID, **api.identified(Role.KIOSK, "C1"), customer="C1", store="S1", channel="KIOSK")
     # then the kiosk still gets that store's bestsellers, marked as a fallback with the reason
     assert offer_ids(result) == ["P4", "P3", "P1"]
     assert "as of" in result["data"]["nextBestOffers"]["offers"][0]["reason"]
@@ -162,8 +164,9 @@ SUBSCRIBE = """subscription { nextBestOffersChanged(customer: "C1", channel: WEB
 
 def test_subscription_pushes_fresh_offers_when_the_worker_announces_them(shop: Any, cache: Any, api: Any) -> None:
     seed_offers(cache)
+    session = api.session(Role.KIOSK, "C1")      # the kiosk scanned C1's card
     with api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-        ws.send_json({"type": "connection_init", "payload": {"apiKey": KEYS[Role.KIOSK]}})
+        ws.send_json({"type": "connection_init", "payload": {"apiKey": KEYS[Role.KIOSK], "customerSession": session}})
         assert ws.receive_json()["type"] == "connection_ack"
         ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
         first = ws.receive_json()
@@ -206,11 +209,11 @@ def test_an_empty_customer_id_is_bad_input_not_a_server_error(shop: Any, cache: 
 def test_an_unknown_customer_is_null_and_a_merged_away_one_gets_the_survivors_list(shop: Any, cache: Any,
                                                                                    api: Any) -> None:
     seed_offers(cache, {"C1": ["P5", "P1"], "C2": ["P3", "P2", "P1"]})
-    assert api.query(BY_ID, role=Role.WEB, customer="C404") == {"data": {"nextBestOffers": None}}
-    known = api.query(BY_ID, role=Role.WEB, customer="C3")["data"]["nextBestOffers"]   # no list yet: popular
+    assert api.query(BY_ID, customer="C404") == {"data": {"nextBestOffers": None}}
+    known = api.query(BY_ID, customer="C3")["data"]["nextBestOffers"]   # no list yet: popular
     assert known["customerId"] == "C3" and known["fallbackUsed"] and known["modelVersion"] is None
     assert api.query(MERGE, survivor="C2", merged="C1")["data"]["mergeCustomers"]["errors"] == []
-    merged = api.query(BY_ID, role=Role.WEB, customer="C1")
+    merged = api.query(BY_ID, customer="C1")
     assert merged["data"]["nextBestOffers"]["customerId"] == "C2" and offer_ids(merged) == ["P3", "P2", "P1"]
 
 
@@ -219,7 +222,7 @@ def test_a_subscription_follows_the_survivor_and_refuses_an_unknown_customer(sho
     seed_offers(cache, {"C1": ["P5", "P1"], "C2": ["P3", "P2"]})
     assert api.query(MERGE, survivor="C2", merged="C1")["data"]["mergeCustomers"]["errors"] == []
     with api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-        ws.send_json({"type": "connection_init", "payload": {"apiKey": KEYS[Role.KIOSK]}})
+        ws.send_json({"type": "connection_init", "payload": {"apiKey": KEYS[Role.SERVICE_DESK]}})
         assert ws.receive_json()["type"] == "connection_ack"
         ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}})   # C1, merged into C2
         first = ws.receive_json()

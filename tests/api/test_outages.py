@@ -24,7 +24,7 @@ def test_graph_outage_is_a_coded_error_without_internals(shop: Any, api: Any) ->
     api.services.graph = dead
     try:
         # when
-        result = api.query('{ customer(id: "C1") { id firstName } }', role=Role.KIOSK)
+        result = api.query('{ customer(id: "C1") { id firstName } }', **api.identified(Role.KIOSK, "C1"))
     finally:
         api.services.graph = healthy
         api.client.portal.call(dead.close)
@@ -46,7 +46,7 @@ def test_kiosk_offers_for_a_store_keep_coming_from_redis_while_the_graph_is_down
     try:
         # when a kiosk asks for a store's offers (the store cannot be checked)
         result = api.query('{ nextBestOffers(customer: "C1", store: "S2", channel: KIOSK) { offers { score } } }',
-                           role=Role.KIOSK)
+                           **api.identified(Role.KIOSK, "C1"))
     finally:
         api.services.graph = healthy
         api.client.portal.call(dead.close)
