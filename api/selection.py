@@ -7,9 +7,9 @@ selected twice with different arguments (aliases) is served by an extra read for
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
@@ -18,6 +18,7 @@ from api.types.common import enum_value
 from api.types.order import parse_order_cursor
 from graph.profiles import OrderPage, ProfileParts
 
+T = TypeVar("T")
 MAX_ORDERS, MAX_EVENTS, MAX_CASES, MAX_TIMELINE = 100, 200, 50, 200
 DEFAULT_ORDERS, DEFAULT_EVENTS, DEFAULT_CASES, DEFAULT_TIMELINE = 20, 20, 20, 50
 
@@ -73,21 +74,32 @@ def event_kinds(kinds: Any) -> tuple[str, ...] | None:
 
 
 def customer_parts(selections: Iterable[Selection]) -> ProfileParts:
-    """The optional profile parts a Customer selection asks for."""
+    """The optional profile parts a Customer selection asks for. A part whose arguments are refused is not
+    fetched ahead: its own field resolver then reports the error on that field, and the rest of the customer
+    still arrives."""
     found = {f.name: f.arguments for f in fields(selections)}
     orders = found.get("orders")
     events = found.get("events")
     cases = found.get("serviceCases")
     timeline = found.get("timeline")
     return ProfileParts(
-        orders=order_page(**_snake(orders)) if orders is not None else None,
-        events_first=bounded(events.get("first", DEFAULT_EVENTS), MAX_EVENTS, "first") if events is not None else 0,
-        event_kinds=event_kinds(events.get("kinds")) if events is not None else None,
-        cases_first=bounded(cases.get("first", DEFAULT_CASES), MAX_CASES, "first") if cases is not None else 0,
-        timeline_first=(bounded(timeline.get("first", DEFAULT_TIMELINE), MAX_TIMELINE, "first")
-                        if timeline is not None else 0),
+        orders=_lenient(lambda: order_page(**_snake(orders)), None) if orders is not None else None,
+        events_first=_lenient(lambda: bounded(events.get("first", DEFAULT_EVENTS), MAX_EVENTS, "first"), 0)
+        if events is not None else 0,
+        event_kinds=_lenient(lambda: event_kinds(events.get("kinds")), None) if events is not None else None,
+        cases_first=_lenient(lambda: bounded(cases.get("first", DEFAULT_CASES), MAX_CASES, "first"), 0)
+        if cases is not None else 0,
+        timeline_first=_lenient(lambda: bounded(timeline.get("first", DEFAULT_TIMELINE), MAX_TIMELINE, "first"), 0)
+        if timeline is not None else 0,
         campaigns="campaigns" in found,
     )
+
+
+def _lenient(read: Callable[[], T], otherwise: T) -> T:
+    try:
+        return read()
+    except BadInput:
+        return otherwise
 
 
 def _snake(arguments: dict[str, Any]) -> dict[str, Any]:

@@ -135,7 +135,9 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-@strawberry.type(description="A person known to the retailer, with every identity, order and interaction.")
+@strawberry.type(description="A person known to the retailer, with every identity, order and interaction. A field "
+                              "whose arguments are refused (or that the role may not read) is null with an error "
+                              "naming it; the rest of the customer still arrives.")
 class Customer(CustomerAnalytics):
     profile: strawberry.Private[dict[str, Any]]
     parts: strawberry.Private[ProfileParts]
@@ -195,7 +197,7 @@ class Customer(CustomerAnalytics):
         store: Annotated[strawberry.ID | None, strawberry.argument(description="Only this store.")] = None,
         since: Annotated[datetime | None, strawberry.argument(description="Placed at or after.")] = None,
         until: Annotated[datetime | None, strawberry.argument(description="Placed before.")] = None,
-    ) -> OrderConnection:
+    ) -> OrderConnection | None:
         page = selection.order_page(first, after, channel, store, since, until)
         profile = await self._with(info, ProfileParts(orders=page), self.parts.orders == page)
         return order_connection(profile, page.first)
@@ -205,7 +207,7 @@ class Customer(CustomerAnalytics):
         self, info: strawberry.Info,
         first: Annotated[int, strawberry.argument(description="How many, 1..200.")] = selection.DEFAULT_EVENTS,
         kinds: Annotated[list[EventKind] | None, strawberry.argument(description="Only these kinds.")] = None,
-    ) -> list[Event]:
+    ) -> list[Event] | None:
         wanted = ProfileParts(events_first=selection.bounded(first, selection.MAX_EVENTS, "first"),
                               event_kinds=selection.event_kinds(kinds))
         same = (self.parts.events_first, self.parts.event_kinds) == (wanted.events_first, wanted.event_kinds)
@@ -217,7 +219,7 @@ class Customer(CustomerAnalytics):
     async def service_cases(
         self, info: strawberry.Info,
         first: Annotated[int, strawberry.argument(description="How many, 1..50.")] = selection.DEFAULT_CASES,
-    ) -> list[ServiceCase]:
+    ) -> list[ServiceCase] | None:
         wanted = ProfileParts(cases_first=selection.bounded(first, selection.MAX_CASES, "first"))
         profile = await self._with(info, wanted, self.parts.cases_first == wanted.cases_first)
         return [ServiceCase.from_record(c) for c in profile["service_cases"]]
@@ -228,7 +230,7 @@ class Customer(CustomerAnalytics):
     async def timeline(
         self, info: strawberry.Info,
         first: Annotated[int, strawberry.argument(description="How many, 1..200.")] = selection.DEFAULT_TIMELINE,
-    ) -> list[TimelineEntry]:
+    ) -> list[TimelineEntry] | None:
         wanted = ProfileParts(timeline_first=selection.bounded(first, selection.MAX_TIMELINE, "first"),
                               timeline_cases=_handles_cases(info))
         profile = await self._with(info, wanted, self.parts.timeline_first == wanted.timeline_first)
@@ -248,7 +250,7 @@ class Customer(CustomerAnalytics):
         store: Annotated[strawberry.ID | None, strawberry.argument(
             description="Store (kiosk, till): only products it carries; an unknown store is an error.")] = None,
         limit: Annotated[int, strawberry.argument(description="How many, 1..50.")] = 10,
-    ) -> OfferList:
+    ) -> OfferList | None:
         check_limit(limit, MAX_OFFERS)
         offers = await info.context.services.offers.next_best_offers(
             self.customer_id, channel=channel.value if channel else None, store_id=store, limit=limit)

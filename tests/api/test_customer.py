@@ -82,6 +82,21 @@ def test_profile_is_one_round_trip_once_the_catalogue_is_cached(shop: Any, api: 
     assert api.services.graph.round_trips == 1
 
 
+def test_a_refused_argument_nulls_its_field_not_the_customer(shop: Any, api: Any) -> None:
+    """A service-desk screen asking for 500 orders, or a kiosk for service cases, still gets the rest."""
+    query = """{ customer(id: "C1") { id firstName orders(first: 500) { totalCount } events(first: 0) { id }
+      timeline(first: 9999) { kind } nextBestOffers(limit: 99) { source } } }"""
+    result = api.query(query)
+    assert result["data"]["customer"] == {"id": "C1", "firstName": "Anna", "orders": None, "events": None,
+                                          "timeline": None, "nextBestOffers": None}
+    assert sorted((e["path"][-1], e["extensions"]["code"]) for e in result["errors"]) == [
+        ("events", "BAD_USER_INPUT"), ("nextBestOffers", "BAD_USER_INPUT"), ("orders", "BAD_USER_INPUT"),
+        ("timeline", "BAD_USER_INPUT")]
+    cases = api.query('{ customer(id: "C1") { firstName serviceCases { id } } }', **api.identified(Role.KIOSK, "C1"))
+    assert cases["data"]["customer"] == {"firstName": "Anna", "serviceCases": None}
+    assert [e["extensions"]["code"] for e in cases["errors"]] == ["FORBIDDEN"]
+
+
 def test_orders_page_by_cursor_and_filter_by_channel(shop: Any, api: Any) -> None:
     page = """query($after: String) { customer(id: "C1") {
         orders(first: 20, after: $after, channel: WEB) { totalCount nodes { id channel } pageInfo { hasNextPage endCursor } } } }"""
