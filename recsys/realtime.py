@@ -112,10 +112,11 @@ def hold_identities_now(cache: redis.Redis, customer_id: str, identities: list[t
 
 
 def forget_customer(cache: redis.Redis, customer_id: str) -> None:
-    """Drop a merged-away profile's lists from the served offer versions, so its id is answered with the survivor's
-    list (the API finds the survivor when a customer has no list) and not the one computed before the merge."""
+    """Drop a merged-away profile's lists from every kept offer version (current, previous, building), so its id
+    is answered with the survivor's list (the API finds the survivor when a customer has no list) and not the one
+    computed before the merge, also after a rollback to the previous version."""
     pipe = cache.pipeline(transaction=False)
-    for version in _live_versions(cache):
+    for version in set(offers.versions(cache).values()):
         pipe.delete(keys.customer_offers(customer_id, version))
     pipe.execute()
 

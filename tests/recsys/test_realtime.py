@@ -152,3 +152,27 @@ def test_the_worker_runs_in_a_background_thread(served, cache: redis.Redis) -> N
         stats = consumer.stop()
     assert offers.read_next_best_offers(cache, "shop:a16").source == "realtime"
     assert stats.lists == 1
+
+
+def test_a_merged_away_customer_loses_its_lists_in_every_kept_version(served, cache: redis.Redis) -> None:
+    """Else a rollback to the previous version would serve, for the merged-away id, the list computed before the
+    merge instead of the survivor's."""
+    kept = cache.hgetall(keys.versions())
+    current = offers.current_version(cache)
+    assert current
+    lists = {c: cache.dump(keys.customer_offers(c, current)) for c in ("shop:b22", "shop:b23")}
+    try:
+        cache.hset(keys.versions(), "previous", "v-before")
+        for version in (current, "v-before"):
+            cache.set(keys.customer_offers("shop:b22", version), b"[]")
+            cache.set(keys.customer_offers("shop:b23", version), b"[]")
+        realtime.forget_customer(cache, "shop:b22")
+        assert [cache.exists(keys.customer_offers("shop:b22", v)) for v in (current, "v-before")] == [0, 0]
+        assert [cache.exists(keys.customer_offers("shop:b23", v)) for v in (current, "v-before")] == [1, 1]
+    finally:
+        cache.delete(keys.versions(), keys.customer_offers("shop:b23", "v-before"))
+        cache.hset(keys.versions(), mapping=kept)
+        for customer, dumped in lists.items():      # the served lists as they were
+            cache.delete(keys.customer_offers(customer, current))
+            if dumped is not None:
+                cache.restore(keys.customer_offers(customer, current), 0, dumped)
