@@ -14,9 +14,10 @@ from starlette.websockets import WebSocket
 from api.audit import AuditLog
 from api.config import ApiConfig, Role
 from api.dataloaders import Catalog, Loaders
+from api.errors import Forbidden
 from api.offers import OfferService
 from api.permissions import Caller
-from api.sessions import BOUND_ROLES, CustomerSessions
+from api.sessions import CustomerSessions
 from graph.driver import AsyncGraph, Graph
 
 
@@ -55,11 +56,14 @@ class Context:
             return None
         return self.services.sessions.refusal(self.customer_session, self.caller, customer_id)
 
+    def require_session(self, customer_id: str, field: str) -> None:
+        """Raise FORBIDDEN on argument `field` when this caller may not name `customer_id` (api.sessions)."""
+        if why := self.session_refusal(customer_id):
+            raise Forbidden(why, field=field)
+
     def issue_session(self, customer_id: str) -> str | None:
         """A customer session for a web or kiosk caller (api.sessions); None for other roles."""
-        if self.caller is None or self.caller.role not in BOUND_ROLES:
-            return None
-        return self.services.sessions.issue(customer_id, self.caller)
+        return self.services.sessions.issue(customer_id, self.caller) if self.caller else None
 
     @property
     def graph(self) -> AsyncGraph:

@@ -26,7 +26,10 @@ class CustomerSessions:
         self._serializer = URLSafeTimedSerializer(secret, salt="c360.customer-session")
         self.minutes = minutes
 
-    def issue(self, customer_id: str, caller: Caller) -> str:
+    def issue(self, customer_id: str, caller: Caller) -> str | None:
+        """A session for a web or kiosk caller; None for other roles, which need none."""
+        if caller.role not in BOUND_ROLES:
+            return None
         return self._serializer.dumps([customer_id, caller.key_id])
 
     def refusal(self, token: str | None, caller: Caller, customer_id: str) -> str | None:

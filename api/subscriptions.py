@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from api.errors import BadInput, Forbidden
+from api.errors import BadInput
 from api.permissions import Authenticated
 from api.types.common import Channel
 from api.types.offer import MAX_OFFERS, OfferList, check_limit
@@ -32,8 +32,7 @@ class OfferSubscription:
         limit: Annotated[int, strawberry.argument(description=f"How many, 1..{MAX_OFFERS}.")] = 10,
     ) -> AsyncGenerator[OfferList, None]:
         check_limit(limit, MAX_OFFERS)
-        if why := info.context.session_refusal(str(customer)):
-            raise Forbidden(why, field="customer")
+        info.context.require_session(str(customer), "customer")
         services = info.context.services
         customer_id = await services.offers.live_customer_id(str(customer))
         if customer_id is None:

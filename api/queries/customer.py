@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from api.errors import BadInput, Forbidden
+from api.errors import BadInput
 from api.permissions import Authenticated, CanSearchCustomers
 from api.selection import bounded, child, customer_parts
 from api.types.common import IdentityKind
@@ -53,8 +53,7 @@ class CustomerQuery:
     async def customer(self, info: strawberry.Info,
                        id: Annotated[strawberry.ID, strawberry.argument(description="Customer id.")]
                        ) -> Customer | None:
-        if why := info.context.session_refusal(str(id)):
-            raise Forbidden(why, field="id")
+        info.context.require_session(str(id), "id")
         return await customer_by_id(info, str(id))
 
     @strawberry.field(description="The customer holding an identifier (card scanned at a till or kiosk, phone at "

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from api.errors import GRAPH_DOWN, BadInput, Forbidden
+from api.errors import GRAPH_DOWN, BadInput
 from api.permissions import Authenticated
 from api.queries.customer import IdentityInput, resolve_identity
 from api.types.common import Channel
@@ -38,8 +38,8 @@ class OfferQuery:
             raise BadInput("give exactly one of customer or identity.", field="customer")
         if customer is not None and not str(customer).strip():
             raise BadInput("customer must not be empty.", field="customer")
-        if customer is not None and (why := info.context.session_refusal(str(customer))):
-            raise Forbidden(why, field="customer")
+        if customer is not None:
+            info.context.require_session(str(customer), "customer")
         customer_id = str(customer) if customer is not None else await resolve_identity(info, identity)  # type: ignore[arg-type]
         if customer_id is None:
             return None

@@ -131,7 +131,7 @@ class Api:
         headers = {"Authorization": f"Bearer {KEYS[role]}"} if role else {}
         return headers | ({"X-Customer-Session": session} if session else {})
 
-    def session(self, role: Role, customer_id: str) -> str:
+    def session(self, role: Role, customer_id: str) -> str | None:
         """The customer session a web or kiosk key gets on identifying the customer (test_sessions.py does it the
         long way: a card scan)."""
         caller = authenticate(KEYS[role], self.services.key_hashes)
