@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from analytics import recompute
 from api.app import create_app
 from api.config import ApiConfig, Role, hash_key
+from api.permissions import authenticate
 from c360.connect import Targets
 from graph.driver import Graph
 
@@ -55,9 +56,15 @@ def api(targets: Targets, cache: Any, figured: Graph) -> Iterator[Any]:
                        neo4j_password=targets.neo4j_password, neo4j_database=targets.neo4j_database,
                        redis_url=targets.redis_url, key_hashes={hash_key(k): r for r, k in KEYS.items()})
     with TestClient(create_app(config)) as client:
-        def query(document: str, role: Role = Role.SERVICE_DESK, **variables: Any) -> dict[str, Any]:
-            response = client.post("/graphql", json={"query": document, "variables": variables},
-                                   headers={"Authorization": f"Bearer {KEYS[role]}"})
+        def query(document: str, role: Role = Role.SERVICE_DESK, identified: str | None = None,
+                  **variables: Any) -> dict[str, Any]:
+            """`identified`: send the customer session a web or kiosk key gets on identifying that customer."""
+            headers = {"Authorization": f"Bearer {KEYS[role]}"}
+            services = client.app.state.services  # type: ignore[attr-defined]
+            caller = authenticate(KEYS[role], services.key_hashes)
+            session = services.sessions.issue(identified, caller) if identified and caller else None
+            headers |= {"X-Customer-Session": session} if session else {}
+            response = client.post("/graphql", json={"query": document, "variables": variables}, headers=headers)
             assert response.status_code == 200, response.text
             return response.json()  # type: ignore[no-any-return]
         yield query
@@ -71,12 +78,12 @@ SEGMENTS_OF = 'query($id: ID!) { customer(id: $id) { id segments { name } } }'
 
 
 def test_customer_shows_where_they_stand(api: Any) -> None:
-    ivy = api(CUSTOMER, Role.WEB, id="ivy")["data"]["customer"]
+    ivy = api(CUSTOMER, Role.WEB, identified="ivy", id="ivy")["data"]["customer"]
     assert (ivy["valueTier"], ivy["lifecycleStage"], ivy["rfm"]["frequency"]) == ("CORE", "AT_RISK", 20)
     assert ivy["rfm"]["monetary"]["amountMinor"] == 160_000 and ivy["predictedValue"]["horizonDays"] == 90
     assert 0 <= ivy["churnProbability"] <= 1 and api(SEGMENTS_OF, id="ivy")["data"]["customer"]["segments"] == []
     assert ivy["replenishmentDue"] == [{"productId": "bread", "dueOn": str(back(21)), "intervalDays": 7.0}]
-    joe = api(CUSTOMER, Role.WEB, id="joe")["data"]["customer"]
+    joe = api(CUSTOMER, Role.WEB, identified="joe", id="joe")["data"]["customer"]
     assert joe["replenishmentDue"] == [{"productId": "milk", "dueOn": str(TODAY + timedelta(days=4)),
                                         "intervalDays": 5.0}]
 
@@ -166,7 +173,7 @@ def test_a_bad_segment_is_refused_with_the_field(api: Any) -> None:
 def test_a_customers_segments_are_personal_data(api: Any) -> None:
     api('mutation { createSegment(name: "Women 35-44", filter: {ageBands: ["35-44"]}) { errors { field } } }')
     for role in (Role.WEB, Role.KIOSK):
-        got = api(SEGMENTS_OF, role, id="ivy")
+        got = api(SEGMENTS_OF, role, identified="ivy", id="ivy")
         assert got["data"]["customer"] == {"id": "ivy", "segments": None}, role
         assert [e["extensions"]["code"] for e in got["errors"]] == ["FORBIDDEN"], role
     assert api(SEGMENTS_OF, id="ivy")["data"]["customer"]["segments"] == [{"name": "Women 35-44"}]
