@@ -188,6 +188,12 @@ def _top_products(items: np.ndarray, factors: np.ndarray, k: int) -> tuple[np.nd
 
 def _neighbour_scores(artifact: Artifact, user_items: csr_matrix) -> csr_matrix:
     """Similarity to everything the customer interacted with (sparse hybrid.neighbours)."""
+    if user_items.shape[0] == 1:    # the worker: the neighbour rows of the customer's products, summed
+        mine = artifact.neighbours[np.sort(user_items.indices[user_items.data > 0])]
+        summed = np.zeros(user_items.shape[1], dtype=np.float32)
+        np.add.at(summed, mine.indices, mine.data.astype(np.float32))    # in the product's order: the same sums
+        cols = np.flatnonzero(summed)
+        return csr_matrix((summed[cols], cols, [0, len(cols)]), shape=user_items.shape)
     binary = (user_items > 0).astype(np.float32)
     scores = (binary @ artifact.neighbours).tocsr()
     scores.sort_indices()

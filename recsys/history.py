@@ -7,6 +7,7 @@ fixed cost per operation (about a millisecond) would dominate the latency budget
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,17 +42,18 @@ def encode(table: pd.DataFrame, ids: IdMaps) -> Coded:
     return coded.select((row >= 0) & (col >= 0) & (kind >= 0))
 
 
-def encode_one(records: list[dict[str, object]], product_index: dict[str, int]) -> Coded:
-    """Code one customer's interaction records (row 0); unknown products and kinds are dropped."""
+def encode_one(rows: list[list[Any]], product_index: dict[str, int]) -> Coded:
+    """Code one customer's interaction rows (graph.interactions.RECORD_FIELDS order: product_id, basket_id, at,
+    kind, store_id) as row 0; unknown products and kinds are dropped."""
     kinds = {k: i for i, k in enumerate(KINDS)}
-    kept = [r for r in records if r["product_id"] in product_index and r["kind"] in kinds]
+    kept = [r for r in rows if r[0] in product_index and r[3] in kinds]
     baskets: dict[object, int] = {}
     return Coded(
         np.zeros(len(kept), dtype=np.int32),
-        np.array([product_index[r["product_id"]] for r in kept], dtype=np.int32),  # type: ignore[index]
-        np.array([baskets.setdefault(r["basket_id"], len(baskets)) for r in kept], dtype=np.int64),
-        np.array([kinds[r["kind"]] for r in kept], dtype=np.int8),  # type: ignore[index]
-        np.array([r["at"] for r in kept], dtype=np.int64))
+        np.array([product_index[r[0]] for r in kept], dtype=np.int32),
+        np.array([baskets.setdefault(r[1], len(baskets)) for r in kept], dtype=np.int64),
+        np.array([kinds[r[3]] for r in kept], dtype=np.int8),
+        np.array([r[2] for r in kept], dtype=np.int64))
 
 
 def weighted(coded: Coded, shape: tuple[int, int], settings: InteractionSettings, now: int) -> csr_matrix:

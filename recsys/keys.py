@@ -18,6 +18,11 @@ def customer_offers(customer_id: str, version: str) -> str:
     return f"{PREFIX}:{{c:{customer_id}}}:offers:{version}"
 
 
+def customer_history(customer_id: str) -> str:
+    """A recently active customer's profile and interactions, kept for the worker (recsys.customer_history)."""
+    return f"{PREFIX}:{{c:{customer_id}}}:history"
+
+
 def similar_products(product_id: str, version: str) -> str:
     return f"{PREFIX}:{{p:{product_id}}}:similar:{version}"
 

@@ -132,6 +132,8 @@ class Artifact:
         rows = np.array([self._customer_index.get(c, -1) for c in customer_ids.tolist()], dtype=np.int64)
         picked = self.peers[np.maximum(rows, 0)] if self.peers.shape[0] else \
             csr_matrix((len(rows), self.peers.shape[1]), dtype=np.float32)
+        if (rows >= 0).all():
+            return csr_matrix(picked, dtype=np.float32)
         picked = csr_matrix(diags((rows >= 0).astype(np.float32)) @ picked, dtype=np.float32)
         picked.eliminate_zeros()
         return picked

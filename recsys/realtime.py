@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -20,13 +20,14 @@ from graph.driver import Graph
 from graph.events import record_events
 from graph.interactions import (clear_pending_stream, customer_with_interactions, mark_pending_stream,
                                 pending_stream)
-from recsys import hybrid, keys, offers
+from recsys import customer_history, hybrid, keys, offers
 from recsys.history import encode_one, purchase_stats, weighted
 from recsys.interactions import EVENT_KINDS
 from recsys.model import Artifact
 from recsys.precompute import Customers, offer_lists
 
 STREAM_MAXLEN = 1_000_000
+HISTORY_ATTEMPTS = 3    # transactions tried on a customer's kept history before writing the list without one
 REQUIRED = ("event_id", "kind", "channel_id")
 
 
@@ -72,41 +73,77 @@ def replay_pending(graph: Graph, cache: redis.Redis, limit: int = 1_000) -> int:
 
 
 def recompute_customer(graph: Graph, cache: redis.Redis, artifact_of: Callable[[str], Artifact | None],
-                       customer_id: str, settings: hybrid.HybridSettings,
-                       now: float | None = None) -> dict[str, str] | None:
+                       customer_id: str, settings: hybrid.HybridSettings, now: float | None = None,
+                       events: Sequence[Mapping[str, str]] | None = None,
+                       history_ttl_s: int = customer_history.TTL_S) -> dict[str, str] | None:
     """Recompute, store and announce one customer's list with their retailer's model (`artifact_of(retailer_id)`);
     the notification payload, None if the customer is unknown or their retailer has no model.
 
-    One graph read (profile, retailer and interactions together) and one Redis pipeline after the versions.
+    `events` are the stream entries that asked for it: when the customer's kept history (recsys.customer_history)
+    can take them, it replaces the graph read; None reads the graph. At most one graph read (profile, retailer and
+    interactions together); the history and the lists are written in one transaction that fails if another worker
+    changed the history meanwhile (WATCH), and this one then starts again.
     """
-    found = customer_with_interactions(graph, customer_id, EVENT_KINDS)
-    if found is None:
-        return None
-    profile, records = found
-    artifact = artifact_of(profile["retailer_id"])
-    if artifact is None:
-        return None
-    at = now if now is not None else time.time()
-    settings = hybrid.settings_for(artifact, settings)
-    customer = one_customer(artifact, customer_id, profile, records, int(at), settings)
-    entries, suppressed = offer_lists(artifact, customer, settings)[0]
-    computed_at = datetime.fromtimestamp(at, timezone.utc).isoformat()   # as precompute writes it
+    for _ in range(HISTORY_ATTEMPTS):
+        try:
+            return _recompute(graph, cache, artifact_of, customer_id, settings, now, events, history_ttl_s)
+        except redis.WatchError:
+            continue
+    return _recompute(graph, cache, artifact_of, customer_id, settings, now, None, 0)   # contended: keep none
+
+
+def _recompute(graph: Graph, cache: redis.Redis, artifact_of: Callable[[str], Artifact | None], customer_id: str,
+               settings: hybrid.HybridSettings, now: float | None, events: Sequence[Mapping[str, str]] | None,
+               history_ttl_s: int) -> dict[str, str] | None:
+    """One attempt of recompute_customer; history_ttl_s 0 writes no history and drops the kept one."""
+    with cache.pipeline(transaction=True) as pipe:
+        if history_ttl_s:
+            pipe.watch(keys.customer_history(customer_id))
+        current, versions = _live_versions(cache)
+        history = _history(graph, pipe, customer_id, events if history_ttl_s else None, current)
+        artifact = artifact_of(history.profile["retailer_id"]) if history else None
+        if history is None or artifact is None:
+            return None
+        at = now if now is not None else time.time()
+        settings = hybrid.settings_for(artifact, settings)
+        entries, suppressed = offer_lists(artifact, one_customer(artifact, customer_id, history, int(at), settings),
+                                          settings)[0]
+        computed_at = datetime.fromtimestamp(at, timezone.utc).isoformat()   # as precompute writes it
+        stored = offers.encode_list(artifact.version, computed_at, "realtime", entries, suppressed)
+        pipe.multi()
+        if history_ttl_s:
+            customer_history.keep(pipe, customer_id, history, current, history_ttl_s)
+        else:
+            customer_history.forget(pipe, customer_id)
+        for version in versions:
+            pipe.set(keys.customer_offers(customer_id, version), stored)
+        pipe.execute()
     payload = {"customer_id": customer_id, "model_version": artifact.version, "computed_at": computed_at}
-    stored = offers.encode_list(artifact.version, computed_at, "realtime", entries, suppressed)
-    pipe = cache.pipeline(transaction=False)
-    for version in _live_versions(cache):
-        pipe.set(keys.customer_offers(customer_id, version), stored)
-        offers.hold_identities(pipe, version, customer_id, profile["identities"])
-    pipe.publish(keys.offers_changed_channel(), json.dumps(payload))
-    pipe.execute()
+    after = cache.pipeline(transaction=False)            # keys outside the customer's slot, then the announcement
+    for version in versions:
+        offers.hold_identities(after, version, customer_id, history.profile["identities"])
+    after.publish(keys.offers_changed_channel(), json.dumps(payload))
+    after.execute()
     return payload
+
+
+def _history(graph: Graph, pipe: Any, customer_id: str, events: Sequence[Mapping[str, str]] | None,
+             version: str | None) -> customer_history.History | None:
+    """The history kept under `version` with `events` appended, else the graph's; None if the customer is unknown."""
+    if events is not None:
+        kept = customer_history.read(pipe, customer_id, version)
+        history = customer_history.with_events(kept, events) if kept else None
+        if history is not None:
+            return history
+    found = customer_with_interactions(graph, customer_id, EVENT_KINDS)
+    return customer_history.from_graph(*found) if found else None
 
 
 def hold_identities_now(cache: redis.Redis, customer_id: str, identities: list[tuple[str, str]]) -> None:
     """Point the identity map of the served offer versions at `customer_id` for these (kind, value) pairs at once,
     not when a worker next recomputes them (after a merge or unmerge moved identities between profiles)."""
     pipe = cache.pipeline(transaction=False)
-    for version in _live_versions(cache):
+    for version in _live_versions(cache)[1]:
         offers.hold_identities(pipe, version, customer_id, identities)
     pipe.execute()
 
@@ -118,19 +155,21 @@ def forget_customer(cache: redis.Redis, customer_id: str) -> None:
     pipe = cache.pipeline(transaction=False)
     for version in set(offers.versions(cache).values()):
         pipe.delete(keys.customer_offers(customer_id, version))
+    customer_history.forget(pipe, customer_id)
     pipe.execute()
 
 
-def one_customer(artifact: Artifact, customer_id: str, profile: dict[str, Any], records: list[dict[str, Any]],
-                 now: int, settings: hybrid.HybridSettings) -> Customers:
+def one_customer(artifact: Artifact, customer_id: str, history: customer_history.History, now: int,
+                 settings: hybrid.HybridSettings) -> Customers:
     """One customer as a one-row Customers batch."""
-    coded = encode_one(records, artifact.product_index())
+    profile = history.profile
+    coded = encode_one(history.rows, artifact.product_index())
     shape = (1, len(artifact.ids.product_ids))
     stats = purchase_stats(coded, shape, artifact.categories, now, settings.basket_decay)
     stores = {s: i for i, s in enumerate(artifact.store_ids.tolist())}
     home = stores.get(profile.get("home_store_id"), -1)
     if home < 0:
-        visited = [stores.get(r["store_id"], -1) for r in records if r["kind"] == "purchase"]
+        visited = [stores.get(store_id, -1) for _, _, _, kind, store_id in history.rows if kind == "purchase"]
         counts = np.bincount([v for v in visited if v >= 0], minlength=1)
         home = int(counts.argmax()) if counts.sum() else -1
     ids = np.array([customer_id], dtype=object)
@@ -138,10 +177,11 @@ def one_customer(artifact: Artifact, customer_id: str, profile: dict[str, Any], 
                      np.array([home]), np.array([profile.get("personalisation") is not False]))
 
 
-def _live_versions(cache: redis.Redis) -> list[str]:
-    """The current version, and one being built (so a precompute in flight does not lose the update)."""
+def _live_versions(cache: redis.Redis) -> tuple[str | None, list[str]]:
+    """The current version, and the versions a list is written into: the current one and one being built (so a
+    precompute in flight does not lose the update)."""
     known = offers.versions(cache)
-    return [v for v in dict.fromkeys([known.get("current"), known.get("building")]) if v]
+    return known.get("current"), [v for v in dict.fromkeys([known.get("current"), known.get("building")]) if v]
 
 
 def _append(cache: redis.Redis, entries: list[dict[str, Any]]) -> None:
@@ -152,8 +192,10 @@ def _append(cache: redis.Redis, entries: list[dict[str, Any]]) -> None:
 
 
 def _stream_fields(row: dict[str, Any]) -> dict[str, str]:
+    """What the workers hear of an event: enough to append a view to a kept history (recsys.customer_history)."""
     return {"event_id": row["event_id"], "customer_id": row["customer_id"] or "", "kind": row["props"]["kind"],
-            "product_id": row["product_id"] or ""}
+            "product_id": row["product_id"] or "", "store_id": row["store_id"] or "",
+            "at": str(int(row["props"]["occurred_at"].timestamp() // 1))}
 
 
 def _graph_row(event: dict[str, Any]) -> dict[str, Any]:

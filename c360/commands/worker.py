@@ -26,6 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help="consumer name, unique per running worker (default: host-pid)")
     parser.add_argument("--claim-idle-ms", type=int, default=WorkerSettings.claim_idle_ms,
                         help="take over entries another worker left unacknowledged this long (default 30000)")
+    parser.add_argument("--history-minutes", type=_minutes, default=WorkerSettings.history_ttl_s / 60,
+                        help="keep a customer's history in Redis this long after their last event, so their next "
+                             "view is ranked without reading the graph; 0 reads the graph for every event "
+                             "(default 30)")
     parser.add_argument("--models", type=Path, metavar="DIR", help="model folder (default: $C360_DATA_DIR/models)")
     parser.set_defaults(handler=run)
 
@@ -41,8 +45,8 @@ def run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    worker = Worker(graph, cache, models_dir(args), WorkerSettings(consumer=args.name,
-                                                                   claim_idle_ms=args.claim_idle_ms))
+    worker = Worker(graph, cache, models_dir(args), WorkerSettings(
+        consumer=args.name, claim_idle_ms=args.claim_idle_ms, history_ttl_s=round(args.history_minutes * 60)))
     out.print(f"worker {args.name}: consuming events; notifications on {offers_changed_channel()}; "
               "Ctrl-C to stop")
     try:
@@ -52,3 +56,13 @@ def run(args: argparse.Namespace) -> int:
     out.print(f"worker {args.name} stopped: {stats.entries:,} events, {stats.lists:,} lists rewritten, "
               f"{stats.claimed:,} claimed from other workers, {stats.replayed:,} replayed")
     return 0
+
+
+def _minutes(value: str) -> float:
+    try:
+        minutes = float(value)
+    except ValueError:
+        minutes = -1.0
+    if not minutes >= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of minutes >= 0")
+    return minutes

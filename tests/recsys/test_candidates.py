@@ -51,6 +51,15 @@ def test_a_sparse_row_maximum_normalises_to_one() -> None:
     assert np.allclose(values, dense)
 
 
+def test_one_customers_neighbour_scores_are_the_batch_product_to_the_bit() -> None:
+    neighbours = sparse_random(50, 50, density=0.2, format="csr", random_state=2, dtype=np.float32)
+    user_items = sparse_random(4, 50, density=0.3, format="csr", random_state=3, dtype=np.float32)
+    artifact: Any = type("Neighbours", (), {"neighbours": neighbours})()
+    batch = candidates._neighbour_scores(artifact, user_items).toarray()
+    alone = np.vstack([candidates._neighbour_scores(artifact, user_items[[row]]).toarray() for row in range(4)])
+    assert batch.any() and np.array_equal(alone, batch)
+
+
 def _random_batch(seed: int) -> tuple[Artifact, Customers]:
     """A small random retailer trained with the real ALS, and its customers as one batch."""
     rng = np.random.default_rng(seed)
