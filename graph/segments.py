@@ -202,13 +202,6 @@ MATCH (s:Segment {segment_id: $segment_id}), (c:Customer {customer_id: customer_
 MERGE (c)-[:MEMBER_OF]->(s)
 """
 
-SET_MEMBERSHIP = """
-MATCH (s:Segment {segment_id: $segment_id}), (c:Customer {customer_id: $customer_id})
-OPTIONAL MATCH (c)-[m:MEMBER_OF]->(s)
-FOREACH (_ IN CASE WHEN $member AND m IS NULL THEN [1] ELSE [] END | CREATE (c)-[:MEMBER_OF]->(s))
-FOREACH (_ IN CASE WHEN NOT $member AND m IS NOT NULL THEN [1] ELSE [] END | DELETE m)
-"""
-
 RECOUNT = """
 MATCH (s:Segment {segment_id: $segment_id})
 SET s.member_count = COUNT { (s)<-[:MEMBER_OF]-(:Customer) }, s.counted_at = $now
@@ -324,17 +317,35 @@ def refresh_all_memberships(graph: Graph) -> int:
     return len(rows)
 
 
+# One customer re-tested against one segment, under the segment's write lock (LOCK_SEGMENT comes first in the same
+# transaction), so a segment saved or rebuilt meanwhile is never left with a membership from its old filter.
+SET_MEMBERSHIP_OF_ONE = """
+CALL () { """ + COUNT_MATCHING + """ }
+MATCH (s:Segment {segment_id: $segment_id}), (c:Customer {customer_id: $customer_id})
+OPTIONAL MATCH (c)-[m:MEMBER_OF]->(s)
+FOREACH (_ IN CASE WHEN n > 0 AND m IS NULL THEN [1] ELSE [] END | CREATE (c)-[:MEMBER_OF]->(s))
+FOREACH (_ IN CASE WHEN n = 0 AND m IS NOT NULL THEN [1] ELSE [] END | DELETE m)
+WITH s, n > 0 AS member
+SET s.member_count = COUNT { (s)<-[:MEMBER_OF]-(:Customer) }, s.counted_at = $now
+RETURN member
+"""
+
+
 def refresh_customer_memberships(graph: Graph, customer_id: str) -> list[str]:
-    """Re-test one customer against every segment; returns the ids of the segments they are in now."""
-    now = datetime.now(timezone.utc)
-    member_of = []
-    for r in graph.read(SEGMENT_IDS):
-        f = SegmentFilter.from_json(r["filter_json"])
-        member = graph.read(COUNT_MATCHING, **_params(f, customer_id=customer_id))[0]["n"] > 0
-        graph.write(SET_MEMBERSHIP, segment_id=r["segment_id"], customer_id=customer_id, member=member)
-        graph.write(RECOUNT, segment_id=r["segment_id"], now=now)
-        member_of += [r["segment_id"]] if member else []
-    return member_of
+    """Re-test one customer against every segment (one transaction each, with the filter the segment holds then);
+    returns the ids of the segments they are in now."""
+    def work(tx: Any, segment_id: str) -> bool:
+        now = datetime.now(timezone.utc)
+        tx.run(LOCK_SEGMENT, segment_id=segment_id, now=now).consume()
+        record = tx.run(FILTER_OF_SEGMENT, segment_id=segment_id).single()
+        if record is None:                      # deleted meanwhile
+            return False
+        f = SegmentFilter.from_json(record["filter_json"])
+        found = tx.run(SET_MEMBERSHIP_OF_ONE, **_params(f, customer_id=customer_id), segment_id=segment_id,
+                       now=now).single()
+        return bool(found and found["member"])
+    return [r["segment_id"] for r in graph.read(SEGMENT_IDS)
+            if graph.write_tx(lambda tx, segment_id=r["segment_id"]: work(tx, segment_id))]
 
 
 SEGMENTS_OF_CUSTOMERS = """

@@ -170,3 +170,29 @@ def test_parallel_saves_of_one_segment_leave_the_members_of_the_stored_filter(pe
         members = people.read("MATCH (c:Customer)-[:MEMBER_OF]->(:Segment {segment_id: $id}) RETURN count(c) AS n",
                               id=saved.segment_id)[0]["n"]
         assert stored.member_count == members == segments.count_matching(people, stored.filter), stored.filter
+
+
+def test_a_customer_refreshed_while_the_segment_changes_ends_as_its_stored_filter_says(people: Graph) -> None:
+    # given a segment of women, and p1 (a woman) in it
+    saved = segments.save_segment(people, "Flip", SegmentFilter(genders=["female"]))
+    filters = [SegmentFilter(genders=["male"]), SegmentFilter(genders=["female"])]
+    for n in range(12):
+        # when the segment flips between men and women while p1 alone is re-tested
+        start = threading.Barrier(2)
+
+        def save() -> None:
+            start.wait()
+            segments.save_segment(people, "Flip", filters[n % 2], saved.segment_id)
+
+        def refresh() -> None:
+            start.wait()
+            segments.refresh_customer_memberships(people, "p1")
+        with ThreadPoolExecutor(2) as pool:
+            for done in [pool.submit(save), pool.submit(refresh)]:
+                done.result()
+        # then p1's membership and the count follow the filter the segment holds
+        stored = segments.segment_by_id(people, saved.segment_id)
+        assert stored is not None
+        member = [s.segment_id for s in segments.segments_of_customer(people, "p1")] == [saved.segment_id]
+        assert member == (stored.filter.genders == ["female"])
+        assert stored.member_count == segments.count_matching(people, stored.filter)
