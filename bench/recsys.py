@@ -1,7 +1,8 @@
 """Recommender benchmark on data already loaded into the graph: training, precompute, realtime latency.
 
     NEO4J_URI=... NEO4J_PASSWORD=... REDIS_URL=... .venv/bin/python bench/recsys.py [--retailer ID] [--events 1000]
-        [--session 5] [--history-minutes 30] [--models DIR] [--latency-only | --precompute-only] [--workers N ...]
+        [--session 5] [--history-minutes 30] [--tune-days 28] [--models DIR] [--latency-only | --precompute-only]
+        [--workers N ...]
 
 For each retailer: trains (seconds), precomputes every customer's list into Redis (customers/s; once per
 `--workers` value with `--precompute-only`), then
@@ -54,6 +55,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000, help="events for the latency figures (default 1000)")
     parser.add_argument("--session", type=int, default=5,
                         help="views per customer in a row for the event latency (default 5; 1: every view cold)")
+    parser.add_argument("--tune-days", type=int, default=jobs.TUNE_DAYS,
+                        help="tune the blend weights as `c360 train` does (default 28; 0: HybridSettings' defaults)")
     parser.add_argument("--history-minutes", type=float, default=30.0,
                         help="the worker's --history-minutes (default 30; 0: every event reads the graph)")
     parser.add_argument("--models", type=Path, help="model folder (default: a temporary one)")
@@ -79,16 +82,17 @@ def main() -> None:
                         precompute(graph, cache, models_dir, retailer_id, n)
                     continue
                 bench_retailer(graph, cache, models_dir, retailer_id, args.events, args.session,
-                               args.history_minutes, args.latency_only, workers[0])
+                               args.history_minutes, args.latency_only, workers[0], args.tune_days)
         finally:
             graph.close()
 
 
 def bench_retailer(graph, cache, models_dir: Path, retailer_id: str, events: int,  # type: ignore[no-untyped-def]
-                   session: int, history_minutes: float, latency_only: bool = False, workers: int = 1) -> None:
+                   session: int, history_minutes: float, latency_only: bool = False, workers: int = 1,
+                   tune_days: int = jobs.TUNE_DAYS) -> None:
     """Print the figures of one retailer."""
     print(f"\n== retailer {retailer_id}")
-    if not latency_only and not train_and_precompute(graph, cache, models_dir, retailer_id, workers):
+    if not latency_only and not train_and_precompute(graph, cache, models_dir, retailer_id, workers, tune_days):
         print("no interactions: skipped")
         return
     artifact = model.load(models_dir / retailer_id)
@@ -101,10 +105,11 @@ def bench_retailer(graph, cache, models_dir: Path, retailer_id: str, events: int
 
 
 def train_and_precompute(graph, cache, models_dir: Path, retailer_id: str,  # type: ignore[no-untyped-def]
-                         workers: int) -> bool:
-    """Train a model version and precompute every list with it; prints seconds and customers/s. False: no data."""
+                         workers: int, tune_days: int) -> bool:
+    """Train a model version (blend weights tuned on the last `tune_days`, as `c360 train` does) and precompute
+    every list with it; prints seconds and customers/s. False: no data."""
     started = time.perf_counter()
-    trained = jobs.train(graph, models_dir, retailers=[retailer_id])
+    trained = jobs.train(graph, models_dir, retailers=[retailer_id], tune_days=tune_days)
     if not trained:
         return False
     run = trained[0]

@@ -4,7 +4,7 @@ Scoring every customer against the whole catalogue costs (customers x products) 
 hopeless. A product can only reach a customer's list through one of the hybrid's parts, so the
 candidates are: what the customer bought (repurchase), the collaborative model's best `per_source`
 products (implicit's top-k, which never materialises the full score row), the item-kNN model's best
-`per_source`, the customer's customers-like-you row and the home store's (else overall) best sellers.
+`per_source` (unless the blend weighs it 0), the customer's customers-like-you row and the home store's (else overall) best sellers.
 Each candidate then gets exactly the score the hybrid's formula (`hybrid.blend`) gives it over the whole
 catalogue, normalisations included (each part's row maximum is known from its own top-k), so the list
 differs from the dense ranking only when a product outside every part's top `per_source` would have won
@@ -79,9 +79,10 @@ def find(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, peers
     """The candidates of each customer in the batch and their parts (see the module docstring)."""
     n_rows, n_products = user_items.shape
     per_source = min(per_source, n_products)
-    neighbour_scores = _neighbour_scores(artifact, user_items)
-    knn = _sparse_part(neighbour_scores, per_source)
     factors = _factors(artifact, user_items)
+    neighbour_scores = _neighbour_scores(artifact, user_items) if factors is None or settings.neighbours else \
+        csr_matrix(user_items.shape, dtype=np.float32)      # weighed 0 (as tuned weights often do): not a part
+    knn = _sparse_part(neighbour_scores, per_source)
     collab = knn if factors is None else _factor_part(artifact, factors, per_source)
     popular_rows, popular_cols = _popular_candidates(artifact, home_stores, per_source)
     bought, peers = stats.baskets.tocsr(), peers.tocsr()
@@ -179,7 +180,8 @@ def _top_products(items: np.ndarray, factors: np.ndarray, k: int) -> tuple[np.nd
     step = max(1, SCORE_CELLS // len(items))
     for start in range(0, len(factors), step):
         chunk = factors[start:start + step] @ items.T
-        picked = np.argpartition(-chunk, k - 1, axis=1)[:, :k] if k < len(items) else \
+        # a copy, not a view: a view would keep each chunk's whole index array (customers x products) alive
+        picked = np.argpartition(chunk, len(items) - k, axis=1)[:, len(items) - k:].copy() if k < len(items) else \
             np.tile(np.arange(len(items)), (len(chunk), 1))
         best.append(picked)
         scores.append(np.take_along_axis(chunk, picked, axis=1))

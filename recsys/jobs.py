@@ -22,6 +22,8 @@ from recsys.comparison import tuned_weights
 from recsys.precompute import Summary, precompute as precompute_version
 from recsys.training import train as train_artifact
 
+TUNE_DAYS = 28     # `c360 train` tunes the served blend weights on the last four weeks unless told otherwise
+
 
 @dataclass(frozen=True)
 class Trained:

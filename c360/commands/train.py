@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--regularization", type=float, default=model.ModelSettings.regularization)
     parser.add_argument("--seed", type=int, default=model.ModelSettings.seed)
     parser.add_argument("--threads", type=int, default=1, help="CPU threads for training (default 1)")
-    parser.add_argument("--tune-days", type=int, default=28, metavar="DAYS",
+    parser.add_argument("--tune-days", type=int, default=jobs.TUNE_DAYS, metavar="DAYS",
                         help="tune the served lists' blend weights on each customer's next basket in the last DAYS "
                              "days, trained on what came before (default 28; 0 keeps the defaults)")
     parser.add_argument("--models", type=Path, metavar="DIR", help="model folder (default: $C360_DATA_DIR/models)")

@@ -124,10 +124,10 @@ def _leads(artifact: Artifact, batch: Customers, settings: hybrid.HybridSettings
     return ~personal | (chosen >= weighted.max(axis=0) - 1e-6)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_rank_scores_exactly_what_the_dense_hybrid_scores(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "knn_weight"), [(1, 0.3), (2, 0.3), (3, 0.3), (1, 0.0), (2, 0.0)])
+def test_rank_scores_exactly_what_the_dense_hybrid_scores(seed: int, knn_weight: float) -> None:
     artifact, batch = _random_batch(seed)
-    settings = hybrid.HybridSettings(list_size=10)
+    settings = hybrid.HybridSettings(list_size=10, neighbours=knn_weight)    # 0: the item-kNN part is skipped
     dense = _dense(artifact, batch, settings)
     best = hybrid.top(np.where(dense.total > 0, dense.total, -np.inf), settings.list_size)
     ranked = candidates.rank(artifact, batch.user_items, batch.stats, batch.peers, batch.home, batch.personalise,
