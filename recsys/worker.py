@@ -3,7 +3,8 @@
 Workers share one consumer group, so several of them split the stream. An entry is acknowledged only
 after the customer's new list is written; entries a dead worker left pending are claimed (XAUTOCLAIM)
 once idle for `claim_idle_ms`. A newly trained model (LATEST of the retailer's model folder) is loaded
-between batches.
+between batches. A customer's history is kept in Redis for `history_ttl_s` after their last event, so their
+next views are ranked without a graph read (recsys.customer_history).
 """
 
 from __future__ import annotations
