@@ -141,7 +141,7 @@ def one_customer_latency(graph, cache, artifact: model.Artifact, customers: list
         t0 = time.perf_counter()
         realtime.recompute_customer(graph, cache, lambda _: artifact, customer_id, settings)
         whole.append(time.perf_counter() - t0)
-        history = customer_history.from_graph(*customer_with_interactions(graph, customer_id, EVENT_KINDS))
+        history = customer_history.History(*customer_with_interactions(graph, customer_id, EVENT_KINDS))
         t0 = time.perf_counter()
         row = realtime.one_customer(artifact, customer_id, history, int(time.time()), settings)
         offer_lists(artifact, row, settings)

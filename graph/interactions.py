@@ -95,17 +95,18 @@ def stream_interactions(graph: Graph, retailer_id: str, before: Any, event_kinds
 
 
 def customer_with_interactions(graph: Graph, customer_id: str, event_kinds: list[str]
-                               ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+                               ) -> tuple[dict[str, Any], list[list[Any]]] | None:
     """(profile, interactions) of one customer in one round trip; None if unknown.
 
     profile: retailer_id, home_store_id, personalisation (latest consent's `granted`, None if never asked),
-    identities ([kind, value] pairs); interactions: product_id, basket_id, at (epoch seconds), kind, store_id.
+    identities ([kind, value] pairs); interactions: lists in RECORD_FIELDS order (product_id, basket_id, at in
+    epoch seconds, kind, store_id).
     """
     records = graph.read(CUSTOMER_WITH_INTERACTIONS, customer_id=customer_id, event_kinds=event_kinds)
     if not records:
         return None
     profile = {k: records[0][k] for k in ("retailer_id", "home_store_id", "personalisation", "identities")}
-    return profile, [dict(zip(RECORD_FIELDS, row)) for row in records[0]["rows"]]
+    return profile, records[0]["rows"]
 
 
 # A label rather than a property: finding the flagged events is a token-index lookup, not a scan of all events.

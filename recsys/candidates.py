@@ -4,11 +4,11 @@ Scoring every customer against the whole catalogue costs (customers x products) 
 hopeless. A product can only reach a customer's list through one of the hybrid's parts, so the
 candidates are: what the customer bought (repurchase), the collaborative model's best `per_source`
 products (implicit's top-k, which never materialises the full score row), the item-kNN model's best
-`per_source` (unless the blend weighs it 0), the customer's customers-like-you row and the home store's (else overall) best sellers.
-Each candidate then gets exactly the score the hybrid's formula (`hybrid.blend`) gives it over the whole
-catalogue, normalisations included (each part's row maximum is known from its own top-k), so the list
-differs from the dense ranking only when a product outside every part's top `per_source` would have won
-on their sum. Tuning and evaluation (recsys.comparison) score the same candidates.
+`per_source` (unless the blend weighs it 0), the customer's customers-like-you row and the home store's
+(else overall) best sellers. Each candidate then gets exactly the score the hybrid's formula (`hybrid.blend`)
+gives it over the whole catalogue, normalisations included (each part's row maximum is known from its own
+top-k), so the list differs from the dense ranking only when a product outside every part's top
+`per_source` would have won on their sum. Tuning and evaluation (recsys.comparison) score the same candidates.
 """
 
 from __future__ import annotations

@@ -20,7 +20,6 @@ from typing import Any
 
 import orjson
 
-from graph.interactions import RECORD_FIELDS
 from recsys import keys
 from recsys.interactions import EVENT_KINDS
 
@@ -30,18 +29,11 @@ ORDER_KINDS = frozenset({"purchase", "return"})   # an order's event names no pr
 
 @dataclass(frozen=True)
 class History:
-    """profile: retailer_id, home_store_id, personalisation, identities (graph.interactions); rows: interactions
-    as lists in RECORD_FIELDS order."""
+    """As graph.interactions.customer_with_interactions reads it: profile (retailer_id, home_store_id,
+    personalisation, identities) and interaction rows (lists in RECORD_FIELDS order)."""
 
     profile: dict[str, Any]
     rows: list[list[Any]]
-
-    def records(self) -> list[dict[str, Any]]:
-        return [dict(zip(RECORD_FIELDS, row)) for row in self.rows]
-
-
-def from_graph(profile: dict[str, Any], records: list[dict[str, Any]]) -> History:
-    return History(profile, [[record[name] for name in RECORD_FIELDS] for record in records])
 
 
 def read(cache: Any, customer_id: str, version: str | None) -> History | None:

@@ -64,17 +64,6 @@ def from_graph(graph: Graph, retailer_id: str, before: datetime, readers: int = 
     return table
 
 
-def from_records(records: list[dict[str, object]], customer_id: str) -> pd.DataFrame:
-    """One customer's interactions (graph.interactions.customer_with_interactions) as a table."""
-    if not records:
-        return empty_table()
-    table = pd.DataFrame.from_records(records)
-    table["customer_id"] = customer_id
-    table["channel_id"] = None
-    table["at"] = table["at"].astype("int64")
-    return table[list(COLUMNS)]
-
-
 def from_canonical(folder: Path) -> pd.DataFrame:
     """Interactions straight from a canonical import folder (orders, order_lines, events)."""
     orders = _read(folder, "orders", ["order_id", "customer_id", "store_id", "channel_id", "placed_at", "kind"])

@@ -136,7 +136,7 @@ def _history(graph: Graph, pipe: Any, customer_id: str, events: Sequence[Mapping
         if history is not None:
             return history
     found = customer_with_interactions(graph, customer_id, EVENT_KINDS)
-    return customer_history.from_graph(*found) if found else None
+    return customer_history.History(*found) if found else None
 
 
 def hold_identities_now(cache: redis.Redis, customer_id: str, identities: list[tuple[str, str]]) -> None:
