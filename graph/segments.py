@@ -293,10 +293,16 @@ def refresh_members(graph: Graph, segment_id: str) -> int:
     """Rebuild one segment's members from the filter it holds, in one transaction; returns the member count."""
     def work(tx: Any) -> int:
         now = datetime.now(timezone.utc)
-        tx.run(LOCK_SEGMENT, segment_id=segment_id, now=now).consume()
-        record = tx.run(FILTER_OF_SEGMENT, segment_id=segment_id).single()
-        return _rebuild(tx, segment_id, SegmentFilter.from_json(record["filter_json"]), now) if record else 0
+        f = _locked_filter(tx, segment_id, now)
+        return _rebuild(tx, segment_id, f, now) if f is not None else 0
     return graph.write_tx(work)
+
+
+def _locked_filter(tx: Any, segment_id: str, now: datetime) -> SegmentFilter | None:
+    """Take the segment's write lock in `tx` and read the filter it holds; None if there is no such segment."""
+    tx.run(LOCK_SEGMENT, segment_id=segment_id, now=now).consume()
+    record = tx.run(FILTER_OF_SEGMENT, segment_id=segment_id).single()
+    return SegmentFilter.from_json(record["filter_json"]) if record else None
 
 
 def _rebuild(tx: Any, segment_id: str, f: SegmentFilter, now: datetime) -> int:
@@ -336,11 +342,9 @@ def refresh_customer_memberships(graph: Graph, customer_id: str) -> list[str]:
     returns the ids of the segments they are in now."""
     def work(tx: Any, segment_id: str) -> bool:
         now = datetime.now(timezone.utc)
-        tx.run(LOCK_SEGMENT, segment_id=segment_id, now=now).consume()
-        record = tx.run(FILTER_OF_SEGMENT, segment_id=segment_id).single()
-        if record is None:                      # deleted meanwhile
+        f = _locked_filter(tx, segment_id, now)
+        if f is None:                           # deleted meanwhile
             return False
-        f = SegmentFilter.from_json(record["filter_json"])
         found = tx.run(SET_MEMBERSHIP_OF_ONE, **_params(f, customer_id=customer_id), segment_id=segment_id,
                        now=now).single()
         return bool(found and found["member"])
