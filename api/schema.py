@@ -16,6 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from api.config import Limits
 from api.errors import PublicErrors
+from api.executor import LeanExecutor
 from api.extensions import limit_rules, request_policy
 from api.mutations.customers import CustomerMutation
 from api.mutations.events import EventMutation
@@ -64,6 +65,7 @@ def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
             PublicErrors,
         ],
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=LeanExecutor,
         scalar_overrides=OVERRIDES,
     )
 
