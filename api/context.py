@@ -19,6 +19,7 @@ from api.offers import OfferService
 from api.permissions import Caller
 from api.sessions import CustomerSessions
 from graph.driver import AsyncGraph, Graph
+from recsys.realtime import customer_identified
 
 
 @dataclass
@@ -62,8 +63,12 @@ class Context:
             raise Forbidden(why, field=field)
 
     def issue_session(self, customer_id: str) -> str | None:
-        """A customer session for a web or kiosk caller (api.sessions); None for other roles."""
-        return self.services.sessions.issue(customer_id, self.caller) if self.caller else None
+        """A customer session for a web or kiosk caller (api.sessions); None for other roles. The workers hear
+        that the customer is here, and prepare their history for the events of the visit."""
+        token = self.services.sessions.issue(customer_id, self.caller) if self.caller else None
+        if token is not None:
+            customer_identified(self.services.cache, customer_id)
+        return token
 
     @property
     def graph(self) -> AsyncGraph:

@@ -7,9 +7,10 @@ events the stream describes in full (a view, a cart, a wishlist: product, time, 
 kept copy instead. What the stream cannot describe in full reads the graph again: an order (its lines are
 in the graph), a consent change, a merge or unmerge, an entry replayed after an outage, or a history that
 expired. An event already kept (by event id) is not appended twice, so a redelivered stream entry changes
-nothing. A kept copy serves only while the offer version it was kept under is current: a precompute (which reads
-every customer afresh) retires them all. Changes the stream never hears of (a bulk load) show up then, or when
-the kept copy expires.
+nothing. A customer who makes themselves known (a card scan, a sign-in) has their history read and kept before
+their first event (realtime.customer_identified). A kept copy serves only while the offer version it was kept
+under is current: a precompute (which reads every customer afresh) retires them all. Changes the stream never
+hears of (a bulk load) show up then, or when the kept copy expires.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from recsys import keys
 from recsys.interactions import EVENT_KINDS
 
 TTL_S = 1_800
+IDENTIFIED = "identified"   # a stream entry saying a customer made themselves known (realtime.customer_identified)
 ORDER_KINDS = frozenset({"purchase", "return"})   # an order's event names no product: its lines are in the graph
 
 
@@ -81,7 +83,7 @@ def _row(event: Mapping[str, str]) -> list[Any] | None:
     """The interaction row an entry adds ([] when it adds none), None when only the graph knows it."""
     kind, product_id = event.get("kind", ""), event.get("product_id", "")
     if not event.get("event_id"):
-        return None                                 # a refresh request: consent, merge, unmerge ...
+        return [] if kind == IDENTIFIED else None   # else a refresh request: consent, merge, unmerge ...
     if kind not in EVENT_KINDS:
         return []                                   # a search or a visit: no product, no weight
     if not product_id:

@@ -62,6 +62,19 @@ def request_refresh(cache: redis.Redis, customer_id: str, reason: str = "refresh
     _append(cache, [{"event_id": "", "customer_id": customer_id, "kind": reason, "product_id": ""}])
 
 
+def customer_identified(cache: redis.Redis, customer_id: str) -> bool:
+    """Tell the workers a customer has just made themselves known (a card scanned at a kiosk, a webshop sign-in):
+    unless their history is kept already, a worker reads it from the graph and keeps it, and recomputes their list,
+    so that the events of the visit that follows are ranked without a graph read. Best effort: False, and nothing
+    else, when Redis cannot be reached."""
+    try:
+        _append(cache, [{"event_id": "", "customer_id": customer_id, "kind": customer_history.IDENTIFIED,
+                         "product_id": ""}])
+    except redis.RedisError:
+        return False
+    return True
+
+
 def replay_pending(graph: Graph, cache: redis.Redis, limit: int = 1_000) -> int:
     """Append events stored while Redis was down to the stream; returns how many."""
     pending = pending_stream(graph, limit)
@@ -100,6 +113,8 @@ def _recompute(graph: Graph, cache: redis.Redis, artifact_of: Callable[[str], Ar
         if history_ttl_s:
             pipe.watch(keys.customer_history(customer_id))
         current, versions = _live_versions(cache)
+        if _only_identified(events) and (not history_ttl_s or customer_history.read(pipe, customer_id, current)):
+            return None               # nothing to prepare: no history is kept, or theirs is (their list came from it)
         history = _history(graph, pipe, customer_id, events if history_ttl_s else None, current)
         artifact = artifact_of(history.profile["retailer_id"]) if history else None
         if history is None or artifact is None:
@@ -125,6 +140,10 @@ def _recompute(graph: Graph, cache: redis.Redis, artifact_of: Callable[[str], Ar
     after.publish(keys.offers_changed_channel(), json.dumps(payload))
     after.execute()
     return payload
+
+
+def _only_identified(events: Sequence[Mapping[str, str]] | None) -> bool:
+    return bool(events) and all(e.get("kind") == customer_history.IDENTIFIED for e in events or ())
 
 
 def _history(graph: Graph, pipe: Any, customer_id: str, events: Sequence[Mapping[str, str]] | None,

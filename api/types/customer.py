@@ -158,7 +158,8 @@ class Customer(CustomerAnalytics):
                                   "(customer, nextBestOffers, nextBestOffersChanged, recordEvent, linkIdentity, "
                                   "updateConsent) when sent as the header X-Customer-Session (a subscription: "
                                   "connection_init {\"customerSession\": ...}); valid C360_SESSION_MINUTES (30) "
-                                  "minutes from this read. Null for other roles, which need none.")
+                                  "minutes from this read; reading it also has the recommender prepare the "
+                                  "customer's history for the visit. Null for other roles, which need none.")
     def customer_session(self, info: strawberry.Info) -> str | None:
         return info.context.issue_session(self.customer_id)
 

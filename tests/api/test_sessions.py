@@ -9,6 +9,7 @@ import pytest
 from itsdangerous import TimestampSigner
 
 from api.config import Role
+from recsys import customer_history, keys
 from tests.api.conftest import KEYS
 
 K, W = Role.KIOSK, Role.WEB
@@ -74,9 +75,25 @@ def test_without_a_session_an_id_is_refused_whether_or_not_the_customer_exists(s
 
 
 @pytest.mark.parametrize("role", [Role.SERVICE_DESK, Role.INTEGRATOR, Role.ADMIN], ids=lambda r: r.value)
-def test_other_roles_need_no_session_and_get_none(shop: Any, api: Any, role: Role) -> None:
+def test_other_roles_need_no_session_and_get_none(shop: Any, api: Any, cache: Any, role: Role) -> None:
+    before = identified(cache)
     found = api.query('{ customer(id: "C2") { id customerSession } }', role=role)
     assert found == {"data": {"customer": {"id": "C2", "customerSession": None}}}
+    assert identified(cache) == before                  # nobody is at a kiosk or signed in: nothing to prepare
+
+
+@pytest.mark.parametrize("role", [K, W], ids=lambda r: r.value)
+def test_a_session_tells_the_workers_to_prepare_the_customers_history(shop: Any, api: Any, cache: Any,
+                                                                      role: Role) -> None:
+    before = identified(cache)
+    scan(api, "900001", role)
+    assert identified(cache) == before + ["C1"]
+
+
+def identified(cache: Any) -> list[str]:
+    """Customers named by `identified` entries of the event stream, oldest first."""
+    entries = cache.xrange(keys.event_stream())
+    return [f[b"customer_id"].decode() for _, f in entries if f.get(b"kind") == customer_history.IDENTIFIED.encode()]
 
 
 def test_a_session_belongs_to_the_key_that_identified_the_customer_and_expires(

@@ -140,6 +140,35 @@ def test_no_history_is_kept_with_a_ttl_of_zero_and_a_merged_away_customer_loses_
     assert kept_history(cache) is None
 
 
+def test_an_identified_customer_has_their_history_kept_before_their_first_event(served, cache: redis.Redis,
+                                                                               artifact: Artifact) -> None:
+    forget = cache.pipeline(transaction=False)
+    customer_history.forget(forget, CUSTOMER)
+    forget.execute()
+    assert realtime.customer_identified(cache, CUSTOMER)
+    identified = last_entry(cache)
+    assert identified["kind"] == customer_history.IDENTIFIED and identified["customer_id"] == CUSTOMER
+    reads = served.graph.round_trips
+    assert recompute(served, cache, artifact, [identified]) is not None    # read, kept, list written
+    assert served.graph.round_trips == reads + 1
+    assert kept_history(cache) is not None
+    listed = keys.customer_offers(CUSTOMER, offers.versions(cache)["current"])
+    cache.delete(listed)
+    assert recompute(served, cache, artifact, [identified]) is None        # kept already: nothing to do
+    assert not cache.exists(listed) and served.graph.round_trips == reads + 1
+    realtime.record_event(served.graph, cache, view("identified-1", served.group_b[0]))
+    reads = served.graph.round_trips
+    assert recompute(served, cache, artifact, [identified, last_entry(cache)]) is not None
+    assert served.graph.round_trips == reads and cache.exists(listed)      # the visit's view: no graph read
+    assert recompute(served, cache, artifact, [identified], history_ttl_s=0) is None   # nothing to prepare
+    assert served.graph.round_trips == reads
+
+
+def test_identifying_a_customer_while_redis_is_down_is_no_error() -> None:
+    unreachable = redis.Redis(port=1, socket_connect_timeout=0.2)
+    assert realtime.customer_identified(unreachable, CUSTOMER) is False
+
+
 KEPT = History({"retailer_id": "r"}, [["p1", "o1", 100, "purchase", "s1"], ["p2", "e1", 200, "view", None]])
 
 
@@ -153,6 +182,7 @@ def entry(**fields: str) -> dict[str, str]:
     ({"event_id": "e1"}, []),                                  # already kept
     ({"kind": "search", "product_id": ""}, []),                # no product, no weight
     ({"kind": "visit", "product_id": "p1"}, []),               # not an interaction kind
+    ({"event_id": "", "kind": "identified", "product_id": ""}, []),   # the customer made themselves known
 ])
 def test_entries_the_stream_describes_in_full_are_appended(fields: dict[str, str], expected: list[list[Any]]) -> None:
     assert customer_history.with_events(KEPT, [entry(**fields)]).rows == KEPT.rows + expected
