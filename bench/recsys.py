@@ -130,7 +130,8 @@ def precompute(graph, cache, models_dir: Path, retailer_id: str, workers: int) -
     """Precompute every list of the retailer with its latest model; prints seconds and customers/s."""
     summary = jobs.precompute(graph, cache, models_dir, retailers=[retailer_id], workers=workers)
     total_s = summary.read_s + summary.write_s + summary.catalogue_s
-    processes = f"{workers} ranking process{'es' if workers > 1 else ''}"
+    used = summary.ranking_processes
+    processes = f"--workers {workers}: {used} ranking process{'es' if used > 1 else ''}"
     print(f"precompute ({processes}): {summary.customers:,} customers; read {summary.read_s:.1f} s, lists (rank + "
           f"write) {summary.write_s:.1f} s, catalogue {summary.catalogue_s:.1f} s -> {summary.customers_per_s:,.0f} "
           f"customers/s for the lists, "

@@ -26,6 +26,8 @@ from recsys.model import Artifact
 from recsys.training import home_stores
 
 BATCH = 1_000   # customers ranked and written together
+BATCHES_PER_PROCESS = 10   # fewer batches than this per ranking process, and starting it (and sending it the
+                           # model) costs more than it saves: Complete Journey's 3 batches rank faster in one
 POPULAR_SIZE = 100
 SIMILAR_SIZE = 20
 SUPPRESSED_SHOWN = 5
@@ -45,6 +47,7 @@ class Summary:
     catalogue_s: float = 0.0    # similar products, popular lists, names, assortments, identity map
     identities: int = 0
     retailers: list[str] = field(default_factory=list)
+    ranking_processes: int = 1  # the most any retailer's lists used (1: ranked in this process)
 
     @property
     def customers_per_s(self) -> float:
@@ -74,9 +77,9 @@ def precompute(graph: Graph, cache: redis.Redis, artifacts: dict[str, Artifact],
                total: Callable[[int], None] = lambda _: None, workers: int = 1, batch: int = BATCH) -> Summary:
     """Write a complete new version for every retailer in `artifacts`, then switch to it.
 
-    Lists are ranked in batches of `batch` customers by `workers` processes (ranking is single-threaded
-    numpy work, so about one per core). A failure deletes what was written and leaves the current version
-    served.
+    Lists are ranked in batches of `batch` customers by up to `workers` processes (ranking is single-threaded
+    numpy work, so about one per core), one per BATCHES_PER_PROCESS batches. A failure deletes what was written
+    and leaves the current version served.
     """
     summary = Summary(version)
     offers.begin(cache, version)
@@ -108,6 +111,7 @@ def _precompute_retailer(graph: Graph, cache: redis.Redis, retailer_id: str, art
     customers = customers_of(table, profiles, artifact, epoch, settings)
     summary.read_s += time.perf_counter() - started
     total(len(customers.ids))
+    summary.ranking_processes = max(summary.ranking_processes, ranking.processes(len(customers.ids)))
     started = time.perf_counter()
     computed_at = now.isoformat()
     for customer_ids, lists in ranking.batches(artifact, customers, settings):
@@ -134,28 +138,35 @@ REASON_NAMES = np.array(hybrid.REASON_CODES, dtype=object)
 
 @dataclass(frozen=True)
 class Ranking:
-    """How lists are ranked: `workers` processes, `batch` customers at a time."""
+    """How lists are ranked: up to `workers` processes, `batch` customers at a time."""
 
     workers: int = 1
     batch: int = BATCH
+
+    def processes(self, customers: int) -> int:
+        """Ranking processes for this many customers: at most `workers`, one per BATCHES_PER_PROCESS batches;
+        1 means ranked in this process."""
+        batches = -(-customers // self.batch)
+        return max(1, min(self.workers, -(-batches // BATCHES_PER_PROCESS)))
 
     def batches(self, artifact: Artifact, customers: Customers, settings: hybrid.HybridSettings
                 ) -> Iterator[tuple[list[str], Lists]]:
         """(customer ids, their lists) batch by batch, in order."""
         parts = (customers.rows(slice(start, start + self.batch))
                  for start in range(0, len(customers.ids), self.batch))
-        if self.workers <= 1 or len(customers.ids) <= self.batch:
+        processes = self.processes(len(customers.ids))
+        if processes == 1:
             for part in parts:
                 yield part.ids.tolist(), offer_lists(artifact, part, settings)
             return
         # spawn, not fork: a forked child of a process that already ran OpenMP (implicit) can hang
-        pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_adopt,
+        pool = ProcessPoolExecutor(processes, mp_context=get_context("spawn"), initializer=_adopt,
                                    initargs=(artifact, settings))
         try:
             waiting: deque[tuple[list[str], Future[Lists]]] = deque()
             for part in parts:
                 waiting.append((part.ids.tolist(), pool.submit(_rank, part)))
-                if len(waiting) > 2 * self.workers:     # bounded: batches are pickled to the workers
+                if len(waiting) > 2 * processes:     # bounded: batches are pickled to the workers
                     ids, lists = waiting.popleft()
                     yield ids, lists.result()
             while waiting:
