@@ -19,7 +19,6 @@ from api.offers import OfferService
 from api.permissions import Caller
 from api.sessions import CustomerSessions
 from graph.driver import AsyncGraph, Graph
-from recsys.realtime import customer_identified
 
 
 @dataclass
@@ -67,7 +66,7 @@ class Context:
         that the customer is here, and prepare their history for the events of the visit."""
         token = self.services.sessions.issue(customer_id, self.caller) if self.caller else None
         if token is not None:
-            customer_identified(self.services.cache, customer_id)
+            self.services.offers.customer_identified(customer_id)
         return token
 
     @property

@@ -22,6 +22,7 @@ from graph.catalog_reads import store_bestsellers
 from graph.driver import AsyncGraph
 from graph.profiles import customer_id_by_identity, known_ids
 from recsys.offers import Offer, OfferList, OfferReader
+from recsys.realtime import customer_identified
 
 FALLBACK_VERSION = "local-fallback"
 CONTACT_KINDS = frozenset({"phone", "email"})   # also found on contact fields in the graph: never added to the map
@@ -61,6 +62,12 @@ class OfferService:
             except CACHE_DOWN:
                 self._mark_down()
         return customer_id
+
+    def customer_identified(self, customer_id: str) -> None:
+        """Tell the recommender's workers that the customer is here (recsys.realtime.customer_identified), so that
+        their history is ready for the visit's events; nothing while Redis is down."""
+        if self.redis_up() and not customer_identified(self.reader.cache, customer_id):
+            self._mark_down()
 
     async def next_best_offers(self, customer_id: str, *, channel: str | None, store_id: str | None,
                                limit: int) -> OfferList:

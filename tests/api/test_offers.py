@@ -11,8 +11,8 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from api.config import Role
 from c360.services import free_port
-from recsys.realtime import offers_changed_channel
 from recsys import keys
+from recsys.realtime import offers_changed_channel
 from tests.api.conftest import COMPUTED_AT, KEYS, VERSION, Api, api_config, seed_offers
 from tests.api.test_merges import MERGE
 
@@ -134,6 +134,17 @@ def test_redis_outage_uses_the_popular_lists_seen_before(shop: Any, cache: Any, 
     # then the kiosk still gets that store's bestsellers, marked as a fallback with the reason
     assert offer_ids(result) == ["P4", "P3", "P1"]
     assert "as of" in result["data"]["nextBestOffers"]["offers"][0]["reason"]
+
+
+def test_a_card_scan_during_a_redis_outage_still_issues_a_session(shop: Any, api: Any) -> None:
+    service = api.services.offers
+    service.reader.cache = redis.Redis(port=free_port(), socket_connect_timeout=0.2)
+    scan = '{ customerByIdentity(kind: LOYALTY_CARD, value: "900001") { id customerSession } }'
+    found = api.query(scan, role=Role.KIOSK)["data"]["customerByIdentity"]
+    assert found["id"] == "C1" and found["customerSession"]      # the card found in the graph, the session issued
+    service.down_until = 0.0                                       # as if the card lookup had not found Redis down
+    service.customer_identified("C1")
+    assert not service.redis_up()                                  # telling the workers failed: Redis skipped a while
 
 
 def test_popular_lists_kept_for_an_outage_are_bounded_and_keep_the_stores_asked_for_lately(
