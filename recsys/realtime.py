@@ -68,8 +68,7 @@ def customer_identified(cache: redis.Redis, customer_id: str) -> bool:
     so that the events of the visit that follows are ranked without a graph read. Best effort: False, and nothing
     else, when Redis cannot be reached."""
     try:
-        _append(cache, [{"event_id": "", "customer_id": customer_id, "kind": customer_history.IDENTIFIED,
-                         "product_id": ""}])
+        request_refresh(cache, customer_id, customer_history.IDENTIFIED)
     except redis.RedisError:
         return False
     return True
