@@ -112,9 +112,12 @@ def _recompute(graph: Graph, cache: redis.Redis, artifact_of: Callable[[str], Ar
         if history_ttl_s:
             pipe.watch(keys.customer_history(customer_id))
         current, versions = _live_versions(cache)
-        if _only_identified(events) and (not history_ttl_s or customer_history.read(pipe, customer_id, current)):
-            return None               # nothing to prepare: no history is kept, or theirs is (their list came from it)
-        history = _history(graph, pipe, customer_id, events if history_ttl_s else None, current)
+        identified_only = _only_identified(events)
+        if identified_only and not history_ttl_s:
+            return None                                   # no history is kept: nothing to prepare
+        history, from_kept = _history(graph, pipe, customer_id, events if history_ttl_s else None, current)
+        if identified_only and from_kept:
+            return None                                   # theirs is kept already, and their list came from it
         artifact = artifact_of(history.profile["retailer_id"]) if history else None
         if history is None or artifact is None:
             return None
@@ -142,19 +145,21 @@ def _recompute(graph: Graph, cache: redis.Redis, artifact_of: Callable[[str], Ar
 
 
 def _only_identified(events: Sequence[Mapping[str, str]] | None) -> bool:
-    return bool(events) and all(e.get("kind") == customer_history.IDENTIFIED for e in events or ())
+    return events is not None and len(events) > 0 and all(e.get("kind") == customer_history.IDENTIFIED
+                                                          for e in events)
 
 
 def _history(graph: Graph, pipe: Any, customer_id: str, events: Sequence[Mapping[str, str]] | None,
-             version: str | None) -> customer_history.History | None:
-    """The history kept under `version` with `events` appended, else the graph's; None if the customer is unknown."""
+             version: str | None) -> tuple[customer_history.History | None, bool]:
+    """(the history kept under `version` with `events` appended, else the graph's; None if the customer is
+    unknown), and whether it is the kept one."""
     if events is not None:
         kept = customer_history.read(pipe, customer_id, version)
         history = customer_history.with_events(kept, events) if kept else None
         if history is not None:
-            return history
+            return history, True
     found = customer_with_interactions(graph, customer_id, EVENT_KINDS)
-    return customer_history.History(*found) if found else None
+    return (customer_history.History(*found) if found else None), False
 
 
 def hold_identities_now(cache: redis.Redis, customer_id: str, identities: list[tuple[str, str]]) -> None:
