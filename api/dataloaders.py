@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -18,6 +18,7 @@ from graph.driver import AsyncGraph
 
 Record = dict[str, Any]
 BatchRead = Callable[[AsyncGraph, list[str]], Awaitable[list[Record | None]]]
+Built = TypeVar("Built")
 
 
 @dataclass
@@ -42,10 +43,16 @@ class RecordCache:
 
 @dataclass
 class Catalog:
-    """The process-wide caches behind the per-request loaders."""
+    """The process-wide caches behind the per-request loaders, and the GraphQL objects made from their records.
+
+    An object is made once per cached record and shared by every request until the record is read again (a new
+    record object); the objects are never changed after they are made. `max_built` bounds them (cleared when full).
+    """
 
     products: RecordCache = field(default_factory=RecordCache)
     stores: RecordCache = field(default_factory=RecordCache)
+    max_built: int = 100_000
+    built: dict[tuple[str, str], tuple[Record, Any]] = field(default_factory=dict)
 
 
 def cached_loader(graph: AsyncGraph, cache: RecordCache, read: BatchRead) -> DataLoader[str, Record | None]:
@@ -72,12 +79,11 @@ def cached_loader(graph: AsyncGraph, cache: RecordCache, read: BatchRead) -> Dat
 
 @dataclass(slots=True)
 class Loaders:
-    """Fresh for every request; `built` memoizes the GraphQL objects made from cached records."""
+    """Fresh for every request, in front of the process-wide `catalog`."""
 
     product_by_id: DataLoader[str, Record | None]
     store_by_id: DataLoader[str, Record | None]
     catalog: Catalog
-    built: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     @classmethod
     def create(cls, graph: AsyncGraph, catalog: Catalog) -> "Loaders":
@@ -88,3 +94,17 @@ class Loaders:
         """(hit, record) from the process-wide cache of `kind` ("products" or "stores"), without waiting."""
         cache: RecordCache = getattr(self.catalog, kind)
         return cache.get(key, time.monotonic())
+
+    def built(self, kind: str, key: str, record: Record | None, make: Callable[[Record], Built]) -> Built | None:
+        """The object `make` makes of `record`, made once per cached record (see Catalog); None for no record."""
+        if record is None:
+            return None
+        memo = self.catalog.built
+        entry = memo.get((kind, key))
+        if entry is not None and entry[0] is record:
+            return entry[1]  # type: ignore[no-any-return]
+        if len(memo) >= self.catalog.max_built:
+            memo.clear()
+        made = make(record)
+        memo[(kind, key)] = (record, made)
+        return made

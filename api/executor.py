@@ -1,33 +1,71 @@
-"""Strawberry's executor with a shortcut for plain leaf fields.
+"""Strawberry's executor with shortcuts for plain fields, and direct calls of info-only resolvers.
 
-A plain leaf is a field whose type is a scalar or enum and that strawberry resolves by reading an attribute:
-no resolver, no permission or other field extension (strawberry's `is_basic_field`), hence no arguments
-either. Strawberry already skips its own work for them, but graphql-core still builds a resolve info object
-and walks `complete_value` for each one (a customer-360 request has about 990 of them among its ~1,470 fields).
-Here a plain leaf is read and coerced by its type directly. Anything out of the ordinary (an exception, null for
-a non-null field, a value the scalar refuses) goes the standard way, so results and errors are graphql-core's.
+A plain field is one strawberry resolves by reading an attribute: no resolver, no permission or other field
+extension (strawberry's `is_basic_field`), hence no arguments either. Strawberry already skips its own work for
+them, but graphql-core still builds a resolve info object and walks `complete_value` for each one (a customer-360
+request has about 990 plain leaves and some 300 plain objects and lists of objects among its ~1,470 fields).
+LeanExecutor instead
+- reads a plain leaf (scalar or enum) and coerces it by its type;
+- reads a plain object, or list of objects, and executes its sub-selection, when the object type has no
+  `is_type_of` check (strawberry gives one only to types with interfaces).
+Anything out of the ordinary (an exception, null for a non-null field or item, an awaitable, a value the scalar
+refuses, something other than a list, a directive on the field such as @stream) goes the standard way before any
+work is done, so results and errors are graphql-core's.
+
+`lean_resolvers` does the same for fields whose resolver takes only `self` and `info` (Offer.product, Order.store):
+it calls the resolver directly instead of through strawberry's wrapper, which has no arguments to convert and no
+extension to run for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import Enum
 from functools import partial
 from operator import attrgetter
 from typing import Any
 
-from graphql import GraphQLLeafType, GraphQLObjectType, GraphQLOutputType, get_nullable_type, is_leaf_type
-from graphql.pyutils import Path, Undefined
+import strawberry
+from graphql import (
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    get_nullable_type,
+    is_leaf_type,
+    is_list_type,
+    is_object_type,
+)
+from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
-PlainLeaf = tuple[Callable[[Any], Any], GraphQLLeafType, bool]   # (value of the source, leaf type, nullable)
 DEFINITION = "strawberry-definition"   # where strawberry keeps its field on graphql-core's
 
 
-class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Executes plain leaf fields without a resolve info object (see the module docstring)."""
+class Shape(Enum):
+    LEAF = "leaf"
+    OBJECT = "object"
+    OBJECTS = "list of objects"
 
-    _plain_leaves: dict[tuple[GraphQLObjectType, str], PlainLeaf | None] = {}
+
+@dataclass(frozen=True, slots=True)
+class PlainField:
+    """How to read a plain field and what it holds; `item_type` is a list's item type as declared."""
+
+    read: Callable[[Any], Any]
+    shape: Shape
+    named_type: GraphQLLeafType | GraphQLObjectType
+    field_type: GraphQLOutputType
+    nullable: bool
+    item_type: GraphQLOutputType | None = None
+
+
+class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Executes plain fields without a resolve info object (see the module docstring)."""
+
+    _plain_fields: dict[tuple[GraphQLObjectType, str], PlainField | None] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -37,33 +75,152 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
     def execute_field(self, parent_type: GraphQLObjectType, source: Any, field_details_list: Any, path: Path,
                       position_context: Any) -> Any:
         name = field_details_list[0].node.name.value
-        leaf = self._plain_leaves.get((parent_type, name), Undefined)
-        if leaf is Undefined:
-            leaf = self._plain_leaves.setdefault((parent_type, name), self._plain_leaf(parent_type, name))
-        if leaf is not None and self._shortcut:
-            read, leaf_type, nullable = leaf
+        plain = self._plain_fields.get((parent_type, name), Undefined)
+        if plain is Undefined:
+            plain = self._plain_fields.setdefault((parent_type, name), plain_field(self.schema, parent_type, name))
+        if plain is not None and self._shortcut:
             try:
-                value = read(source)
-                if value is None and nullable:
+                value = plain.read(source)
+            except Exception:
+                value = Undefined   # the standard path raises it again, located
+            if value is None:
+                if plain.nullable:
                     return None
-                if value is not None and value is not Undefined and not isinstance(value, Exception):
-                    return self.complete_leaf_value(leaf_type, value)
-            except Exception:  # noqa: S110 - the standard path below raises it again, located
-                pass
+            elif value is not Undefined and not isinstance(value, Exception):
+                done = self._complete_plain(plain, value, field_details_list, path, position_context)
+                if done is not Undefined:
+                    return done
         return super().execute_field(parent_type, source, field_details_list, path, position_context)
 
-    def _plain_leaf(self, parent_type: GraphQLObjectType, name: str) -> PlainLeaf | None:
-        field = self.schema.get_field(parent_type, name)
-        definition = field.extensions.get(DEFINITION) if field is not None else None
-        # is_basic_field: no resolver and no extension (a permission is one). Strawberry's `_is_default` mark
-        # is not enough: a field with a permission but no resolver carries it too.
-        if not isinstance(definition, StrawberryField) or not definition.is_basic_field or field.args:
+    def _complete_plain(self, plain: PlainField, value: Any, field_details_list: Any, path: Path,
+                        position_context: Any) -> Any:
+        """The completed value, or Undefined to leave the field to the standard path (nothing done yet)."""
+        if plain.shape is Shape.LEAF:
+            try:
+                return self.complete_leaf_value(plain.named_type, value)  # type: ignore[arg-type]
+            except Exception:
+                return Undefined
+        if self.is_awaitable(value) or any(details.node.directives for details in field_details_list):
+            return Undefined
+        if plain.shape is Shape.OBJECT:
+            return self._object(plain.named_type, plain.field_type, value, field_details_list, path, position_context)
+        if type(value) is not list or not self._plain_items(value, plain.item_type is plain.named_type):
+            return Undefined
+        return self._objects(plain, value, field_details_list, path, position_context)
+
+    def _plain_items(self, items: list[Any], nullable: bool) -> bool:
+        is_awaitable = self.is_awaitable
+        return all((nullable if item is None else not (isinstance(item, Exception) or is_awaitable(item)))
+                   for item in items)
+
+    def _object(self, object_type: Any, return_type: GraphQLOutputType, value: Any, field_details_list: Any,
+                path: Path, position_context: Any) -> Any:
+        """complete_object_value without `is_type_of` (there is none) and so without a resolve info."""
+        try:
+            completed = self.collect_and_execute_subfields(object_type, field_details_list, path, value,
+                                                           position_context)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
-        nullable_type: GraphQLOutputType = get_nullable_type(field.type)
-        if not is_leaf_type(nullable_type):
+        if self.is_awaitable(completed):
+            return self._settled(completed, return_type, field_details_list, path)
+        return completed
+
+    def _objects(self, plain: PlainField, items: list[Any], field_details_list: Any, path: Path,
+                 position_context: Any) -> Any:
+        """complete_iterable_value for a list of plain objects (an item's error nulls it or, if non-null, the list)."""
+        results: list[Any] = []
+        pending: list[int] = []
+        try:
+            for index, item in enumerate(items):
+                completed = None if item is None else self._object(
+                    plain.named_type, plain.item_type, item, field_details_list,  # type: ignore[arg-type]
+                    path.add_key(index, None), position_context)
+                if completed is not None and self.is_awaitable(completed):
+                    pending.append(index)
+                results.append(completed)
+        except Exception as raw_error:
+            if pending:
+                self.settle_in_background([results[index] for index in pending])
+            self.handle_field_error(raw_error, plain.field_type, field_details_list, path)
             return None
-        if definition.default_resolver is getattr:
-            read = attrgetter(definition.python_name)   # what strawberry's resolver does, without its calls
-        else:
-            read = partial(field.resolve, info=None)
-        return read, nullable_type, nullable_type is field.type
+        if not pending:
+            return results
+        return self._settled(gathered(results, pending), plain.field_type, field_details_list, path)
+
+    async def _settled(self, completed: Awaitable[Any], return_type: GraphQLOutputType, field_details_list: Any,
+                       path: Path) -> Any:
+        """The awaited value, or null after graphql-core's handling of its error at `path`."""
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+
+
+async def gathered(results: list[Any], pending: list[int]) -> list[Any]:
+    """`results` with its awaitables at `pending` awaited (all cancelled if one fails, as graphql-core does)."""
+    if len(pending) == 1:
+        results[pending[0]] = await results[pending[0]]
+        return results
+    for index, value in zip(pending, await gather_with_cancel(*(results[index] for index in pending)), strict=True):
+        results[index] = value
+    return results
+
+
+def plain_field(schema: Any, parent_type: GraphQLObjectType, name: str) -> PlainField | None:
+    """The PlainField for `parent_type.name`, or None when it is not plain (see the module docstring)."""
+    field = schema.get_field(parent_type, name)
+    definition = field.extensions.get(DEFINITION) if field is not None else None
+    # is_basic_field: no resolver and no extension (a permission is one). Strawberry's `_is_default` mark
+    # is not enough: a field with a permission but no resolver carries it too.
+    if not isinstance(definition, StrawberryField) or not definition.is_basic_field or field.args:
+        return None
+    if definition.default_resolver is getattr:
+        read = attrgetter(definition.python_name)   # what strawberry's resolver does, without its calls
+    else:
+        read = partial(field.resolve, info=None)
+    nullable_type: Any = get_nullable_type(field.type)
+    nullable = nullable_type is field.type
+    if is_leaf_type(nullable_type):
+        return PlainField(read, Shape.LEAF, nullable_type, field.type, nullable)
+    if is_object_type(nullable_type) and nullable_type.is_type_of is None:
+        return PlainField(read, Shape.OBJECT, nullable_type, field.type, nullable)
+    if is_list_type(nullable_type):
+        item_type = nullable_type.of_type
+        object_type: Any = get_nullable_type(item_type)
+        if is_object_type(object_type) and object_type.is_type_of is None:
+            return PlainField(read, Shape.OBJECTS, object_type, field.type, nullable, item_type)
+    return None
+
+
+def lean_resolvers(schema: strawberry.Schema) -> int:
+    """Call info-only resolvers directly (see the module docstring); returns how many fields it changed."""
+    if getattr(schema.schema_converter, "_exception_handler_specs", True):
+        return 0   # exception handlers (or a strawberry that keeps them elsewhere): leave strawberry's wrapper
+    changed = 0
+    for graphql_type in schema._schema.type_map.values():   # strawberry keeps graphql-core's schema there
+        if isinstance(graphql_type, GraphQLObjectType) and not graphql_type.name.startswith("__"):
+            for field in graphql_type.fields.values():
+                resolve = info_only_resolver(field, schema.config.info_class)
+                if resolve is not None:
+                    field.resolve = resolve
+                    changed += 1
+    return changed
+
+
+def info_only_resolver(field: GraphQLField, info_class: type[strawberry.Info]) -> Callable[..., Any] | None:
+    """A direct call of the field's resolver when it takes only `self` and `info` and nothing wraps it."""
+    definition = field.extensions.get(DEFINITION) if field.extensions else None
+    if not isinstance(definition, StrawberryField) or definition.extensions or definition.is_subscription:
+        return None
+    resolver = definition.base_resolver
+    if (resolver is None or field.args or resolver.arguments or resolver.root_parameter or resolver.parent_parameter
+            or resolver.self_parameter is None or resolver.info_parameter is None):
+        return None
+    call, info_name = resolver.wrapped_func, resolver.info_parameter.name
+
+    def resolve(source: Any, info: Any) -> Any:
+        return call(source, **{info_name: info_class(_raw_info=info, _field=definition)})
+
+    return resolve

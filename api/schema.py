@@ -16,7 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from api.config import Limits
 from api.errors import PublicErrors
-from api.executor import LeanExecutor
+from api.executor import LeanExecutor, lean_resolvers
 from api.extensions import limit_rules, request_policy
 from api.mutations.customers import CustomerMutation
 from api.mutations.events import EventMutation
@@ -53,7 +53,7 @@ class C360Schema(strawberry.Schema):
 def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
     """The executable schema; built once per set of limits."""
     rules = limit_rules(limits)
-    return C360Schema(
+    schema = C360Schema(
         query=root("Query", QUERIES, "Reads. Send the API key as `Authorization: Bearer <key>`."),
         mutation=root("Mutation", MUTATIONS, "Writes; each returns a payload with a list of typed errors."),
         subscription=root("Subscription", SUBSCRIPTIONS, "Live updates over graphql-transport-ws."),
@@ -68,6 +68,8 @@ def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
         execution_context_class=LeanExecutor,
         scalar_overrides=OVERRIDES,
     )
+    lean_resolvers(schema)
+    return schema
 
 
 def schema_sdl() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from enum import Enum
 from typing import Any
 
@@ -79,8 +80,11 @@ class Money:
     amount: str = strawberry.field(description="Decimal string in major units, e.g. \"12.50\".")
 
 
+@functools.lru_cache(maxsize=65_536)
 def money(amount_minor: int | None, currency: str | None) -> Money | None:
-    """Money from minor units; None when the amount is unknown (USD when the currency is)."""
+    """Money from minor units; None when the amount is unknown (USD when the currency is).
+
+    Shared: equal amounts get the same (never changed) object, as a customer's orders repeat a few prices."""
     if amount_minor is None:
         return None
     code = currency or "USD"

@@ -82,16 +82,10 @@ def load_product(info: Any, product_id: str | None) -> Product | None | Awaitabl
     loaders = info.context.loaders
     hit, record = loaders.cached("products", product_id)
     if hit:
-        return _built(loaders, product_id, record)
+        return loaders.built("products", product_id, record, Product.from_record)  # type: ignore[no-any-return]
     return _product_later(loaders, product_id)
 
 
-def _built(loaders: Any, product_id: str, record: dict[str, Any] | None) -> Product | None:
-    key = ("product", product_id)
-    if key not in loaders.built:
-        loaders.built[key] = Product.from_record(record) if record else None
-    return loaders.built[key]  # type: ignore[no-any-return]
-
-
 async def _product_later(loaders: Any, product_id: str) -> Product | None:
-    return _built(loaders, product_id, await loaders.product_by_id.load(product_id))
+    record = await loaders.product_by_id.load(product_id)
+    return loaders.built("products", product_id, record, Product.from_record)  # type: ignore[no-any-return]

@@ -38,19 +38,13 @@ def load_store(info: Any, store_id: str | None) -> Store | None | Awaitable[Stor
     loaders = info.context.loaders
     hit, record = loaders.cached("stores", store_id)
     if hit:
-        return _built(loaders, store_id, record)
+        return loaders.built("stores", store_id, record, Store.from_record)  # type: ignore[no-any-return]
     return _store_later(loaders, store_id)
 
 
-def _built(loaders: Any, store_id: str, record: dict[str, Any] | None) -> Store | None:
-    key = ("store", store_id)
-    if key not in loaders.built:
-        loaders.built[key] = Store.from_record(record) if record else None
-    return loaders.built[key]  # type: ignore[no-any-return]
-
-
 async def _store_later(loaders: Any, store_id: str) -> Store | None:
-    return _built(loaders, store_id, await loaders.store_by_id.load(store_id))
+    record = await loaders.store_by_id.load(store_id)
+    return loaders.built("stores", store_id, record, Store.from_record)  # type: ignore[no-any-return]
 
 
 async def check_store(info: Any, store_id: str | None) -> None:

@@ -1,7 +1,9 @@
-"""The executor's shortcut for plain leaf fields answers exactly as strawberry's own executor (pure logic)."""
+"""The executor's shortcuts (plain leaves, objects, lists of objects) and the direct calls of info-only resolvers
+answer exactly as strawberry's own executor and resolvers do (pure logic)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import date
 from enum import Enum
@@ -11,7 +13,7 @@ import pytest
 import strawberry
 from strawberry.permission import BasePermission
 
-from api.executor import LeanExecutor
+from api.executor import LeanExecutor, lean_resolvers
 
 
 class Deny(BasePermission):
@@ -41,6 +43,61 @@ class Item:
         return self.name.upper() if upper else self.name
 
 
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Tag(Named):
+    weight: int
+
+
+@strawberry.type
+class Price:
+    amount: int
+    currency: str
+
+
+@strawberry.type
+class Line:
+    price: Price
+    old_price: Price | None
+    prices: list[Price]
+    maybe_prices: list[Price | None] | None
+    some_prices: list[Price] | None = None
+    tag: Tag | None
+    item_name: strawberry.Private[str | None]
+
+    @strawberry.field
+    def item(self, info: strawberry.Info) -> Item | None:
+        if self.item_name == "boom":
+            raise ValueError("no such item")
+        return None if self.item_name is None else Item(name=self.item_name, note=None, kind=Kind.FRESH,
+                                                        since=date(2024, 1, 2), count=1)
+
+    @strawberry.field
+    def sure_item(self, info: strawberry.Info) -> Item:
+        return self.item(info)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def later_item(self, info: strawberry.Info) -> Item | None:
+        return self.item(info)
+
+    @strawberry.field
+    async def later_price(self) -> Price | None:
+        return self.price
+
+
+def price(amount: Any) -> Price:
+    return Price(amount=amount, currency="EUR")
+
+
+def good_line() -> Line:
+    return Line(price=price(1), old_price=None, prices=[price(2), price(3)], maybe_prices=[price(4), None],
+                tag=Tag(name="new", weight=1), item_name="milk")
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -50,16 +107,41 @@ class Query:
                 Item(name=None, note="no name", kind=Kind.FRESH, since=date(2023, 5, 6), count=1),  # type: ignore[arg-type]
                 Item(name="eggs", note="no count", kind=Kind.FRESH, since=date(2023, 5, 6), count="six")]  # type: ignore[arg-type]
 
+    @strawberry.field
+    def lines(self) -> list[Line | None]:
+        broken = [Line(price=price("one"), old_price=None, prices=[], maybe_prices=None, tag=None, item_name=None),
+                  Line(price=price(1), old_price=price("two"), prices=[price(1), price("x")], maybe_prices=None,
+                       tag=None, item_name="boom"),
+                  Line(price=price(1), old_price=None, prices=[price(1)], maybe_prices=[price("x"), None, price(5)],
+                       tag=Tag(name=None, weight=2), item_name=None, some_prices=[price(6), price("y")]),  # type: ignore[arg-type]
+                  Line(price=None, old_price=None, prices=None, maybe_prices=[None], tag=None,  # type: ignore[arg-type]
+                       item_name="eggs")]
+        return [good_line(), *broken, None]
+
+    @strawberry.field
+    def good_lines(self) -> list[Line]:
+        return [good_line(), good_line()]
+
 
 QUERIES = [
     "{ items { name note kind since count label(upper: true) } }",
     "{ items { renamed: name note kind secret } }",
     "{ items { ... on Item { name kind } count } }",
+    "{ lines { price { amount currency } oldPrice { amount } } }",
+    "{ lines { prices { amount } maybePrices { amount currency } } }",
+    "{ lines { somePrices { amount } tag { weight } } }",
+    "{ lines { tag { name weight } item { name count } } }",
+    "{ lines { sureItem { name } price { amount } } }",
+    "{ lines { laterItem { name } laterPrice { amount } maybePrices { amount } } }",
+    "{ lines { price { amount } prices @skip(if: false) { currency } } }",
 ]
 
 
-def answers(executor: Any, query: str) -> Any:
-    result = strawberry.Schema(query=Query, execution_context_class=executor).execute_sync(query)
+def answers(executor: Any, query: str, lean: bool = False) -> Any:
+    schema = strawberry.Schema(query=Query, execution_context_class=executor)
+    if lean:
+        assert lean_resolvers(schema) == 3, "Line.item, sureItem and laterItem take only self and info"
+    result = asyncio.run(schema.execute(query))
     errors = sorted((e.message, tuple(e.path or ()), tuple((x.line, x.column) for x in e.locations or ()))
                     for e in result.errors or [])
     return result.data, errors
@@ -67,9 +149,11 @@ def answers(executor: Any, query: str) -> Any:
 
 @pytest.mark.parametrize("query", QUERIES)
 def test_same_data_and_errors_as_strawberry(query: str) -> None:
-    lean, stock = answers(LeanExecutor, query), answers(None, query)
-    assert lean == stock
-    assert lean[1], "each query meets a broken item, so there are errors to compare"
+    stock = answers(None, query)
+    assert answers(LeanExecutor, query) == stock
+    assert answers(LeanExecutor, query, lean=True) == stock
+    assert answers(None, query, lean=True) == stock
+    assert stock[1], "each query meets a broken item, so there are errors to compare"
 
 
 def test_plain_leaves_skip_the_resolve_info(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,3 +169,19 @@ def test_plain_leaves_skip_the_resolve_info(monkeypatch: pytest.MonkeyPatch) -> 
     # `items` and `label` have resolvers; of the plain leaves only the broken items' go the standard way
     # (an item stops at its first error: no label for either broken item)
     assert Counter(built) == {"items": 1, "label": 2, "name": 1, "count": 1}
+
+
+def test_plain_objects_and_lists_skip_the_resolve_info(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[str] = []
+    original = LeanExecutor.build_resolve_info
+
+    def counting(self: LeanExecutor, field_def: Any, field_nodes: Any, parent_type: Any, path: Any) -> Any:
+        built.append(field_nodes[0].name.value)
+        return original(self, field_def, field_nodes, parent_type, path)
+
+    monkeypatch.setattr(LeanExecutor, "build_resolve_info", counting)
+    data, errors = answers(LeanExecutor, "{ goodLines { price { amount } oldPrice { amount } prices { currency } "
+                                         "maybePrices { amount } tag { name } item { name } } }")
+    assert not errors and data["goodLines"][0]["maybePrices"] == [{"amount": 4}, None]
+    # only the resolvers, and `tag`, whose type has an interface (strawberry checks is_type_of there)
+    assert Counter(built) == {"goodLines": 1, "tag": 2, "item": 2}
