@@ -1,11 +1,14 @@
-"""Per-request policy around every operation: document limits, introspection by role, PII audit."""
+"""Per-request policy around every operation: document limits, introspection by role, PII audit; and the cache
+of validated documents."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
-from graphql import ASTValidationRule, NoSchemaIntrospectionCustomRule
+from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from api.config import Limits
 from api.permissions import INTROSPECTION_ROLES
@@ -35,3 +38,29 @@ def request_policy(rules: tuple[type[ASTValidationRule], ...]) -> Callable[[], S
                 context.pii_reads = {}
 
     return RequestPolicy
+
+
+def validation_cache(maxsize: int) -> Callable[[], SchemaExtension]:
+    """A factory of the extension that validates each parsed document once per set of rules.
+
+    Like strawberry's ValidationCache, but keyed on the document's identity: ParserCache hands out the same
+    document object for the same query text, while hashing and comparing a document walks its whole tree on
+    every request (about 25 us for the kiosk's query, 45 us for the customer 360's). The entry keeps the
+    document and schema it was made for, so a reused id never answers for another document. Cleared when full.
+    """
+    validated: dict[tuple[int, tuple[Any, ...]], tuple[Any, Any, list[GraphQLError]]] = {}
+
+    class DocumentValidationCache(SchemaExtension):
+        def on_validate(self) -> Iterator[None]:
+            ctx = self.execution_context
+            schema, document, rules = ctx.schema._schema, ctx.graphql_document, tuple(ctx.validation_rules)
+            key = (id(document), rules)
+            entry = validated.get(key)
+            if entry is None or entry[0] is not document or entry[1] is not schema:
+                if len(validated) >= maxsize:
+                    validated.clear()
+                entry = validated[key] = (document, schema, validate_document(schema, document, rules))
+            ctx.pre_execution_errors = entry[2]
+            yield
+
+    return DocumentValidationCache

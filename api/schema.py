@@ -11,13 +11,13 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 
 from api.config import Limits
 from api.errors import PublicErrors
 from api.executor import LeanExecutor, lean_resolvers
-from api.extensions import limit_rules, request_policy
+from api.extensions import limit_rules, request_policy, validation_cache
 from api.mutations.customers import CustomerMutation
 from api.mutations.events import EventMutation
 from api.mutations.merges import MergeMutation
@@ -61,7 +61,7 @@ def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
             request_policy(rules),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: ParserCache(maxsize=DOCUMENT_CACHE),
-            lambda: ValidationCache(maxsize=DOCUMENT_CACHE),
+            validation_cache(DOCUMENT_CACHE),
             PublicErrors,
         ],
         config=StrawberryConfig(auto_camel_case=True),
