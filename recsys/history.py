@@ -99,23 +99,47 @@ class PurchaseStats:
     rate: csr_matrix
 
 
+@dataclass(frozen=True)
+class PurchaseHistory:
+    """PurchaseStats before the clock is read: `last_at` holds each product's last purchase (epoch seconds,
+    aligned with the matrices' stored values) where PurchaseStats has the days since it. Never changed once made,
+    so one customer's can serve every event until their purchases change (recsys.realtime)."""
+
+    baskets: csr_matrix
+    interval: csr_matrix
+    rate: csr_matrix
+    last_at: np.ndarray
+
+    def at(self, now: int) -> PurchaseStats:
+        """The statistics at time `now`."""
+        since = (now - self.last_at) / DAY_S + 1.0
+        last = csr_matrix((since.astype(np.float32), self.baskets.indices.copy(), self.baskets.indptr.copy()),
+                          shape=self.baskets.shape)
+        return PurchaseStats(self.baskets, last, self.interval, self.rate)
+
+
 def purchase_stats(coded: Coded, shape: tuple[int, int], categories: np.ndarray, now: int,
                    decay: BasketDecay = BasketDecay()) -> PurchaseStats:
     """Purchase statistics of every customer at time `now` (see PurchaseStats)."""
+    return purchase_history(coded, shape, categories, decay).at(now)
+
+
+def purchase_history(coded: Coded, shape: tuple[int, int], categories: np.ndarray,
+                     decay: BasketDecay = BasketDecay()) -> PurchaseHistory:
+    """Every customer's purchase statistics but the days since each product's last purchase (see PurchaseHistory)."""
     bought = coded.select(coded.kind == 0)
     per_line = _first_per(bought, (bought.row, bought.col, bought.basket))
     start, count, first, last, rate = _group(per_line, (per_line.row, per_line.col), _basket_weights(per_line, decay))
     row, col = per_line.row[start], per_line.col[start]
     interval = np.where(count > 1, (last - first) / DAY_S / np.maximum(count - 1, 1), 0.0)
     interval = _category_fallback(per_line, row, col, interval, categories)
-    since = (now - last) / DAY_S + 1.0
 
     indptr = np.searchsorted(row, np.arange(shape[0] + 1))   # groups come sorted by (row, col), unique
 
     def make(values: np.ndarray) -> csr_matrix:
         return csr_matrix((values.astype(np.float32), col.astype(np.int32), indptr.astype(np.int32)), shape=shape)
 
-    return PurchaseStats(make(count.astype(np.float32)), make(since), make(interval), make(rate))
+    return PurchaseHistory(make(count.astype(np.float32)), make(interval), make(rate), last)
 
 
 def _basket_weights(lines: Coded, decay: BasketDecay) -> np.ndarray:

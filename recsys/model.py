@@ -118,6 +118,8 @@ class Artifact:
     weights: dict[str, float] = field(default_factory=dict)   # blend weights tuned for this retailer, {} = defaults
     _product_index: dict[str, int] | None = field(default=None, repr=False, compare=False)
     _customer_index: dict[str, int] | None = field(default=None, repr=False, compare=False)
+    # what the worker made for a customer with this model and reuses between their events (recsys.realtime)
+    worker_memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def product_index(self) -> dict[str, int]:
         """product_id -> column, built once per artifact (the worker needs it for every event)."""

@@ -7,6 +7,7 @@ once Redis is back.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -21,7 +22,7 @@ from graph.events import record_events
 from graph.interactions import (clear_pending_stream, customer_with_interactions, mark_pending_stream,
                                 pending_stream)
 from recsys import customer_history, hybrid, keys, offers
-from recsys.history import encode_one, purchase_stats, weighted
+from recsys.history import BasketDecay, Coded, PurchaseHistory, encode_one, purchase_history, weighted
 from recsys.interactions import EVENT_KINDS
 from recsys.model import Artifact
 from recsys.precompute import Customers, offer_lists
@@ -29,6 +30,7 @@ from recsys.precompute import Customers, offer_lists
 STREAM_MAXLEN = 1_000_000
 HISTORY_ATTEMPTS = 3    # transactions tried on a customer's kept history before writing the list without one
 REQUIRED = ("event_id", "kind", "channel_id")
+MEMO_CUSTOMERS = 5_000  # customers whose purchase history a worker keeps per model (about 5 KB each)
 
 
 class BadEvent(ValueError):
@@ -188,7 +190,7 @@ def one_customer(artifact: Artifact, customer_id: str, history: customer_history
     profile = history.profile
     coded = encode_one(history.rows, artifact.product_index())
     shape = (1, len(artifact.ids.product_ids))
-    stats = purchase_stats(coded, shape, artifact.categories, now, settings.basket_decay)
+    stats = _purchases(artifact, customer_id, coded, shape, settings.basket_decay).at(now)
     stores = {s: i for i, s in enumerate(artifact.store_ids.tolist())}
     home = stores.get(profile.get("home_store_id"), -1)
     if home < 0:
@@ -198,6 +200,25 @@ def one_customer(artifact: Artifact, customer_id: str, history: customer_history
     ids = np.array([customer_id], dtype=object)
     return Customers(ids, weighted(coded, shape, artifact.interaction_settings, now), stats, artifact.peers_of(ids),
                      np.array([home]), np.array([profile.get("personalisation") is not False]))
+
+
+def _purchases(artifact: Artifact, customer_id: str, coded: Coded, shape: tuple[int, int],
+               decay: BasketDecay) -> PurchaseHistory:
+    """The customer's purchase history, made again only when their purchases changed: a visit's views and carts
+    change none of it, so every event of the visit after the first reuses it (a digest of the coded purchase
+    rows tells). Kept per model, for the last MEMO_CUSTOMERS customers at most (cleared when full)."""
+    bought = coded.select(coded.kind == 0)
+    digest = hashlib.blake2b(b"".join(a.tobytes() for a in (bought.col, bought.basket, bought.at)),
+                             digest_size=16).digest()
+    memo = artifact.worker_memo
+    kept = memo.get(("purchases", customer_id, decay))
+    if kept is not None and kept[0] == digest:
+        return kept[1]  # type: ignore[no-any-return]
+    if len(memo) >= MEMO_CUSTOMERS:
+        memo.clear()
+    made = purchase_history(coded, shape, artifact.categories, decay)
+    memo[("purchases", customer_id, decay)] = (digest, made)
+    return made
 
 
 def _live_versions(cache: redis.Redis) -> tuple[str | None, list[str]]:

@@ -196,3 +196,31 @@ def test_entries_the_stream_describes_in_full_are_appended(fields: dict[str, str
 ])
 def test_entries_only_the_graph_knows_need_the_graph(fields: dict[str, str]) -> None:
     assert customer_history.with_events(KEPT, [entry(), entry(**fields)]) is None
+
+
+def purchases_kept(artifact: Artifact) -> Any:
+    [(digest, made)] = [v for k, v in artifact.worker_memo.items() if k[0] == "purchases" and k[1] == CUSTOMER]
+    return made
+
+
+def test_a_view_reuses_the_purchase_history_and_a_purchase_makes_it_again(served, cache: redis.Redis,
+                                                                           artifact: Artifact) -> None:
+    realtime.record_event(served.graph, cache, view("memo-1", served.group_b[0]))
+    recompute(served, cache, artifact, [last_entry(cache)])
+    made = purchases_kept(artifact)
+    realtime.record_event(served.graph, cache, view("memo-2", served.group_b[1]))
+    recompute(served, cache, artifact, [last_entry(cache)])
+    assert purchases_kept(artifact) is made                          # a view changes no purchase
+    reused = ranked(cache)
+    recompute(served, cache, model.load(served.models_dir / "shop"), None)   # a fresh worker, from the graph
+    assert ranked(cache) == reused
+
+    history = kept_history(cache)
+    bought = History(history.profile, [*history.rows, [served.group_b[2], "memo-basket", int(served.now.timestamp()),
+                                                       "purchase", None]])
+    now, settings = int(served.now.timestamp()) + 3_600, HybridSettings()
+    stats = realtime.one_customer(artifact, CUSTOMER, bought, now, settings).stats
+    assert purchases_kept(artifact) is not made                      # a purchase: made again
+    fresh = realtime.one_customer(model.load(served.models_dir / "shop"), CUSTOMER, bought, now, settings).stats
+    for name in ("baskets", "last", "interval", "rate"):
+        assert (getattr(stats, name) != getattr(fresh, name)).nnz == 0, name
