@@ -30,7 +30,7 @@ from recsys.precompute import Customers, offer_lists
 STREAM_MAXLEN = 1_000_000
 HISTORY_ATTEMPTS = 3    # transactions tried on a customer's kept history before writing the list without one
 REQUIRED = ("event_id", "kind", "channel_id")
-MEMO_CUSTOMERS = 5_000  # customers whose purchase history a worker keeps per model (about 5 KB each)
+MEMO_CUSTOMERS = 2_000  # customers whose purchase history a worker keeps per model (complete_journey: 17 KB each)
 
 
 class BadEvent(ValueError):
