@@ -23,11 +23,13 @@ Built = TypeVar("Built")
 
 @dataclass
 class RecordCache:
-    """id -> (expiry, record or None); bounded by `max_entries` (cleared when full)."""
+    """id -> (expiry, record or None), and the GraphQL object made of each record; bounded by `max_entries`
+    (cleared when full)."""
 
     ttl_s: float = 60.0
     max_entries: int = 100_000
     entries: dict[str, tuple[float, Record | None]] = field(default_factory=dict)
+    made: dict[str, tuple[Record, Any]] = field(default_factory=dict)
 
     def get(self, key: str, now: float) -> tuple[bool, Record | None]:
         hit = self.entries.get(key)
@@ -38,21 +40,28 @@ class RecordCache:
     def put(self, key: str, record: Record | None, now: float) -> None:
         if len(self.entries) >= self.max_entries:
             self.entries.clear()
+            self.made.clear()
         self.entries[key] = (now + self.ttl_s, record)
+
+    def made_of(self, key: str, record: Record, make: Callable[[Record], Built]) -> Built:
+        """The object `make` makes of `record`, made once while it is the record cached under `key` and shared by
+        every request until the record is read again (the objects are never changed once made)."""
+        kept = self.made.get(key)
+        if kept is not None and kept[0] is record:
+            return kept[1]  # type: ignore[no-any-return]
+        made = make(record)
+        cached = self.entries.get(key)
+        if cached is not None and cached[1] is record:
+            self.made[key] = (record, made)
+        return made
 
 
 @dataclass
 class Catalog:
-    """The process-wide caches behind the per-request loaders, and the GraphQL objects made from their records.
-
-    An object is made once per cached record and shared by every request until the record is read again (a new
-    record object); the objects are never changed after they are made. `max_built` bounds them (cleared when full).
-    """
+    """The process-wide caches behind the per-request loaders."""
 
     products: RecordCache = field(default_factory=RecordCache)
     stores: RecordCache = field(default_factory=RecordCache)
-    max_built: int = 100_000
-    built: dict[tuple[str, str], tuple[Record, Any]] = field(default_factory=dict)
 
 
 def cached_loader(graph: AsyncGraph, cache: RecordCache, read: BatchRead) -> DataLoader[str, Record | None]:
@@ -96,15 +105,8 @@ class Loaders:
         return cache.get(key, time.monotonic())
 
     def built(self, kind: str, key: str, record: Record | None, make: Callable[[Record], Built]) -> Built | None:
-        """The object `make` makes of `record`, made once per cached record (see Catalog); None for no record."""
+        """The object `make` makes of `record` (see RecordCache.made_of); None for no record."""
         if record is None:
             return None
-        memo = self.catalog.built
-        entry = memo.get((kind, key))
-        if entry is not None and entry[0] is record:
-            return entry[1]  # type: ignore[no-any-return]
-        if len(memo) >= self.catalog.max_built:
-            memo.clear()
-        made = make(record)
-        memo[(kind, key)] = (record, made)
-        return made
+        cache: RecordCache = getattr(self.catalog, kind)
+        return cache.made_of(key, record, make)
