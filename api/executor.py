@@ -109,9 +109,15 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         return self._objects(plain, value, field_details_list, path, position_context)
 
     def _plain_items(self, items: list[Any], nullable: bool) -> bool:
+        """Whether every item can be completed as a plain object (null only where the items may be null)."""
         is_awaitable = self.is_awaitable
-        return all((nullable if item is None else not (isinstance(item, Exception) or is_awaitable(item)))
-                   for item in items)
+        for item in items:
+            if item is None:
+                if not nullable:
+                    return False
+            elif isinstance(item, Exception) or is_awaitable(item):
+                return False
+        return True
 
     def _object(self, object_type: Any, return_type: GraphQLOutputType, value: Any, field_details_list: Any,
                 path: Path, position_context: Any) -> Any:
