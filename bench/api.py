@@ -1,6 +1,7 @@
 """API load benchmark on loopback: GraphQL vs a bare Starlette endpoint doing the same reads.
 
     .venv/bin/python bench/api.py [--clients 1,16,64] [--requests 3000] [--seconds 10] [--workers 1]
+    .venv/bin/python bench/api.py --in-process [--requests 3000] [--seconds 10]
 
 Uses NEO4J_URI / NEO4J_PASSWORD / REDIS_URL when set, else the local services (`c360 services start`).
 It loads a small `bench-` retailer (one customer with 50 orders of 2 lines, a loyalty card, two stores),
@@ -9,8 +10,11 @@ one listening socket, as `c360 serve --workers` does, and drives them from this 
 HTTP/1.1 connections, one per client. For each scenario (kiosk offers by card, the customer-360 query,
 recordEvent) and client count it prints p50/p99 latency and requests/s, for GraphQL and for the bare
 endpoint, and their ratio. Each run stops after `--requests` requests or `--seconds` seconds, whichever
-comes first. At the end the bench retailer, the `bench-` events recordEvent added and the offers it put
-in Redis are removed again.
+comes first. `--in-process` starts no server: it calls the ASGI app in this process, one request at a time,
+and prints each side's CPU time per request too, the application's own cost without HTTP parsing or a load
+generator sharing the cores (so the GraphQL overhead it shows is the quietest figure on a busy machine).
+At the end the bench retailer, the `bench-` events recordEvent added and the offers it put in Redis are
+removed again.
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -217,12 +220,7 @@ def serve(fd: int, ready: Path) -> None:
     import uvicorn
     import uvloop
 
-    from api.app import create_app
-    from c360.commands.serve import api_config
-    from c360.settings import load_settings
-
-    app = create_app(api_config(load_settings(), graphiql=False))
-    app.router.routes.extend(bare_routes())
+    app = app_for_bench()
     server = uvicorn.Server(uvicorn.Config(app, fd=fd, loop="none", http="httptools", access_log=False,
                                            log_level="warning"))
 
@@ -275,6 +273,11 @@ async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, r
     return status, await reader.readexactly(length)
 
 
+def failed(status: int, body: bytes, graphql: bool) -> bool:
+    """An answer that is not a success: not 200, a GraphQL error, or a mutation error (`field`)."""
+    return status != 200 or (graphql and b'"message"' in body) or b'"field"' in body
+
+
 async def client(port: int, make: Any, quota: list[int], deadline: float, out: list[int], bad: list[int],
                  check: Any) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -285,7 +288,7 @@ async def client(port: int, make: Any, quota: list[int], deadline: float, out: l
             start = time.perf_counter_ns()
             status, body = await exchange(reader, writer, request)
             out.append(time.perf_counter_ns() - start)
-            if status != 200 or (check and b'"message"' in body) or b'"field"' in body:
+            if failed(status, body, check):
                 bad.append(1)
     finally:
         writer.close()
@@ -303,13 +306,23 @@ async def drive(port: int, make: Any, clients: int, requests: int, seconds: floa
     return Run(out, time.perf_counter() - start, len(bad))
 
 
-def customer_session(port: int, key: str, card: str) -> str:
+def session_request(key: str, card: str) -> bytes:
     """What a kiosk does first: scan the card; the customerSession it gets lets it name the customer by id."""
     body = json.dumps({"query": SCAN, "variables": {"card": card}}).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", body,
-                                     {"Content-Type": "application/json", "Authorization": f"Bearer {key}"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return str(json.load(response)["data"]["customerByIdentity"]["customerSession"])
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
+    return http_request("POST", "/graphql", body, headers)
+
+
+def session_of(answer: bytes) -> str:
+    return str(json.loads(answer)["data"]["customerByIdentity"]["customerSession"])
+
+
+async def customer_session(port: int, key: str, card: str) -> str:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        return session_of((await exchange(reader, writer, session_request(key, card)))[1])
+    finally:
+        writer.close()
 
 
 def scenarios(keys: dict[str, str], event_ids: list[str], session: str) -> dict[str, tuple[Any, Any]]:
@@ -370,6 +383,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds per run (upper bound)")
     parser.add_argument("--only", help="run only scenarios whose name contains this text")
     parser.add_argument("--workers", type=int, default=1, help="server processes (as `c360 serve --workers`)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="no server: call the ASGI app in this process, one request at a time, and print "
+                             "CPU time per request (the application's own cost, without HTTP or the load generator)")
     parser.add_argument("--serve-fd", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--ready", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -385,6 +401,15 @@ def main() -> int:
     version, created = prepare(targets)
     event_ids: list[str] = []
     keys = {role: f"bench-{role}-{secrets.token_hex(8)}" for role in ("kiosk", "service_desk")}
+    env = {**os.environ, "C360_API_KEYS": ",".join(f"{k}:{role}" for role, k in keys.items()),
+           "C360_SESSION_SECRET": secrets.token_urlsafe(32)}      # one for every server process
+    if args.in_process:
+        os.environ.update(env)        # the app reads its keys and session secret from the settings
+        try:
+            uvloop.run(in_process(keys, args, event_ids))
+        finally:
+            clean_up(targets, version, created, event_ids)
+        return 0
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # accepted connections inherit TCP_NODELAY; uvicorn sets it only on sockets it binds itself
@@ -392,8 +417,6 @@ def main() -> int:
     listener.bind(("127.0.0.1", 0))
     listener.listen(2048)
     port = listener.getsockname()[1]
-    env = {**os.environ, "C360_API_KEYS": ",".join(f"{k}:{role}" for role, k in keys.items()),
-           "C360_SESSION_SECRET": secrets.token_urlsafe(32)}      # one for every server process
     flags = Path(tempfile.mkdtemp(prefix="bench-api-"))
     children = [subprocess.Popen([sys.executable, __file__, "--serve-fd", str(listener.fileno()),
                                   "--ready", str(flags / f"ready-{n}")], env=env, pass_fds=(listener.fileno(),))
@@ -416,7 +439,7 @@ def report(port: int, keys: dict[str, str], args: argparse.Namespace, uvloop: An
     counts = [int(c) for c in args.clients.split(",")]
     print(f"bench/api.py: uvicorn ({args.workers} worker process(es)) on 127.0.0.1:{port}; "
           f"<= {args.requests} requests or {args.seconds:.0f} s per run")
-    session = customer_session(port, keys["kiosk"], EVENT_CARD)
+    session = uvloop.run(customer_session(port, keys["kiosk"], EVENT_CARD))
     for name, (gql, bare) in scenarios(keys, event_ids, session).items():
         if args.only and args.only not in name:
             continue
@@ -428,6 +451,86 @@ def report(port: int, keys: dict[str, str], args: argparse.Namespace, uvloop: An
             print(f"  {clients:3d} clients  graphql {g.line()}")
             print(f"               bare    {b.line()}   overhead x{b.rate / g.rate:4.2f} (req/s), "
                   f"x{g.p99 / b.p99:4.2f} (p99){errors}")
+
+
+
+# ---------------------------------------------------------------- in-process
+def app_for_bench() -> Any:
+    """The app as `c360 serve` builds it, plus the bare endpoints."""
+    from api.app import create_app
+    from c360.commands.serve import api_config
+    from c360.settings import load_settings
+
+    app = create_app(api_config(load_settings(), graphiql=False))
+    app.router.routes.extend(bare_routes())
+    return app
+
+
+def asgi_request(request: bytes) -> tuple[dict[str, Any], bytes]:
+    """The ASGI scope and body of a raw HTTP/1.1 request as http_request writes it."""
+    head, _, body = request.partition(b"\r\n\r\n")
+    request_line, *header_lines = head.decode().split("\r\n")
+    method, target, _ = request_line.split(" ")
+    path, _, query = target.partition("?")
+    headers = [(name.strip().lower().encode(), value.strip().encode())
+               for name, value in (line.split(":", 1) for line in header_lines)]
+    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+            "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
+            "headers": headers, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}, body
+
+
+async def asgi_exchange(app: Any, scope: dict[str, Any], body: bytes) -> tuple[int, bytes]:
+    """(status, body) of one request through the ASGI app, no socket and no HTTP parser."""
+    sent, status, chunks = False, 0, []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await asyncio.Future()     # the request was read whole: nothing more comes (no disconnect either)
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+async def drive_in_process(app: Any, make: Any, requests: int, seconds: float, check: bool) -> tuple[Run, float]:
+    """One request at a time (after 50 to warm up); the run and the CPU milliseconds per request."""
+    for _ in range(50):
+        await asgi_exchange(app, *asgi_request(make()))
+    out: list[int] = []
+    bad = 0
+    start, cpu = time.perf_counter(), time.process_time()
+    while len(out) < requests and time.perf_counter() - start < seconds:
+        scope, body = asgi_request(make())
+        began = time.perf_counter_ns()
+        status, answer = await asgi_exchange(app, scope, body)
+        out.append(time.perf_counter_ns() - began)
+        bad += failed(status, answer, check)
+    return Run(out, time.perf_counter() - start, bad), (time.process_time() - cpu) * 1e3 / max(len(out), 1)
+
+
+async def in_process(keys: dict[str, str], args: argparse.Namespace, event_ids: list[str]) -> None:
+    app = app_for_bench()
+    print(f"bench/api.py --in-process: the ASGI app called in this process, one request at a time; "
+          f"<= {args.requests} requests or {args.seconds:.0f} s per run")
+    async with app.router.lifespan_context(app):
+        session = session_of((await asgi_exchange(app, *asgi_request(session_request(keys["kiosk"], EVENT_CARD))))[1])
+        for name, (gql, bare) in scenarios(keys, event_ids, session).items():
+            if args.only and args.only not in name:
+                continue
+            g, g_cpu = await drive_in_process(app, gql, args.requests, args.seconds, True)
+            b, b_cpu = await drive_in_process(app, bare, args.requests, args.seconds, False)
+            errors = f"  ERRORS {g.errors}+{b.errors}" if g.errors or b.errors else ""
+            print(f"\n{name}\n  graphql {g.line()}  CPU {g_cpu:6.3f} ms/request")
+            print(f"  bare    {b.line()}  CPU {b_cpu:6.3f} ms/request   overhead x{g_cpu / b_cpu:4.2f} (CPU){errors}")
 
 
 if __name__ == "__main__":
