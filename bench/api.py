@@ -453,7 +453,6 @@ def report(port: int, keys: dict[str, str], args: argparse.Namespace, uvloop: An
                   f"x{g.p99 / b.p99:4.2f} (p99){errors}")
 
 
-
 # ---------------------------------------------------------------- in-process
 def app_for_bench() -> Any:
     """The app as `c360 serve` builds it, plus the bare endpoints."""
