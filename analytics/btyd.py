@@ -5,11 +5,15 @@ Inputs per customer, in any one time unit (c360 uses days):
   t_x  time from the first to the last purchase
   T    time from the first purchase to the end of the observation
   zbar mean value of the repeat purchases (Gamma-Gamma only, customers with x > 0)
-Both fits are maximum likelihood over log-parameters with scipy's L-BFGS-B.
+Both fits are maximum likelihood over log-parameters with scipy's L-BFGS-B. Where the likelihood is flat along
+a ridge (few customers, or a scale parameter at its bound), L-BFGS-B's line search can stop short of a tolerance
+it cannot meet and report failure depending on the order of the customers; such a stop is polished with
+Nelder-Mead from where it ended, and only a fit that neither method completes is an error.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,11 +66,8 @@ def fit_bgnbd(x: Array, t_x: Array, T: Array) -> BgNbd:
     """Maximum-likelihood BG/NBD; raises FitError when it does not converge."""
     scale = float(np.mean(T)) or 1.0  # start alpha near the observation length: keeps the search well scaled
     start = np.log([1.0, scale, 1.0, 1.0])
-    result = minimize(lambda p: -bgnbd_log_likelihood(np.exp(p), x, t_x, T), start, method="L-BFGS-B",
-                      bounds=[(-10, 10)] * 4)
-    if not result.success or not np.all(np.isfinite(result.x)):
-        raise FitError(f"BG/NBD fit did not converge: {result.message}")
-    return BgNbd(*(float(v) for v in np.exp(result.x)))
+    found = _maximise(lambda p: bgnbd_log_likelihood(np.exp(p), x, t_x, T), start, (-10, 10), "BG/NBD")
+    return BgNbd(*(float(v) for v in np.exp(found)))
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,17 @@ def fit_gamma_gamma(x: Array, zbar: Array) -> GammaGamma:
         raise FitError(f"Gamma-Gamma needs at least 10 repeat customers with spend, got {int(keep.sum())}")
     xs, zs = x[keep], zbar[keep]
     start = np.log([1.0, 2.0, float(np.mean(zs))])
-    result = minimize(lambda v: -gamma_gamma_log_likelihood(np.exp(v), xs, zs), start, method="L-BFGS-B",
-                      bounds=[(-10, 15)] * 3)
-    if not result.success or not np.all(np.isfinite(result.x)):
-        raise FitError(f"Gamma-Gamma fit did not converge: {result.message}")
-    return GammaGamma(*(float(v) for v in np.exp(result.x)))
+    found = _maximise(lambda v: gamma_gamma_log_likelihood(np.exp(v), xs, zs), start, (-10, 15), "Gamma-Gamma")
+    return GammaGamma(*(float(v) for v in np.exp(found)))
+
+
+def _maximise(log_likelihood: Callable[[Array], float], start: Array, bound: tuple[float, float],
+              model: str) -> Array:
+    """Log-parameters maximising the likelihood: L-BFGS-B, polished by Nelder-Mead where its line search stalls."""
+    bounds = [bound] * len(start)
+    result = minimize(lambda p: -log_likelihood(p), start, method="L-BFGS-B", bounds=bounds)
+    if not result.success and np.all(np.isfinite(result.x)):
+        result = minimize(lambda p: -log_likelihood(p), result.x, method="Nelder-Mead", bounds=bounds)
+    if not result.success or not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
+        raise FitError(f"{model} fit did not converge: {result.message}")
+    return np.asarray(result.x, dtype=float)
