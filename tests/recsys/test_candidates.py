@@ -37,6 +37,57 @@ def test_best_per_row_orders_by_score_then_product() -> None:
     assert list(zip(rows[best].tolist(), cols[best].tolist())) == [(0, 5), (0, 3), (1, 2), (1, 1)]
 
 
+@pytest.mark.parametrize("head", [64, 8_192])
+def test_the_factor_top_k_is_the_full_top_k_without_scoring_every_product(monkeypatch: pytest.MonkeyPatch,
+                                                                           head: int) -> None:
+    # item factors of very different lengths, as ALS gives popular and rare products; a head of 64 products
+    # sends most customers past it, one of 8,192 covers the whole catalogue
+    monkeypatch.setattr(candidates, "HEAD_PRODUCTS", head)
+    rng = np.random.default_rng(3)
+    taste = np.eye(16)[0] * 2.0     # a shared direction, so that most scores are positive as with ALS
+    items = ((rng.normal(size=(3_000, 16)) + taste) * rng.lognormal(-2, 1, size=(3_000, 1))).astype(np.float32)
+    customers = (rng.normal(size=(300, 16)) + taste).astype(np.float32)
+    customers[0] = 0.0       # no factors at all: every score 0
+    customers[1] *= 1e-3
+    by_length = candidates._ByLength(*_sorted_by_length(items))
+    best, scores = candidates._top_products(by_length, customers, 40)
+    full = customers @ items.T
+    expected = np.argpartition(full, 3_000 - 40, axis=1)[:, 3_000 - 40:]
+    for row in range(1, 300):
+        assert sorted(best[row].tolist()) == sorted(expected[row].tolist())
+    assert np.allclose(scores, np.take_along_axis(full, best, axis=1), atol=1e-6)
+    assert np.all(scores[0] == 0) and len(set(best[0].tolist())) == 40
+
+
+def _sorted_by_length(items: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    lengths = np.linalg.norm(items, axis=1)
+    order = np.argsort(-lengths)
+    return np.ascontiguousarray(items[order]), lengths[order], order
+
+
+def test_candidates_sorted_by_row_and_product_are_ordered_as_lexsort_orders_them() -> None:
+    # the one-key sort must order totals as floats (signs, zeros, ties broken by product) exactly as lexsort
+    rng = np.random.default_rng(5)
+    for trial in range(40):
+        pairs = np.unique(rng.integers(0, 40, 2_000) * 1_000 + rng.integers(0, 500, 2_000))
+        rows, cols = pairs // 1_000, pairs % 1_000
+        values = np.array([0.5, 0.25, -1.0, 0.0, -0.0, 3.0, 1e-30, -1e-30], np.float32)
+        total = rng.choice(values, len(rows)) if trial % 2 else rng.normal(size=len(rows)).astype(np.float32)
+        assert candidates._by_row_then_best(rows, cols, total).tolist() == \
+            np.lexsort((cols, -total, rows)).tolist()
+
+
+def test_lookups_sharing_a_pattern_read_each_matrix() -> None:
+    first = csr_matrix(np.array([[0, 2, 0], [3, 0, 4]], dtype=np.float32))
+    second = first.copy()
+    second.data = np.array([7, 8, 9], np.float32)
+    rows, cols = np.array([0, 0, 1, 1, 1]), np.array([0, 1, 0, 1, 2])
+    assert [v.tolist() for v in candidates.lookup_alike((first, second), rows, cols)] == \
+        [[0, 2, 3, 0, 4], [0, 7, 8, 0, 9]]
+    other = csr_matrix(np.array([[1, 0, 0], [0, 0, 5]], dtype=np.float32))   # another pattern: looked up alone
+    assert candidates.lookup_alike((first, other), rows, cols)[1].tolist() == [1, 0, 0, 0, 5]
+
+
 def test_union_is_distinct_and_sorted() -> None:
     rows, cols = candidates._union(10, (np.array([1, 0]), np.array([2, 3])), (np.array([0, 1]), np.array([3, 0])))
     assert list(zip(rows.tolist(), cols.tolist())) == [(0, 3), (1, 0), (1, 2)]
