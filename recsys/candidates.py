@@ -393,11 +393,16 @@ def _by_row_then_best(rows: np.ndarray, cols: np.ndarray, total: np.ndarray) -> 
     if not (len(rows) and rows.min() >= 0 and int(rows.max()) < 2 ** (31 - position_bits)
             and np.isfinite(total).all() and _sorted_pairs(rows, cols)):
         return np.lexsort((cols, -total, rows))
-    bits = (np.asarray(total, np.float32) + np.float32(0.0)).view(np.uint32).astype(np.int64)   # -0.0 is 0.0
-    ascending = np.where(bits >= 2 ** 31, 2 ** 32 - 1 - bits, bits + 2 ** 31)     # float order as integers
-    keys = (rows.astype(np.int64) << (32 + position_bits)) | ((2 ** 32 - 1 - ascending) << position_bits) \
+    keys = (rows.astype(np.int64) << (32 + position_bits)) | (descending(total) << position_bits) \
         | np.arange(len(rows), dtype=np.int64)
     return np.sort(keys) & ((1 << position_bits) - 1)
+
+
+def descending(values: np.ndarray) -> np.ndarray:
+    """32-bit int64 keys whose ascending order is the values' (as float32) descending order; -0.0 is 0.0."""
+    bits = (np.asarray(values, np.float32) + np.float32(0.0)).view(np.uint32).astype(np.int64)
+    ascending = np.where(bits >= 2 ** 31, 2 ** 32 - 1 - bits, bits + 2 ** 31)     # float order as integers
+    return 2 ** 32 - 1 - ascending
 
 
 def _sorted_pairs(rows: np.ndarray, cols: np.ndarray) -> bool:

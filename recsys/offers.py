@@ -16,12 +16,12 @@ works on Redis Cluster too (there the pipeline writes to each node involved befo
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import redis
 
 from recsys import keys
@@ -83,12 +83,13 @@ class OfferList:
 def encode_list(model_version: str, computed_at: str, source: str, offers: list[list[Any]],
                 suppressed: list[list[Any]]) -> bytes:
     """A stored list: offers as [product_id, score, reason_code, source_product_id|None, days|None]."""
-    return json.dumps({"model_version": model_version, "computed_at": computed_at, "source": source,
-                       "offers": offers, "suppressed": suppressed}, separators=(",", ":")).encode()
+    return orjson.dumps({"model_version": model_version, "computed_at": computed_at, "source": source,
+                         "offers": offers, "suppressed": suppressed}, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
-def encode_popular(entries: list[tuple[str, float]]) -> bytes:
-    return json.dumps([[p, round(s, 6)] for p, s in entries], separators=(",", ":")).encode()
+def encode_popular(entries: Iterable[tuple[str, float]]) -> bytes:
+    """A stored popular or similar-products list: [product_id, score], best first."""
+    return orjson.dumps(list(map(list, entries)), option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 def current_version(cache: redis.Redis) -> str | None:
@@ -153,7 +154,7 @@ class OfferReader:
                          limit: int = 10) -> OfferList:
         """The customer's current list, filtered for the channel and store, topped up from popular lists."""
         version, raw = self._read(lambda v: keys.customer_offers(customer_id, v))
-        stored = json.loads(raw) if raw else None
+        stored = orjson.loads(raw) if raw else None
         scope = self._scope(version, channel, store_id)
         suppressed = [Suppressed(p, reason) for p, reason in (stored or {}).get("suppressed", [])]
         kept, dropped = _filter(stored["offers"] if stored else [], scope.carried, limit)
@@ -180,7 +181,7 @@ class OfferReader:
     def similar(self, product_id: str, limit: int = 10) -> list[Offer]:
         """Products most often bought by the same customers as `product_id`."""
         version, raw = self._read(lambda v: keys.similar_products(product_id, v))
-        entries = [[p, s, "bought_together", product_id, None] for p, s in json.loads(raw)] if raw else []
+        entries = [[p, s, "bought_together", product_id, None] for p, s in orjson.loads(raw)] if raw else []
         return _with_reasons(self._scope(version, None, None).names, entries[:limit])
 
     def identity_holder(self, kind: str, value: str) -> str | None:
@@ -291,7 +292,7 @@ class _VersionData:
         if self.names is None:
             self.names = {k.decode(): v.decode() for k, v in replies.pop(0).items()}
         for key, raw in zip(lists, replies):
-            self._hold(key, json.loads(raw) if raw else [])
+            self._hold(key, orjson.loads(raw) if raw else [])
         for key, members in zip(sets, replies[len(lists):]):
             self._hold(key, frozenset(m.decode() for m in members) or None)
 

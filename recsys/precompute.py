@@ -287,19 +287,35 @@ def _write_identities(cache: redis.Redis, version: str, profiles: list[dict[str,
     return written
 
 
-def _similar_lists(neighbours: csr_matrix, product_ids: np.ndarray) -> Iterator[tuple[str, list[tuple[str, float]]]]:
-    """Each product's SIMILAR_SIZE most similar products, best first (products without any skipped)."""
-    indptr, indices, data = neighbours.indptr, neighbours.indices, neighbours.data
-    names = product_ids.tolist()
-    for row in np.flatnonzero(np.diff(indptr)).tolist():
-        start, end = indptr[row], indptr[row + 1]
-        order = np.argsort(-data[start:end], kind="stable")[:SIMILAR_SIZE] + start
-        yield names[row], list(zip((names[i] for i in indices[order].tolist()), data[order].tolist()))
+Similar = Iterator[tuple[str, float]]
+
+
+def _similar_lists(neighbours: csr_matrix, product_ids: np.ndarray) -> Iterator[tuple[str, Similar]]:
+    """Each product's SIMILAR_SIZE most similar products, best first, scores to 6 decimals (products without
+    any skipped)."""
+    indptr, counts = neighbours.indptr, np.diff(neighbours.indptr)
+    if not neighbours.nnz:
+        return
+    rows = np.repeat(np.arange(len(counts)), counts)
+    place = np.arange(neighbours.nnz) - indptr[rows]
+    # one row of keys per product: score descending, then stored order (a stable sort's tie-break)
+    keys = np.full((len(counts), int(counts.max())), np.iinfo(np.int64).max)
+    keys[rows, place] = (candidates.descending(neighbours.data) << 32) | place
+    size = min(SIMILAR_SIZE, keys.shape[1])
+    best = np.sort(np.partition(keys, size - 1, axis=1)[:, :size], axis=1)
+    kept = best != np.iinfo(np.int64).max
+    picked = (indptr[:-1, None] + (best & 0xFFFFFFFF))[kept]
+    names = product_ids[neighbours.indices[picked]].tolist()
+    scores = np.round(neighbours.data[picked].astype(np.float64), 6).tolist()
+    bounds = np.concatenate(([0], np.cumsum(kept.sum(axis=1)))).tolist()
+    for row in np.flatnonzero(counts).tolist():
+        start, end = bounds[row], bounds[row + 1]
+        yield product_ids[row], zip(names[start:end], scores[start:end])
 
 
 def _top_of(scores: np.ndarray, product_ids: np.ndarray) -> list[tuple[str, float]]:
     order = np.argsort(-scores, kind="stable")[:POPULAR_SIZE]
-    return [(product_ids[i], float(scores[i])) for i in order if scores[i] > 0]
+    return [(product_ids[i], round(float(scores[i]), 6)) for i in order if scores[i] > 0]
 
 
 def _channel_popularity(table: pd.DataFrame, product_ids: np.ndarray) -> dict[str, np.ndarray]:

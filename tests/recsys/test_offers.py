@@ -8,11 +8,14 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 import pytest
 import redis
+from scipy.sparse import csr_matrix
 
 from c360.connect import Targets
 from recsys import jobs, keys, model, offers, realtime
+from recsys import precompute as precompute_module
 from recsys.comparison import WEIGHTS
 from recsys.hybrid import HybridSettings
 from recsys.precompute import Ranking, precompute
@@ -113,6 +116,23 @@ def test_every_list_records_model_version_time_and_source(served, reader: offers
     listed = reader.next_best_offers("shop:target")
     assert (listed.model_version, listed.source, listed.fallback_used) == (served.model_version, "model", False)
     assert listed.computed_at == served.now.isoformat()
+
+
+def test_similar_lists_keep_each_products_best_in_order_and_break_ties_by_stored_order() -> None:
+    rng = np.random.default_rng(2)
+    dense = rng.choice(np.array([0.0, 0.1, 0.2, 0.5, 0.9], np.float32), size=(60, 60))   # many ties
+    dense[7] = 0.0                                       # a product without neighbours is skipped
+    neighbours = csr_matrix(dense)
+    product_ids = np.array([f"p{i}" for i in range(60)], dtype=object)
+    found = {p: list(entries) for p, entries in precompute_module._similar_lists(neighbours, product_ids)}
+    assert "p7" not in found and len(found) == 59
+    for row in range(60):
+        if row == 7:
+            continue
+        start, end = neighbours.indptr[row], neighbours.indptr[row + 1]
+        order = np.argsort(-neighbours.data[start:end], kind="stable")[:precompute_module.SIMILAR_SIZE] + start
+        assert found[product_ids[row]] == [(product_ids[neighbours.indices[i]], round(float(neighbours.data[i]), 6))
+                                          for i in order]
 
 
 def test_similar_products_name_their_source(served, reader: offers.OfferReader) -> None:
