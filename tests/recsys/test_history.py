@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recsys import hybrid
+from recsys import history, hybrid
 from recsys.history import BasketDecay, Coded, purchase_stats
 from recsys.interactions import DAY_S
 
@@ -44,3 +44,11 @@ def test_staples_and_due_products_are_not_held_back_but_a_one_off_is() -> None:
     rate = np.array([0.6, 0.6, 0.1, 0.1])
     held = hybrid.recently_bought(last, interval, baskets, rate, settings)
     assert held.tolist() == [False, True, False, False]
+
+
+def test_lines_are_ordered_by_their_keys_then_time_however_wide_the_keys() -> None:
+    rng = np.random.default_rng(4)
+    for high in (7, 300, 2 ** 40):     # packed into one int64, then too wide to pack: lexsorted as they are
+        keys = (rng.integers(0, 50, 5_000), rng.integers(0, high, 5_000), rng.integers(0, 300, 5_000))
+        at = rng.integers(0, 20, 5_000)
+        assert history._order(keys, at).tolist() == np.lexsort((at,) + tuple(reversed(keys))).tolist()
