@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--precompute-only", action="store_true",
                         help="skip training and latency: precompute with the latest model in --models")
     parser.add_argument("--workers", type=int, action="append",
-                        help="ranking processes of precompute; repeat to compare (default: one per core)")
+                        help="ranking threads of precompute; repeat to compare (default: one per core)")
     args = parser.parse_args()
     targets = connect.targets(load_settings())
     graph, cache = connect.graph(targets), connect.cache(targets)
@@ -130,9 +130,9 @@ def precompute(graph, cache, models_dir: Path, retailer_id: str, workers: int) -
     """Precompute every list of the retailer with its latest model; prints seconds and customers/s."""
     summary = jobs.precompute(graph, cache, models_dir, retailers=[retailer_id], workers=workers)
     total_s = summary.read_s + summary.write_s + summary.catalogue_s
-    used = summary.ranking_processes
-    processes = f"--workers {workers}: {used} ranking process{'es' if used > 1 else ''}"
-    print(f"precompute ({processes}): {summary.customers:,} customers; read {summary.read_s:.1f} s, lists (rank + "
+    used = summary.ranking_threads
+    threads = f"--workers {workers}: {used} ranking thread{'s' if used > 1 else ''}"
+    print(f"precompute ({threads}): {summary.customers:,} customers; read {summary.read_s:.1f} s, lists (rank + "
           f"write) {summary.write_s:.1f} s, catalogue {summary.catalogue_s:.1f} s -> {summary.customers_per_s:,.0f} "
           f"customers/s for the lists, "
           f"{summary.customers / total_s:,.0f} customers/s overall (goal >= {PRECOMPUTE_GOAL:,.0f}: "

@@ -74,7 +74,7 @@ def precompute(graph: Graph, cache: redis.Redis, models_dir: Path, *, retailers:
                list_size: int = hybrid.HybridSettings.list_size, now: datetime | None = None,
                version: str | None = None, progress: Callable[[int], None] = lambda _: None,
                total: Callable[[int], None] = lambda _: None, workers: int = 1) -> Summary:
-    """Write every trained retailer's lists as a new version and switch readers to it; `workers` processes
+    """Write every trained retailer's lists as a new version and switch readers to it; `workers` threads
     rank the lists.
 
     FileNotFoundError when no retailer has a trained model; on any failure the served version stays.

@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
@@ -26,8 +25,6 @@ from recsys.model import Artifact
 from recsys.training import home_stores
 
 BATCH = 1_000   # customers ranked and written together
-BATCHES_PER_PROCESS = 10   # fewer batches than this per ranking process, and starting it (and sending it the
-                           # model) costs more than it saves: Complete Journey's 3 batches rank faster in one
 POPULAR_SIZE = 100
 SIMILAR_SIZE = 20
 SUPPRESSED_SHOWN = 5
@@ -47,7 +44,7 @@ class Summary:
     catalogue_s: float = 0.0    # similar products, popular lists, names, assortments, identity map
     identities: int = 0
     retailers: list[str] = field(default_factory=list)
-    ranking_processes: int = 1  # the most any retailer's lists used (1: ranked in this process)
+    ranking_threads: int = 1    # the most any retailer's lists used
 
     @property
     def customers_per_s(self) -> float:
@@ -77,9 +74,9 @@ def precompute(graph: Graph, cache: redis.Redis, artifacts: dict[str, Artifact],
                total: Callable[[int], None] = lambda _: None, workers: int = 1, batch: int = BATCH) -> Summary:
     """Write a complete new version for every retailer in `artifacts`, then switch to it.
 
-    Lists are ranked in batches of `batch` customers by up to `workers` processes (ranking is single-threaded
-    numpy work, so about one per core), one per BATCHES_PER_PROCESS batches. A failure deletes what was written
-    and leaves the current version served.
+    Lists are ranked in batches of `batch` customers by up to `workers` threads (about one per core, see
+    Ranking.batches) while this thread writes them. A failure deletes what was written and leaves the current
+    version served.
     """
     summary = Summary(version)
     offers.begin(cache, version)
@@ -111,7 +108,7 @@ def _precompute_retailer(graph: Graph, cache: redis.Redis, retailer_id: str, art
     customers = customers_of(table, profiles, artifact, epoch, settings)
     summary.read_s += time.perf_counter() - started
     total(len(customers.ids))
-    summary.ranking_processes = max(summary.ranking_processes, ranking.processes(len(customers.ids)))
+    summary.ranking_threads = max(summary.ranking_threads, ranking.threads(len(customers.ids)))
     started = time.perf_counter()
     computed_at = now.isoformat()
     for customer_ids, lists in ranking.batches(artifact, customers, settings):
@@ -138,59 +135,43 @@ REASON_NAMES = np.array(hybrid.REASON_CODES, dtype=object)
 
 @dataclass(frozen=True)
 class Ranking:
-    """How lists are ranked: up to `workers` processes, `batch` customers at a time."""
+    """How lists are ranked: by up to `workers` threads, `batch` customers at a time."""
 
     workers: int = 1
     batch: int = BATCH
 
-    def processes(self, customers: int) -> int:
-        """Ranking processes for this many customers: at most `workers`, one per BATCHES_PER_PROCESS batches;
-        1 means ranked in this process."""
-        batches = -(-customers // self.batch)
-        return max(1, min(self.workers, -(-batches // BATCHES_PER_PROCESS)))
+    def threads(self, customers: int) -> int:
+        """Ranking threads for this many customers: at most `workers`, no more than there are batches."""
+        return max(1, min(self.workers, -(-customers // self.batch)))
 
     def batches(self, artifact: Artifact, customers: Customers, settings: hybrid.HybridSettings
                 ) -> Iterator[tuple[list[str], Lists]]:
-        """(customer ids, their lists) batch by batch, in order."""
+        """(customer ids, their lists) batch by batch, in order.
+
+        Ranking is numpy work that mostly runs without the GIL (sorts, partitions, BLAS, implicit's solver), so
+        threads sharing the one model in memory rank batches side by side, each with one BLAS thread.
+        """
         parts = (customers.rows(slice(start, start + self.batch))
                  for start in range(0, len(customers.ids), self.batch))
-        processes = self.processes(len(customers.ids))
-        if processes == 1:
+        threads = self.threads(len(customers.ids))
+        if threads == 1:
             for part in parts:
                 yield part.ids.tolist(), offer_lists(artifact, part, settings)
             return
-        # spawn, not fork: a forked child of a process that already ran OpenMP (implicit) can hang
-        pool = ProcessPoolExecutor(processes, mp_context=get_context("spawn"), initializer=_adopt,
-                                   initargs=(artifact, settings))
+        pool = ThreadPoolExecutor(threads, thread_name_prefix="ranking")
         try:
-            waiting: deque[tuple[list[str], Future[Lists]]] = deque()
-            for part in parts:
-                waiting.append((part.ids.tolist(), pool.submit(_rank, part)))
-                if len(waiting) > 2 * processes:     # bounded: batches are pickled to the workers
+            with threadpool_limits(1):
+                waiting: deque[tuple[list[str], Future[Lists]]] = deque()
+                for part in parts:
+                    waiting.append((part.ids.tolist(), pool.submit(offer_lists, artifact, part, settings)))
+                    if len(waiting) > 2 * threads:     # bounded: ranked batches wait in memory to be written
+                        ids, lists = waiting.popleft()
+                        yield ids, lists.result()
+                while waiting:
                     ids, lists = waiting.popleft()
                     yield ids, lists.result()
-            while waiting:
-                ids, lists = waiting.popleft()
-                yield ids, lists.result()
         finally:
             pool.shutdown(cancel_futures=True)
-
-
-_adopted: tuple[Artifact, hybrid.HybridSettings] | None = None   # a ranking process's model and settings
-
-
-def _adopt(artifact: Artifact, settings: hybrid.HybridSettings) -> None:
-    """Ranking-process initializer: keep the model, one BLAS thread (the processes share the cores)."""
-    global _adopted
-    threadpool_limits(1)
-    _adopted = (artifact, settings)
-
-
-def _rank(part: Customers) -> Lists:
-    """One batch's lists, in a ranking process."""
-    if _adopted is None:
-        raise RuntimeError("_rank runs only in a ranking process started with _adopt")
-    return offer_lists(_adopted[0], part, _adopted[1])
 
 
 def customers_of(table: pd.DataFrame, profiles: pd.DataFrame, artifact: Artifact, now: int,

@@ -24,8 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help="offers kept per customer (default 50)")
     parser.add_argument("--models", type=Path, metavar="DIR", help="model folder (default: $C360_DATA_DIR/models)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
-                        help="most processes ranking the lists (default: one per core); one per 10 batches of 1,000 "
-                             "customers, fewer customers are ranked in this process")
+                        help="threads ranking the lists, 1,000 customers at a time (default: one per core)")
     parser.add_argument("--rollback", action="store_true", help="serve the previous version again, compute nothing")
     parser.set_defaults(handler=run)
 
@@ -54,8 +53,8 @@ def run(args: argparse.Namespace) -> int:
     out.print(f"version {summary.version} is now served: {summary.customers:,} customers, {summary.products:,} "
               f"products, {summary.stores:,} stores, {summary.identities:,} identities of "
               f"{', '.join(summary.retailers)}; read {summary.read_s:.1f}s, "
-              f"lists {summary.write_s:.1f}s ({summary.customers_per_s:,.0f} customers/s, {summary.ranking_processes} "
-              f"ranking process{'es' if summary.ranking_processes > 1 else ''}), catalogue "
+              f"lists {summary.write_s:.1f}s ({summary.customers_per_s:,.0f} customers/s, {summary.ranking_threads} "
+              f"ranking thread{'s' if summary.ranking_threads > 1 else ''}), catalogue "
               f"{summary.catalogue_s:.1f}s; previous version kept "
               "for `c360 precompute --rollback`")
     return 0
