@@ -7,18 +7,24 @@ customer_id, product_id, basket_id (order or event id), at (epoch seconds, int64
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
 from graph.driver import Graph
-from graph.interactions import COLUMNS, stream_interactions
+from graph.interactions import stream_baskets
 
 DAY_S = 86_400
+COLUMNS = ("customer_id", "product_id", "basket_id", "at", "kind", "store_id", "channel_id")
 EVENT_KINDS = ["view", "cart", "wishlist", "purchase", "return"]  # events that are about a product
 
 
@@ -56,11 +62,40 @@ def empty_table() -> pd.DataFrame:
 
 def from_graph(graph: Graph, retailer_id: str, before: datetime, readers: int = 2) -> pd.DataFrame:
     """The retailer's interactions before `before`, read in one streamed pass by `readers` queries at once."""
-    rows = list(stream_interactions(graph, retailer_id, before, EVENT_KINDS, readers=readers))
-    if not rows:
+    with _collector_paused():
+        return from_baskets(list(stream_baskets(graph, retailer_id, before, EVENT_KINDS, readers=readers)))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a bulk read builds millions of objects that form no cycles: each full
+    collection walks all of them (on Complete Journey, six took 1.3 s of a 5.4 s read)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def from_baskets(customers: list[tuple[str, list[list[Any]]]]) -> pd.DataFrame:
+    """The table of (customer_id, baskets as graph.interactions.BASKET_FIELDS): one row per product of a basket."""
+    baskets = [basket for _, mine in customers for basket in mine]
+    if not baskets:
         return empty_table()
-    table = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
-    table["at"] = table["at"].astype("int64")
+    owners = np.repeat(np.array([c for c, _ in customers], dtype=object), [len(mine) for _, mine in customers])
+    basket_id, at, kind, store_id, channel_id, products, returned = zip(*baskets)
+    sizes = np.fromiter(map(len, products), np.int64, len(baskets))
+    line = np.repeat(np.arange(len(baskets)), sizes)       # each row's basket
+    kinds = np.array(kind, dtype=object)[line]
+    starts = (np.cumsum(sizes) - sizes).tolist()
+    kinds[[starts[b] + i for b, positions in enumerate(returned) if positions for i in positions]] = "return"
+    per_basket = {"customer_id": owners, "basket_id": basket_id, "store_id": store_id, "channel_id": channel_id}
+    table = pd.DataFrame({name: np.array(values, dtype=object)[line] for name, values in per_basket.items()})
+    table.insert(1, "product_id", list(chain.from_iterable(products)))
+    table.insert(3, "at", np.array(at, dtype=np.int64)[line])
+    table.insert(4, "kind", kinds)
     return table
 
 
