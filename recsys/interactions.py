@@ -62,14 +62,14 @@ def empty_table() -> pd.DataFrame:
 
 def from_graph(graph: Graph, retailer_id: str, before: datetime, readers: int = 2) -> pd.DataFrame:
     """The retailer's interactions before `before`, read in one streamed pass by `readers` queries at once."""
-    with _collector_paused():
+    with collector_paused():
         return from_baskets(list(stream_baskets(graph, retailer_id, before, EVENT_KINDS, readers=readers)))
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a bulk read builds millions of objects that form no cycles: each full
-    collection walks all of them (on Complete Journey, six took 1.3 s of a 5.4 s read)."""
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a bulk job builds millions of objects that form no cycles: each full
+    collection walks all of them (on Complete Journey, six took 1.3 s of a 5.4 s interaction read)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

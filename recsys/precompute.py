@@ -82,9 +82,10 @@ def precompute(graph: Graph, cache: redis.Redis, artifacts: dict[str, Artifact],
     offers.begin(cache, version)
     try:
         for retailer_id, artifact in artifacts.items():
-            _precompute_retailer(graph, cache, retailer_id, artifact, version, now,
-                                 hybrid.settings_for(artifact, settings), summary,
-                                 progress, total, Ranking(workers, batch))
+            with interactions.collector_paused():
+                _precompute_retailer(graph, cache, retailer_id, artifact, version, now,
+                                     hybrid.settings_for(artifact, settings), summary,
+                                     progress, total, Ranking(workers, batch))
     except BaseException:
         offers.abandon(cache, version)
         raise
