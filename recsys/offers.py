@@ -161,8 +161,7 @@ class OfferReader:
         suppressed += [Suppressed(p, f"not sold at store {store_id}") for p in dropped]
         fallback_used = len(kept) < limit or any(e[2] == "no_consent" for e in kept)
         if fallback_used:
-            seen = {e[0] for e in kept} | set(dropped)
-            kept += [e for e in _fallback(scope, limit * 3) if e[0] not in seen][:limit - len(kept)]
+            kept += _fallback(scope, limit - len(kept), {e[0] for e in kept} | set(dropped))
         offers = _with_reasons(scope.names, kept[:limit])
         source = stored["source"] if stored else "fallback"
         return OfferList(customer_id, offers, stored["model_version"] if stored else None,
@@ -337,17 +336,21 @@ def _filter(entries: list[list[Any]], carried: frozenset[str] | None,
     return kept, dropped
 
 
-def _fallback(scope: _Scope, limit: int) -> list[list[Any]]:
+def _fallback(scope: _Scope, limit: int, seen: set[str] | None = None) -> list[list[Any]]:
+    """The first `limit` products of the popular lists in chain order that the scope sells, each once, none in
+    `seen`; stops as soon as it has them (a kiosk tops up a few offers from lists of 100)."""
     found: list[list[Any]] = []
-    seen: set[str] = set()
+    seen = set(seen or ())
+    carried = scope.carried
     for popular, code in scope.chain:
-        candidates = [[p, s, code, None, None] for p, s in popular if p not in seen]
-        candidates, _ = _filter(candidates, scope.carried, len(candidates))
-        found += candidates
-        seen.update(e[0] for e in candidates)
-        if len(found) >= limit:
-            break
-    return found[:limit]
+        for product_id, score in popular:
+            if len(found) >= limit:
+                return found
+            if product_id in seen or (carried is not None and product_id not in carried):
+                continue
+            seen.add(product_id)
+            found.append([product_id, score, code, None, None])
+    return found
 
 
 def _with_reasons(names: dict[str, str], entries: list[list[Any]]) -> list[Offer]:
