@@ -43,6 +43,10 @@ class C360GraphQL(GraphQL):  # type: ignore[type-arg]
                        loaders=Loaders.create(services.graph, services.catalog),
                        customer_session=request.headers.get(SESSION_HEADER))
 
+    def decode_json(self, data: str | bytes) -> object:
+        """orjson: its JSONDecodeError is json's, so a bad body is still answered 400."""
+        return orjson.loads(data)
+
     def encode_json(self, data: object) -> str:
         """orjson: about 10x faster than json on a customer-360 answer; text, which WebSocket frames must be."""
         return orjson.dumps(data).decode()

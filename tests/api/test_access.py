@@ -113,3 +113,10 @@ def test_too_many_tokens_is_a_clear_error(api: Any) -> None:
     document = "{ product(id: \"P1\") { " + " ".join(["name"] * 2_500) + " } }"
     result = api.query(document)
     assert "token" in result["errors"][0]["message"].lower() and result.get("data") is None
+
+
+def test_a_body_that_is_not_json_is_a_bad_request(api: Any) -> None:
+    for body in (b"{not json", b'{"query": "{ __typename }", "variables": NaN}', b"\xff\xfe"):
+        response = api.client.post("/graphql", content=body, headers={
+            **api.headers(Role.SERVICE_DESK), "Content-Type": "application/json"})
+        assert response.status_code == 400 and "JSON" in response.text, body
