@@ -8,31 +8,40 @@ from typing import Any
 
 from graph.driver import Graph, merged
 
-# One record per customer holding all their baskets (orders and product events) as lists, and one list per
-# basket holding its products: the driver's cost is per value decoded, so an order's id, time, kind, store and
-# channel come once, not once per line (a third of the values for a grocery basket of nine lines, and twice as
-# fast a read). Void lines and till adjustments are skipped; times are epoch seconds so that no datetime is built;
-# a line returned in a sale (negative quantity or kind 'return') is listed by its position among the products.
-# Lists inside lists keep their nulls.
+Interactions = tuple[str, list[list[Any]], list[list[Any]]]   # customer_id, orders, events
+
+# One record per customer holding their orders and their product events as lists: the driver's cost is per value
+# decoded, so an order comes as one list holding its products, its id, time, kind, store and channel decoded once,
+# not once per line (a third of the values for a grocery basket of nine lines: twice as fast a read), and an event
+# as one flat list. Void lines and till adjustments are skipped; times are epoch seconds so that no datetime is
+# built; a line returned in a sale (negative quantity or kind 'return') is listed by its position among the
+# products. An event's store and channel are looked up only for purchases: the recommender uses stores and
+# channels of purchases alone (store and channel popularity, home stores), and views are most of the events
+# (a seventh less work for Neo4j on the generated retailer). Lists inside lists keep their nulls.
 INTERACTIONS_OF_CUSTOMERS = """
 UNWIND $customer_ids AS customer_id
-CALL (customer_id) {
-  MATCH (:Customer {customer_id: customer_id})-[:PLACED]->(o:Order)
-  WHERE o.placed_at < $before AND coalesce(o.kind, 'purchase') <> 'adjustment'
-  WITH o, [(o)-[l:CONTAINS]->(p:Product) WHERE coalesce(l.kind, 'sale') <> 'void' |
-           [p.product_id, l.quantity < 0 OR l.kind = 'return']] AS lines
-  RETURN [o.order_id, o.placed_at.epochSeconds, CASE o.kind WHEN 'return' THEN 'return' ELSE 'purchase' END,
-          head([(o)-[:AT_STORE]->(s:Store) | s.store_id]), head([(o)-[:VIA]->(ch:Channel) | ch.channel_id]),
-          [line IN lines | line[0]], [i IN range(0, size(lines) - 1) WHERE lines[i][1] | i]] AS basket
-  UNION ALL
-  MATCH (:Customer {customer_id: customer_id})-[:DID]->(e:Event)-[:ABOUT]->(p:Product)
-  WHERE e.occurred_at < $before AND e.kind IN $event_kinds
-  RETURN [e.event_id, e.occurred_at.epochSeconds, e.kind, head([(e)-[:AT_STORE]->(s:Store) | s.store_id]),
-          head([(e)-[:VIA]->(ch:Channel) | ch.channel_id]), [p.product_id], []] AS basket
-}
-RETURN customer_id, collect(basket) AS baskets
+MATCH (c:Customer {customer_id: customer_id})
+RETURN customer_id,
+       COLLECT {
+         MATCH (c)-[:PLACED]->(o:Order)
+         WHERE o.placed_at < $before AND coalesce(o.kind, 'purchase') <> 'adjustment'
+         WITH o, [(o)-[l:CONTAINS]->(p:Product) WHERE coalesce(l.kind, 'sale') <> 'void' |
+                  [p.product_id, l.quantity < 0 OR l.kind = 'return']] AS lines
+         RETURN [o.order_id, o.placed_at.epochSeconds, CASE o.kind WHEN 'return' THEN 'return' ELSE 'purchase' END,
+                 head([(o)-[:AT_STORE]->(s:Store) | s.store_id]), head([(o)-[:VIA]->(ch:Channel) | ch.channel_id]),
+                 [line IN lines | line[0]], [i IN range(0, size(lines) - 1) WHERE lines[i][1] | i]]
+       } AS orders,
+       COLLECT {
+         MATCH (c)-[:DID]->(e:Event)-[:ABOUT]->(p:Product)
+         WHERE e.occurred_at < $before AND e.kind IN $event_kinds
+         WITH e, p, e.kind = 'purchase' AS bought
+         RETURN [p.product_id, e.event_id, e.occurred_at.epochSeconds, e.kind,
+                 CASE WHEN bought THEN head([(e)-[:AT_STORE]->(s:Store) | s.store_id]) END,
+                 CASE WHEN bought THEN head([(e)-[:VIA]->(ch:Channel) | ch.channel_id]) END]
+       } AS events
 """
-BASKET_FIELDS = ("basket_id", "at", "kind", "store_id", "channel_id", "product_ids", "returned_positions")
+ORDER_FIELDS = ("basket_id", "at", "kind", "store_id", "channel_id", "product_ids", "returned_positions")
+EVENT_FIELDS = ("product_id", "basket_id", "at", "kind", "store_id", "channel_id")
 
 CUSTOMER_IDS = "MATCH (c:Customer {retailer_id: $retailer_id}) RETURN c.customer_id AS customer_id"
 
@@ -66,23 +75,23 @@ RETURN c.retailer_id AS retailer_id,
 """
 RECORD_FIELDS = ("product_id", "basket_id", "at", "kind", "store_id")
 
-def stream_baskets(graph: Graph, retailer_id: str, before: Any, event_kinds: list[str],
-                   page: int = 250, readers: int = 1) -> Iterator[tuple[str, list[list[Any]]]]:
-    """Every basket (order or product event) of the retailer's customers before `before` (aware datetime).
+def stream_interactions(graph: Graph, retailer_id: str, before: Any, event_kinds: list[str],
+                        page: int = 250, readers: int = 1) -> Iterator[Interactions]:
+    """Every order and product event of the retailer's customers before `before` (aware datetime).
 
-    One (customer_id, baskets) per customer; each basket a list in BASKET_FIELDS order, `at` in epoch seconds,
-    an event a basket of one product. One query per `page` customers, so no transaction runs into the server's
-    time limit however large the retailer; with `readers` > 1 that many queries run at once (the server reads
-    one page while the driver decodes another), and customers come in no fixed order.
+    One (customer_id, orders, events) per customer: orders as lists in ORDER_FIELDS order, events in EVENT_FIELDS
+    order, `at` in epoch seconds. One query per `page` customers, so no transaction runs into the server's time
+    limit however large the retailer; with `readers` > 1 that many queries run at once (the server reads one page
+    while the driver decodes another), and customers come in no fixed order.
     """
     customer_ids = [r["customer_id"] for r in graph.stream(CUSTOMER_IDS, retailer_id=retailer_id)]
     pages = [customer_ids[start:start + page] for start in range(0, len(customer_ids), page)]
 
-    def read(mine: list[list[str]]) -> Iterator[tuple[str, list[list[Any]]]]:
+    def read(mine: list[list[str]]) -> Iterator[Interactions]:
         for ids in mine:
-            for customer_id, baskets in graph.stream(INTERACTIONS_OF_CUSTOMERS, customer_ids=ids, before=before,
-                                                     event_kinds=event_kinds):
-                yield customer_id, baskets
+            for customer_id, orders, events in graph.stream(INTERACTIONS_OF_CUSTOMERS, customer_ids=ids,
+                                                            before=before, event_kinds=event_kinds):
+                yield customer_id, orders, events
     yield from read(pages) if readers <= 1 or len(pages) < 2 else merged(
         [partial(read, pages[k::readers]) for k in range(readers)], batch=50)
 

@@ -2,7 +2,8 @@
 
 The table is a pandas DataFrame with one row per order line or product event:
 customer_id, product_id, basket_id (order or event id), at (epoch seconds, int64), kind
-(purchase|return|view|cart|wishlist), store_id, channel_id.
+(purchase|return|view|cart|wishlist), store_id, channel_id. Only purchases' stores and channels are used (store and
+channel popularity, home stores), and the graph reader leaves them out for views, carts and wishlists.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 
 from graph.driver import Graph
-from graph.interactions import stream_baskets
+from graph.interactions import Interactions, stream_interactions
 
 DAY_S = 86_400
 COLUMNS = ("customer_id", "product_id", "basket_id", "at", "kind", "store_id", "channel_id")
@@ -63,7 +64,38 @@ def empty_table() -> pd.DataFrame:
 def from_graph(graph: Graph, retailer_id: str, before: datetime, readers: int = 2) -> pd.DataFrame:
     """The retailer's interactions before `before`, read in one streamed pass by `readers` queries at once."""
     with collector_paused():
-        return from_baskets(list(stream_baskets(graph, retailer_id, before, EVENT_KINDS, readers=readers)))
+        return from_records(list(stream_interactions(graph, retailer_id, before, EVENT_KINDS, readers=readers)))
+
+
+def from_records(customers: list[Interactions]) -> pd.DataFrame:
+    """The table of graph.interactions' (customer_id, orders, events): a row per product of an order, per event."""
+    orders = [order for _, mine, _ in customers for order in mine]
+    events = [(customer_id, *event) for customer_id, _, mine in customers for event in mine]
+    parts = [_order_lines(customers, orders)] if orders else []
+    if events:
+        parts.append(pd.DataFrame.from_records(events, columns=list(COLUMNS)))
+    if not parts:
+        return empty_table()
+    table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    table["at"] = table["at"].astype("int64")
+    return table
+
+
+def _order_lines(customers: list[Interactions], orders: list[list[Any]]) -> pd.DataFrame:
+    """One row per product of each order (graph.interactions.ORDER_FIELDS), returned lines as returns."""
+    owners = np.repeat(np.array([c for c, _, _ in customers], dtype=object), [len(mine) for _, mine, _ in customers])
+    basket_id, at, kind, store_id, channel_id, products, returned = zip(*orders)
+    sizes = np.fromiter(map(len, products), np.int64, len(orders))
+    line = np.repeat(np.arange(len(orders)), sizes)       # each row's order
+    kinds = np.array(kind, dtype=object)[line]
+    starts = (np.cumsum(sizes) - sizes).tolist()
+    kinds[[starts[b] + i for b, positions in enumerate(returned) if positions for i in positions]] = "return"
+    per_order = {"customer_id": owners, "basket_id": basket_id, "store_id": store_id, "channel_id": channel_id}
+    table = pd.DataFrame({name: np.array(values, dtype=object)[line] for name, values in per_order.items()})
+    table.insert(1, "product_id", list(chain.from_iterable(products)))
+    table.insert(3, "at", np.array(at, dtype=np.int64)[line])
+    table.insert(4, "kind", kinds)
+    return table
 
 
 @contextmanager

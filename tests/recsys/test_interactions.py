@@ -1,4 +1,4 @@
-"""Reading the interactions from the graph: several readers read what one reads; baskets become table rows."""
+"""Reading the interactions from the graph: several readers read what one reads; orders and events become rows."""
 
 from __future__ import annotations
 
@@ -6,30 +6,33 @@ from datetime import timedelta
 
 import pandas as pd
 
-from graph.interactions import stream_baskets
-from recsys.interactions import COLUMNS, EVENT_KINDS, from_baskets
+from graph.interactions import stream_interactions
+from recsys.interactions import COLUMNS, EVENT_KINDS, from_records
 
 
 def test_several_readers_read_what_one_reads_with_each_customer_once(shop) -> None:
     before = shop.now + timedelta(days=1)
-    one = list(stream_baskets(shop.graph, "shop", before, EVENT_KINDS, page=7))
-    two = list(stream_baskets(shop.graph, "shop", before, EVENT_KINDS, page=7, readers=2))
+    one = list(stream_interactions(shop.graph, "shop", before, EVENT_KINDS, page=7))
+    two = list(stream_interactions(shop.graph, "shop", before, EVENT_KINDS, page=7, readers=2))
     assert sorted(map(repr, two)) == sorted(map(repr, one))
-    customers = [customer for customer, _ in two]
+    customers = [customer for customer, _, _ in two]
     assert len(customers) == len(set(customers)) > 2 * 7
-    assert sum(len(basket[5]) for _, baskets in one for basket in baskets) > 500
+    lines = sum(len(order[5]) for _, orders, _ in one for order in orders)
+    assert lines + sum(len(events) for _, _, events in one) > 500
 
 
-def test_each_product_of_a_basket_is_a_row_and_returned_lines_are_returns() -> None:
-    table = from_baskets([
-        ("c1", [["o1", 100, "purchase", "s1", "pos", ["milk", "bread", "eggs"], [1]],
-                ["e1", 150, "view", None, "web", ["tea"], []]]),
-        ("c2", [["o2", 200, "return", "s2", "pos", ["milk"], []], ["o3", 300, "purchase", "s2", "pos", [], []]]),
+def test_each_product_of_an_order_is_a_row_and_returned_lines_are_returns() -> None:
+    table = from_records([
+        ("c1", [["o1", 100, "purchase", "s1", "pos", ["milk", "bread", "eggs"], [1]]],
+         [["tea", "e1", 150, "view", None, None]]),
+        ("c2", [["o2", 200, "return", "s2", "pos", ["milk"], []], ["o3", 300, "purchase", "s2", "pos", [], []]], []),
     ])
     assert list(table.columns) == list(COLUMNS) and str(table["at"].dtype) == "int64"
     rows = [[None if pd.isna(value) else value for value in row] for row in table.values.tolist()]
     assert rows == [
         ["c1", "milk", "o1", 100, "purchase", "s1", "pos"], ["c1", "bread", "o1", 100, "return", "s1", "pos"],
-        ["c1", "eggs", "o1", 100, "purchase", "s1", "pos"], ["c1", "tea", "e1", 150, "view", None, "web"],
-        ["c2", "milk", "o2", 200, "return", "s2", "pos"]]
-    assert from_baskets([]).columns.tolist() == list(COLUMNS) and from_baskets([("c3", [])]).empty
+        ["c1", "eggs", "o1", 100, "purchase", "s1", "pos"], ["c2", "milk", "o2", 200, "return", "s2", "pos"],
+        ["c1", "tea", "e1", 150, "view", None, None]]
+    assert from_records([]).columns.tolist() == list(COLUMNS) and from_records([("c3", [], [])]).empty
+    only_events = from_records([("c4", [], [["tea", "e2", 10, "cart", None, None]])])
+    assert only_events.values.tolist()[0][:5] == ["c4", "tea", "e2", 10, "cart"]
