@@ -111,26 +111,6 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def from_baskets(customers: list[tuple[str, list[list[Any]]]]) -> pd.DataFrame:
-    """The table of (customer_id, baskets as graph.interactions.BASKET_FIELDS): one row per product of a basket."""
-    baskets = [basket for _, mine in customers for basket in mine]
-    if not baskets:
-        return empty_table()
-    owners = np.repeat(np.array([c for c, _ in customers], dtype=object), [len(mine) for _, mine in customers])
-    basket_id, at, kind, store_id, channel_id, products, returned = zip(*baskets)
-    sizes = np.fromiter(map(len, products), np.int64, len(baskets))
-    line = np.repeat(np.arange(len(baskets)), sizes)       # each row's basket
-    kinds = np.array(kind, dtype=object)[line]
-    starts = (np.cumsum(sizes) - sizes).tolist()
-    kinds[[starts[b] + i for b, positions in enumerate(returned) if positions for i in positions]] = "return"
-    per_basket = {"customer_id": owners, "basket_id": basket_id, "store_id": store_id, "channel_id": channel_id}
-    table = pd.DataFrame({name: np.array(values, dtype=object)[line] for name, values in per_basket.items()})
-    table.insert(1, "product_id", list(chain.from_iterable(products)))
-    table.insert(3, "at", np.array(at, dtype=np.int64)[line])
-    table.insert(4, "kind", kinds)
-    return table
-
-
 def from_canonical(folder: Path) -> pd.DataFrame:
     """Interactions straight from a canonical import folder (orders, order_lines, events)."""
     orders = _read(folder, "orders", ["order_id", "customer_id", "store_id", "channel_id", "placed_at", "kind"])
