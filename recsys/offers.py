@@ -89,7 +89,7 @@ def encode_list(model_version: str, computed_at: str, source: str, offers: list[
 
 def encode_popular(entries: Iterable[tuple[str, float]]) -> bytes:
     """A stored popular or similar-products list: [product_id, score], best first."""
-    return orjson.dumps(list(map(list, entries)), option=orjson.OPT_SERIALIZE_NUMPY)
+    return orjson.dumps(list(entries), option=orjson.OPT_SERIALIZE_NUMPY)   # a pair is a JSON array either way
 
 
 def current_version(cache: redis.Redis) -> str | None:
