@@ -17,7 +17,7 @@ Interactions = tuple[str, list[list[Any]], list[list[Any]]]   # customer_id, ord
 # built; a line returned in a sale (negative quantity or kind 'return') is listed by its position among the
 # products. An event's store and channel are looked up only for purchases: the recommender uses stores and
 # channels of purchases alone (store and channel popularity, home stores), and views are most of the events
-# (a seventh less work for Neo4j on the generated retailer). Lists inside lists keep their nulls.
+# (about a fifth less CPU for Neo4j on the generated retailer). Lists inside lists keep their nulls.
 INTERACTIONS_OF_CUSTOMERS = """
 UNWIND $customer_ids AS customer_id
 MATCH (c:Customer {customer_id: customer_id})

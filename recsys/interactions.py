@@ -3,7 +3,7 @@
 The table is a pandas DataFrame with one row per order line or product event:
 customer_id, product_id, basket_id (order or event id), at (epoch seconds, int64), kind
 (purchase|return|view|cart|wishlist), store_id, channel_id. Only purchases' stores and channels are used (store and
-channel popularity, home stores), and the graph reader leaves them out for views, carts and wishlists.
+channel popularity, home stores), and the graph reader leaves them out for events other than purchases.
 """
 
 from __future__ import annotations
