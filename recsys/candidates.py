@@ -215,15 +215,12 @@ class _ByLength:
 
 def _by_length(artifact: Artifact) -> _ByLength:
     """The artifact's item factors by length, computed once per artifact."""
-    factors = artifact.model.item_factors
-    cached = getattr(artifact, "_factors_by_length", None)
-    if cached is None or cached.items.shape != factors.shape:
-        items = np.asarray(factors, dtype=np.float32)
+    def make() -> _ByLength:
+        items = np.asarray(artifact.model.item_factors, dtype=np.float32)
         lengths = np.linalg.norm(items, axis=1)
         order = np.argsort(-lengths, kind="stable")
-        cached = _ByLength(np.ascontiguousarray(items[order]), lengths[order], order.astype(np.int64))
-        object.__setattr__(artifact, "_factors_by_length", cached)
-    return cached
+        return _ByLength(np.ascontiguousarray(items[order]), lengths[order], order.astype(np.int64))
+    return artifact.derived("factors by length", make)
 
 
 def _top_products(by_length: _ByLength, factors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -324,19 +321,19 @@ class _Popularity:
 
 
 def _popularity(artifact: Artifact, k: int) -> _Popularity:
-    cached = getattr(artifact, "_popularity_index", None)
-    if cached is not None and len(cached.overall) == min(k, len(artifact.popularity)):
-        return cached
-    stores = artifact.store_popularity.tocsr()
-    store_rows, store_cols = _top_stored(stores, k)
-    index = _Popularity(
-        by_store=np.split(store_cols, np.searchsorted(store_rows, np.arange(1, stores.shape[0]))),
-        overall=np.argsort(-artifact.popularity, kind="stable")[:k],
-        overall_share=(artifact.popularity / max(float(artifact.popularity.max(initial=0.0)), 1e-9)).astype(np.float32),
-        store_max=np.asarray(stores.max(axis=1).toarray()).ravel() if stores.shape[1] else np.zeros(stores.shape[0]),
-        at_store=_Stored.of(stores))
-    object.__setattr__(artifact, "_popularity_index", index)
-    return index
+    """The artifact's popularity lookups for `k` best sellers, computed once per artifact and k."""
+    def make() -> _Popularity:
+        stores = artifact.store_popularity.tocsr()
+        store_rows, store_cols = _top_stored(stores, k)
+        popularity = artifact.popularity
+        return _Popularity(
+            by_store=np.split(store_cols, np.searchsorted(store_rows, np.arange(1, stores.shape[0]))),
+            overall=np.argsort(-popularity, kind="stable")[:k],
+            overall_share=(popularity / max(float(popularity.max(initial=0.0)), 1e-9)).astype(np.float32),
+            store_max=np.asarray(stores.max(axis=1).toarray()).ravel() if stores.shape[1] else
+            np.zeros(stores.shape[0]),
+            at_store=_Stored.of(stores))
+    return artifact.derived(("popularity", k), make)
 
 
 def _popular_candidates(artifact: Artifact, home_stores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

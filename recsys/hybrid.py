@@ -257,11 +257,7 @@ def _unit_factors(artifact: Artifact) -> np.ndarray | None:
     factors = getattr(artifact.model, "item_factors", None)
     if factors is None:
         return None
-    cached = getattr(artifact, "_unit_factors", None)
-    if cached is None or cached.shape != factors.shape:
-        cached = factors / (np.linalg.norm(factors, axis=1, keepdims=True) + 1e-9)
-        object.__setattr__(artifact, "_unit_factors", cached)
-    return cached
+    return artifact.derived("unit factors", lambda: factors / (np.linalg.norm(factors, axis=1, keepdims=True) + 1e-9))
 
 
 def _closest(artifact: Artifact, unit: np.ndarray | None, mine: np.ndarray, offered: np.ndarray) -> np.ndarray:

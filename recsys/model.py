@@ -10,10 +10,11 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from implicit.als import AlternatingLeastSquares
@@ -26,6 +27,8 @@ from scipy.sparse import csr_matrix, diags, load_npz, save_npz
 from threadpoolctl import threadpool_limits
 
 from recsys.interactions import IdMaps, InteractionSettings, log_scaled
+
+T = TypeVar("T")
 
 ALGORITHMS = ("als", "bpr", "cosine", "bm25")
 CLASSES: dict[str, Any] = {"als": cpu_als.AlternatingLeastSquares, "bpr": cpu_bpr.BayesianPersonalizedRanking,
@@ -120,6 +123,14 @@ class Artifact:
     _customer_index: dict[str, int] | None = field(default=None, repr=False, compare=False)
     # what the worker made for a customer with this model and reuses between their events (recsys.realtime)
     worker_memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    # lookups derived from the model once and shared by every ranking (see `derived`); not saved
+    _derived: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def derived(self, name: Any, make: Callable[[], T]) -> T:
+        """`make()`, computed once per artifact under `name` (ranking threads may both make it: same value)."""
+        if name not in self._derived:
+            self._derived[name] = make()
+        return self._derived[name]  # type: ignore[no-any-return]
 
     def product_index(self) -> dict[str, int]:
         """product_id -> column, built once per artifact (the worker needs it for every event)."""
