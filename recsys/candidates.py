@@ -179,6 +179,73 @@ class _Stored:
         return position, self.keys[position] == wanted
 
 
+def sources(artifact: Artifact, user_items: csr_matrix, rows: np.ndarray, cols: np.ndarray,
+            codes: np.ndarray) -> np.ndarray:
+    """For each offer, the customer's product it comes from (product index, -1 none).
+
+    Bought again: the product itself. Similar to a purchase or bought together: the customer's product most
+    similar to the offer (by unit factors or item-kNN neighbours, as the reason says), the first of equals.
+    """
+    result = np.full(len(rows), -1, dtype=np.int64)
+    unit = _unit_factors(artifact)
+    for code in (2, 3):
+        pick = np.flatnonzero(codes == code)
+        if unit is None or code == 3:
+            result[pick] = _closest_neighbour(artifact, user_items, rows[pick], cols[pick])
+            continue
+        pick = pick[np.argsort(rows[pick], kind="stable")]
+        picked_rows = rows[pick]
+        starts = np.flatnonzero(np.concatenate(([True], picked_rows[1:] != picked_rows[:-1]))) if len(pick) else pick
+        for start, end in zip(starts.tolist(), [*starts[1:].tolist(), len(pick)]):
+            row = picked_rows[start]
+            mine = user_items.indices[user_items.indptr[row]:user_items.indptr[row + 1]]
+            here = pick[start:end]
+            if len(mine):
+                result[here] = mine[np.argmax(unit[mine] @ unit[cols[here]].T, axis=0)]
+    here = np.flatnonzero(codes <= 1)
+    result[here] = cols[here]
+    return result
+
+
+def _unit_factors(artifact: Artifact) -> np.ndarray | None:
+    """Item factors scaled to unit length (None for item-kNN models), computed once per artifact."""
+    factors = getattr(artifact.model, "item_factors", None)
+    if factors is None:
+        return None
+    return artifact.derived("unit factors", lambda: factors / (np.linalg.norm(factors, axis=1, keepdims=True) + 1e-9))
+
+
+def _closest_neighbour(artifact: Artifact, user_items: csr_matrix, rows: np.ndarray, cols: np.ndarray
+                       ) -> np.ndarray:
+    """For each offer (row, col), the row's product m with the highest neighbours[m, col] (0 where not stored),
+    the first of equals in the row's order; -1 where the row has no products.
+
+    All offers at once: each offer's customer products, paired with it, looked up among the stored neighbours
+    (a dense argmax over the customer's products, as one search instead of a sparse slice per customer).
+    """
+    if not len(rows):
+        return np.empty(0, dtype=np.int64)
+    owned = user_items[rows]
+    offer = np.repeat(np.arange(len(rows)), np.diff(owned.indptr))
+    similarity = artifact.derived("stored neighbours", lambda: _Stored.of(artifact.neighbours)).at(
+        owned.indices, cols[offer])
+    return _first_best(offer, owned.indices, similarity, len(rows))
+
+
+def _first_best(group: np.ndarray, items: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
+    """For each of `groups` groups (`group` ascending), the item with the highest value, the first of equals;
+    -1 for a group with no items."""
+    result = np.full(groups, -1, dtype=np.int64)
+    if not len(group):
+        return result
+    starts = np.flatnonzero(np.diff(group, prepend=-1))
+    best = np.maximum.reduceat(values, starts)
+    first = np.flatnonzero(values == np.repeat(best, np.diff(np.append(starts, len(group)))))
+    first = first[np.diff(group[first], prepend=-1) != 0]
+    result[group[first]] = items[first]
+    return result
+
+
 def _factors(artifact: Artifact, user_items: csr_matrix) -> np.ndarray | None:
     """Customer factors as hybrid.collaborative computes them; None for item-kNN models."""
     model = artifact.model

@@ -201,7 +201,7 @@ def offer_lists(artifact: Artifact, customers: Customers, settings: hybrid.Hybri
     rows, cols = ranked.rows, ranked.cols
     codes = hybrid.reason_codes(ranked.leading, ranked.due, ranked.owned, customers.home[rows] >= 0,
                                 customers.personalise[rows])
-    sources = hybrid.sources(artifact, customers.user_items, rows, cols, codes)
+    sources = candidates.sources(artifact, customers.user_items, rows, cols, codes)
     interval = candidates.lookup(customers.stats.interval, rows, cols)
     product_ids = artifact.ids.product_ids
     source_ids = np.where(sources >= 0, product_ids[np.maximum(sources, 0)], None)

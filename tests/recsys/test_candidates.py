@@ -111,6 +111,31 @@ def test_one_customers_neighbour_scores_are_the_batch_product_to_the_bit() -> No
     assert batch.any() and np.array_equal(alone, batch)
 
 
+def test_an_offer_comes_from_the_customers_most_similar_product() -> None:
+    # sources' definition: a dense argmax over the customer's products (0 where no similarity is stored, the
+    # first of equals); with rounded similarities for ties and negative ones for offers nothing is close to
+    rng = np.random.default_rng(6)
+    neighbours = sparse_random(40, 40, density=0.3, format="csr", random_state=4, dtype=np.float32)
+    neighbours.data = np.round(neighbours.data * 4) / 4 - 0.25
+    owned = sparse_random(30, 40, density=0.15, random_state=5, dtype=np.float32).toarray()
+    owned[3] = 0.0       # a customer with no products: no source
+    user_items = csr_matrix(owned)
+    artifact: Any = type("Neighbours", (), {"neighbours": neighbours, "model": None,
+                                            "derived": lambda self, name, make: make()})()
+    rows, cols = np.repeat(np.arange(30), 8), rng.integers(0, 40, 240)
+    codes = rng.choice(np.array([1, 3, 4], np.int8), 240)
+    found = candidates.sources(artifact, user_items, rows, cols, codes)
+    dense = neighbours.toarray()
+    best = []
+    for offer, (row, col, code) in enumerate(zip(rows.tolist(), cols.tolist(), codes.tolist())):
+        mine = user_items[row].indices
+        expected = col if code == 1 else -1 if code == 4 or not len(mine) else mine[np.argmax(dense[mine, col])]
+        assert found[offer] == expected, (row, col, code)
+        if code == 3 and len(mine):
+            best.append(dense[mine, col].max())
+    assert min(best) <= 0 < max(best) and len(best) > 50
+
+
 def _random_batch(seed: int) -> tuple[Artifact, Customers]:
     """A small random retailer trained with the real ALS, and its customers as one batch."""
     rng = np.random.default_rng(seed)
