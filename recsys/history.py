@@ -183,16 +183,21 @@ def _category_fallback(lines: Coded, row: np.ndarray, col: np.ndarray, interval:
 def _order(keys: tuple[np.ndarray, ...], at: np.ndarray) -> np.ndarray:
     """Positions sorted by the keys (the first varying slowest), then by time.
 
-    Non-negative integer keys that fit together in 63 bits are packed into one int64 first: lexsort costs
-    one pass per key, and this halves the passes over a retailer's purchase lines.
+    Non-negative integer keys that fit together in 63 bits are packed into one int64 and sorted stably: the
+    rows come grouped by customer, which a stable sort exploits, and where the keys hold a basket the time is
+    the same within each key, so the positions need no second pass by time (checked; lexsort otherwise).
     """
     bits = [int(k.max()).bit_length() if len(k) else 0 for k in keys]
-    if len(at) and sum(bits) <= 63 and all(int(k.min()) >= 0 for k in keys):
-        packed = np.zeros(len(at), np.int64)
-        for key, width in zip(keys, bits):
-            packed = (packed << width) | key.astype(np.int64)
-        return np.lexsort((at, packed))
-    return np.lexsort((at,) + tuple(reversed(keys)))
+    if not (len(at) and sum(bits) <= 63 and all(int(k.min()) >= 0 for k in keys)):
+        return np.lexsort((at,) + tuple(reversed(keys)))
+    packed = np.zeros(len(at), np.int64)
+    for key, width in zip(keys, bits):
+        packed = (packed << width) | key.astype(np.int64)
+    order = np.argsort(packed, kind="stable")
+    ordered, times = packed[order], at[order]
+    if ((ordered[1:] != ordered[:-1]) | (times[1:] >= times[:-1])).all():
+        return order
+    return np.lexsort((at, packed))
 
 
 def _first_per(coded: Coded, keys: tuple[np.ndarray, ...]) -> Coded:

@@ -48,7 +48,9 @@ def test_staples_and_due_products_are_not_held_back_but_a_one_off_is() -> None:
 
 def test_lines_are_ordered_by_their_keys_then_time_however_wide_the_keys() -> None:
     rng = np.random.default_rng(4)
+    basket_time = rng.integers(0, 20, 300)
     for high in (7, 300, 2 ** 40):     # packed into one int64, then too wide to pack: lexsorted as they are
-        keys = (rng.integers(0, 50, 5_000), rng.integers(0, high, 5_000), rng.integers(0, 300, 5_000))
-        at = rng.integers(0, 20, 5_000)
-        assert history._order(keys, at).tolist() == np.lexsort((at,) + tuple(reversed(keys))).tolist()
+        keys = (np.sort(rng.integers(0, 50, 5_000)), rng.integers(0, high, 5_000), rng.integers(0, 300, 5_000))
+        # times varying within a key, then one time per basket (the third key), as an order's lines have
+        for at in (rng.integers(0, 20, 5_000), basket_time[keys[2]]):
+            assert history._order(keys, at).tolist() == np.lexsort((at,) + tuple(reversed(keys))).tolist()
