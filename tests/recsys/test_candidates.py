@@ -111,9 +111,12 @@ def test_one_customers_neighbour_scores_are_the_batch_product_to_the_bit() -> No
     assert batch.any() and np.array_equal(alone, batch)
 
 
-def test_an_offer_comes_from_the_customers_most_similar_product() -> None:
+@pytest.mark.parametrize("cells", [candidates.SIMILARITY_CELLS, 50])
+def test_an_offer_comes_from_the_customers_most_similar_product(monkeypatch: pytest.MonkeyPatch, cells: int) -> None:
     # sources' definition: a dense argmax over the customer's products (0 where no similarity is stored, the
-    # first of equals); with rounded similarities for ties and negative ones for offers nothing is close to
+    # first of equals); with rounded similarities for ties and negative ones for offers nothing is close to; 50
+    # cells make many blocks of offered products
+    monkeypatch.setattr(candidates, "SIMILARITY_CELLS", cells)
     rng = np.random.default_rng(6)
     neighbours = sparse_random(40, 40, density=0.3, format="csr", random_state=4, dtype=np.float32)
     neighbours.data = np.round(neighbours.data * 4) / 4 - 0.25
