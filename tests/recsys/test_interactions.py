@@ -22,17 +22,18 @@ def test_several_readers_read_what_one_reads_with_each_customer_once(shop) -> No
 
 
 def test_each_product_of_an_order_is_a_row_and_returned_lines_are_returns() -> None:
+    # baskets are numbered, orders first: an event whose id is also an order's ("o1") is a basket of its own
     table = from_records([
         ("c1", [["o1", 100, "purchase", "s1", "pos", ["milk", "bread", "eggs"], [1]]],
-         [["tea", "e1", 150, "view", None, None]]),
+         [["tea", "o1", 150, "view", None, None]]),
         ("c2", [["o2", 200, "return", "s2", "pos", ["milk"], []], ["o3", 300, "purchase", "s2", "pos", [], []]], []),
     ])
     assert list(table.columns) == list(COLUMNS) and str(table["at"].dtype) == "int64"
     rows = [[None if pd.isna(value) else value for value in row] for row in table.values.tolist()]
     assert rows == [
-        ["c1", "milk", "o1", 100, "purchase", "s1", "pos"], ["c1", "bread", "o1", 100, "return", "s1", "pos"],
-        ["c1", "eggs", "o1", 100, "purchase", "s1", "pos"], ["c2", "milk", "o2", 200, "return", "s2", "pos"],
-        ["c1", "tea", "e1", 150, "view", None, None]]
+        ["c1", "milk", 0, 100, "purchase", "s1", "pos"], ["c1", "bread", 0, 100, "return", "s1", "pos"],
+        ["c1", "eggs", 0, 100, "purchase", "s1", "pos"], ["c2", "milk", 1, 200, "return", "s2", "pos"],
+        ["c1", "tea", 3, 150, "view", None, None]]
     assert from_records([]).columns.tolist() == list(COLUMNS) and from_records([("c3", [], [])]).empty
     only_events = from_records([("c4", [], [["tea", "e2", 10, "cart", None, None]])])
-    assert only_events.values.tolist()[0][:5] == ["c4", "tea", "e2", 10, "cart"]
+    assert only_events.values.tolist()[0][:5] == ["c4", "tea", 0, 10, "cart"]
