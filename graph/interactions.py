@@ -11,13 +11,15 @@ from graph.driver import Graph, merged
 Interactions = tuple[str, list[list[Any]], list[list[Any]]]   # customer_id, orders, events
 
 # One record per customer holding their orders and their product events as lists: the driver's cost is per value
-# decoded, so an order comes as one list holding its products, its id, time, kind, store and channel decoded once,
-# not once per line (a third of the values for a grocery basket of nine lines: twice as fast a read), and an event
-# as one flat list. Void lines and till adjustments are skipped; times are epoch seconds so that no datetime is
-# built; a line returned in a sale (negative quantity or kind 'return') is listed by its position among the
-# products. An event's store and channel are looked up only for purchases: the recommender uses stores and
-# channels of purchases alone (store and channel popularity, home stores), and views are most of the events
-# (about a fifth less CPU for Neo4j on the generated retailer). Lists inside lists keep their nulls.
+# decoded, so an order comes as one list holding its products, its time, kind, store and channel decoded once, not
+# once per line (a third of the values for a grocery basket of nine lines: twice as fast a read), and an event as
+# one flat list. Neither carries its id: each comes once (COLLECT keeps equal rows), which is all the recommender
+# needs to tell baskets apart, and millions of id strings are not read and decoded. Void lines and till adjustments
+# are skipped; times are epoch seconds so that no datetime is built; a line returned in a sale (negative quantity
+# or kind 'return') is listed by its position among the products. An event's store and channel are looked up only
+# for purchases: the recommender uses stores and channels of purchases alone (store and channel popularity, home
+# stores), and views are most of the events (about a fifth less CPU for Neo4j on the generated retailer). Lists
+# inside lists keep their nulls.
 INTERACTIONS_OF_CUSTOMERS = """
 UNWIND $customer_ids AS customer_id
 MATCH (c:Customer {customer_id: customer_id})
@@ -27,7 +29,7 @@ RETURN customer_id,
          WHERE o.placed_at < $before AND coalesce(o.kind, 'purchase') <> 'adjustment'
          WITH o, [(o)-[l:CONTAINS]->(p:Product) WHERE coalesce(l.kind, 'sale') <> 'void' |
                   [p.product_id, l.quantity < 0 OR l.kind = 'return']] AS lines
-         RETURN [o.order_id, o.placed_at.epochSeconds, CASE o.kind WHEN 'return' THEN 'return' ELSE 'purchase' END,
+         RETURN [o.placed_at.epochSeconds, CASE o.kind WHEN 'return' THEN 'return' ELSE 'purchase' END,
                  head([(o)-[:AT_STORE]->(s:Store) | s.store_id]), head([(o)-[:VIA]->(ch:Channel) | ch.channel_id]),
                  [line IN lines | line[0]], [i IN range(0, size(lines) - 1) WHERE lines[i][1] | i]]
        } AS orders,
@@ -35,13 +37,13 @@ RETURN customer_id,
          MATCH (c)-[:DID]->(e:Event)-[:ABOUT]->(p:Product)
          WHERE e.occurred_at < $before AND e.kind IN $event_kinds
          WITH e, p, e.kind = 'purchase' AS bought
-         RETURN [p.product_id, e.event_id, e.occurred_at.epochSeconds, e.kind,
+         RETURN [p.product_id, e.occurred_at.epochSeconds, e.kind,
                  CASE WHEN bought THEN head([(e)-[:AT_STORE]->(s:Store) | s.store_id]) END,
                  CASE WHEN bought THEN head([(e)-[:VIA]->(ch:Channel) | ch.channel_id]) END]
        } AS events
 """
-ORDER_FIELDS = ("basket_id", "at", "kind", "store_id", "channel_id", "product_ids", "returned_positions")
-EVENT_FIELDS = ("product_id", "basket_id", "at", "kind", "store_id", "channel_id")
+ORDER_FIELDS = ("at", "kind", "store_id", "channel_id", "product_ids", "returned_positions")
+EVENT_FIELDS = ("product_id", "at", "kind", "store_id", "channel_id")
 
 CUSTOMER_IDS = "MATCH (c:Customer {retailer_id: $retailer_id}) RETURN c.customer_id AS customer_id"
 

@@ -71,15 +71,15 @@ def from_graph(graph: Graph, retailer_id: str, before: datetime, readers: int = 
 def from_records(customers: list[Interactions]) -> pd.DataFrame:
     """The table of graph.interactions' (customer_id, orders, events): a row per product of an order, per event.
 
-    Each order and each event is read once, so it is numbered (orders first) rather than keyed by its id: grouping
-    and de-duplicating by an integer is several times cheaper than by millions of id strings.
+    The graph sends each order and each event once and without its id, so each is numbered (orders first) as its
+    basket_id: grouping and de-duplicating by an integer is also several times cheaper than by millions of strings.
     """
     orders = [order for _, mine, _ in customers for order in mine]
     events = [(customer_id, *event) for customer_id, _, mine in customers for event in mine]
     parts = [_order_lines(customers, orders)] if orders else []
     if events:
-        part = pd.DataFrame.from_records(events, columns=list(COLUMNS))
-        part["basket_id"] = np.arange(len(orders), len(orders) + len(events), dtype=np.int64)
+        part = pd.DataFrame.from_records(events, columns=[c for c in COLUMNS if c != "basket_id"])
+        part.insert(2, "basket_id", np.arange(len(orders), len(orders) + len(events), dtype=np.int64))
         parts.append(part)
     if not parts:
         return empty_table()
@@ -92,7 +92,7 @@ def _order_lines(customers: list[Interactions], orders: list[list[Any]]) -> pd.D
     """One row per product of each order (graph.interactions.ORDER_FIELDS), returned lines as returns; the
     order's number in `orders` as its basket_id."""
     owners = np.repeat(np.array([c for c, _, _ in customers], dtype=object), [len(mine) for _, mine, _ in customers])
-    _, at, kind, store_id, channel_id, products, returned = zip(*orders)
+    at, kind, store_id, channel_id, products, returned = zip(*orders)
     sizes = np.fromiter(map(len, products), np.int64, len(orders))
     line = np.repeat(np.arange(len(orders)), sizes)       # each row's order
     kinds = np.array(kind, dtype=object)[line]

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pandas as pd
 
-from graph.interactions import stream_interactions
+from graph.interactions import ORDER_FIELDS, stream_interactions
 from recsys.interactions import COLUMNS, EVENT_KINDS, from_records
 
 
@@ -17,23 +17,24 @@ def test_several_readers_read_what_one_reads_with_each_customer_once(shop) -> No
     assert sorted(map(repr, two)) == sorted(map(repr, one))
     customers = [customer for customer, _, _ in two]
     assert len(customers) == len(set(customers)) > 2 * 7
-    lines = sum(len(order[5]) for _, orders, _ in one for order in orders)
+    products = ORDER_FIELDS.index("product_ids")
+    lines = sum(len(order[products]) for _, orders, _ in one for order in orders)
     assert lines + sum(len(events) for _, _, events in one) > 500
 
 
 def test_each_product_of_an_order_is_a_row_and_returned_lines_are_returns() -> None:
-    # baskets are numbered, orders first: an event whose id is also an order's ("o1") is a basket of its own
+    # baskets are numbered, orders first; two orders alike are two baskets
     table = from_records([
-        ("c1", [["o1", 100, "purchase", "s1", "pos", ["milk", "bread", "eggs"], [1]]],
-         [["tea", "o1", 150, "view", None, None]]),
-        ("c2", [["o2", 200, "return", "s2", "pos", ["milk"], []], ["o3", 300, "purchase", "s2", "pos", [], []]], []),
+        ("c1", [[100, "purchase", "s1", "pos", ["milk", "bread", "eggs"], [1]]], [["tea", 150, "view", None, None]]),
+        ("c2", [[200, "return", "s2", "pos", ["milk"], []], [300, "purchase", "s2", "pos", [], []],
+                [200, "return", "s2", "pos", ["milk"], []]], []),
     ])
     assert list(table.columns) == list(COLUMNS) and str(table["at"].dtype) == "int64"
     rows = [[None if pd.isna(value) else value for value in row] for row in table.values.tolist()]
     assert rows == [
         ["c1", "milk", 0, 100, "purchase", "s1", "pos"], ["c1", "bread", 0, 100, "return", "s1", "pos"],
         ["c1", "eggs", 0, 100, "purchase", "s1", "pos"], ["c2", "milk", 1, 200, "return", "s2", "pos"],
-        ["c1", "tea", 3, 150, "view", None, None]]
+        ["c2", "milk", 3, 200, "return", "s2", "pos"], ["c1", "tea", 4, 150, "view", None, None]]
     assert from_records([]).columns.tolist() == list(COLUMNS) and from_records([("c3", [], [])]).empty
-    only_events = from_records([("c4", [], [["tea", "e2", 10, "cart", None, None]])])
+    only_events = from_records([("c4", [], [["tea", 10, "cart", None, None]])])
     assert only_events.values.tolist()[0][:5] == ["c4", "tea", 0, 10, "cart"]
