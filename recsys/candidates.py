@@ -9,6 +9,7 @@ products (implicit's top-k, which never materialises the full score row), the it
 gives it over the whole catalogue, normalisations included (each part's row maximum is known from its own
 top-k), so the list differs from the dense ranking only when a product outside every part's top
 `per_source` would have won on their sum. Tuning and evaluation (recsys.comparison) score the same candidates.
+`sources` then names, for each offer, the customer's product it comes from.
 """
 
 from __future__ import annotations
