@@ -250,7 +250,7 @@ def _closest_neighbour(artifact: Artifact, user_items: csr_matrix, rows: np.ndar
 
 def _first_best(group: np.ndarray, items: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
     """For each of `groups` groups (`group` ascending), the item with the highest value, the first of equals;
-    -1 for a group with no items."""
+    -1 for a group with no items. One linear pass: best_per_row would sort every (group, item) pair."""
     result = np.full(groups, -1, dtype=np.int64)
     if not len(group):
         return result
