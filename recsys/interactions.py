@@ -3,8 +3,8 @@
 The table is a pandas DataFrame with one row per order line or product event:
 customer_id, product_id, basket_id (the order or event it comes from: its id, or from the graph reader a number per
 order and event, as only equality matters), at (epoch seconds, int64), kind (purchase|return|view|cart|wishlist),
-store_id, channel_id. Only purchases' stores and channels are used (store and
-channel popularity, home stores), and the graph reader leaves them out for events other than purchases.
+store_id, channel_id. Only purchases' stores and channels are used (store and channel popularity, home stores), and
+the graph reader leaves them out for events other than purchases.
 """
 
 from __future__ import annotations
