@@ -34,6 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -143,15 +144,16 @@ def one_customer_latency(graph, cache, artifact: model.Artifact, customers: list
     """recompute_customer end to end, and its pure computation (records already read)."""
     settings = hybrid.settings_for(artifact, hybrid.HybridSettings())   # as the worker ranks
     whole, compute = [], []
-    for customer_id in customers:
-        t0 = time.perf_counter()
-        realtime.recompute_customer(graph, cache, lambda _: artifact, customer_id, settings)
-        whole.append(time.perf_counter() - t0)
-        history = customer_history.History(*customer_with_interactions(graph, customer_id, EVENT_KINDS))
-        t0 = time.perf_counter()
-        row = realtime.one_customer(artifact, customer_id, history, int(time.time()), settings)
-        offer_lists(artifact, row, settings)
-        compute.append(time.perf_counter() - t0)
+    with threadpool_limits(1):      # BLAS and OpenMP on one thread, as in the worker (recsys.worker)
+        for customer_id in customers:
+            t0 = time.perf_counter()
+            realtime.recompute_customer(graph, cache, lambda _: artifact, customer_id, settings)
+            whole.append(time.perf_counter() - t0)
+            history = customer_history.History(*customer_with_interactions(graph, customer_id, EVENT_KINDS))
+            t0 = time.perf_counter()
+            row = realtime.one_customer(artifact, customer_id, history, int(time.time()), settings)
+            offer_lists(artifact, row, settings)
+            compute.append(time.perf_counter() - t0)
     print(f"one-customer recompute over {len(customers)} customers: read+compute+write p50 {_ms(whole, 50)} "
           f"p99 {_ms(whole, 99)}; computation alone (ALS recalculate_user + hybrid + top-50) p50 "
           f"{_ms(compute, 50)} p99 {_ms(compute, 99)}")

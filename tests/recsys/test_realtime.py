@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import redis
+from threadpoolctl import threadpool_info
 
 from c360.services import free_port
 from graph.interactions import pending_stream
@@ -152,6 +153,29 @@ def test_the_worker_runs_in_a_background_thread(served, cache: redis.Redis) -> N
         stats = consumer.stop()
     assert offers.read_next_best_offers(cache, "shop:a16").source == "realtime"
     assert stats.lists == 1
+
+
+def pool_threads() -> set[int]:
+    return {pool["num_threads"] for pool in threadpool_info()}
+
+
+def test_a_worker_computes_on_one_thread_and_gives_the_threads_back(served, cache: redis.Redis) -> None:
+    """BLAS and OpenMP run on one thread while a worker runs (recsys.worker: a second one only spins), in the
+    foreground and in a background thread, and have their own count again once it stops."""
+    before, seen = pool_threads(), []
+    worker(served, cache, "one-thread").run(lambda: not seen.append(pool_threads()))
+    consumer = worker(served, cache, "one-thread-background")
+    step = consumer.step
+    consumer.step = lambda: seen.append(pool_threads()) or step()   # type: ignore[method-assign]
+    consumer.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(seen) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        consumer.stop()
+    assert seen[:2] == [{1}, {1}]
+    assert pool_threads() == before
 
 
 def test_a_merged_away_customer_loses_its_lists_in_every_kept_version(served, cache: redis.Redis) -> None:
