@@ -34,7 +34,8 @@ def train(table: pd.DataFrame, settings: ModelSettings, interaction_settings: In
         version=new_version(trained_at, settings), trained_at=trained_at.isoformat(), ids=ids, model=model,
         neighbours=item_neighbours(matrix, settings.neighbours, settings.threads),
         popularity=popularity(coded, shape[1], now), store_ids=store_ids, store_popularity=store_popularity,
-        categories=category_index, peers=peer_rates(rates, settings.peers, PEER_PRODUCTS), settings=settings,
+        categories=category_index, peers=peer_rates(rates, settings.peers, PEER_PRODUCTS, threads=settings.threads),
+        settings=settings,
         interaction_settings=interaction_settings,
         counts={"customers": shape[0], "products": shape[1], "interactions": int(len(table)),
                 "matrix_entries": int(matrix.nnz)})

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.sparse import csr_matrix
 
-from recsys.peers import nearest_customers, peer_rates
+from recsys.peers import _largest, nearest_customers, peer_rates
 
 # two taste groups over products 0..3 (group A) and 4..7 (group B); customer 6 bought nothing
 RATES = csr_matrix(np.array([
@@ -44,3 +45,38 @@ def test_each_row_keeps_only_its_best_products() -> None:
 def test_a_customer_who_bought_nothing_has_no_peers_and_k_zero_gives_none() -> None:
     assert peer_rates(RATES, k=2, keep=8)[6].nnz == 0
     assert peer_rates(RATES, k=0, keep=8).nnz == 0
+
+
+def sorted_rows(scores: np.ndarray, k: int) -> tuple[list[int], list[int]]:
+    """Each row's k largest positive scores by sorting the whole row, best first, ties to the lower column."""
+    rows: list[int] = []
+    cols: list[int] = []
+    for r, row in enumerate(scores):
+        best = np.argsort(-row, kind="stable")[:k]
+        best = best[row[best] > 0]
+        rows += [r] * len(best)
+        cols += best.tolist()
+    return rows, cols
+
+
+@pytest.mark.parametrize("columns", [7, 5_000])
+def test_the_largest_scores_are_those_sorting_each_row_would_pick(columns: int) -> None:
+    rng = np.random.default_rng(3)
+    scores = (rng.integers(-3, 40, size=(12, columns)) / 8).astype(np.float32)   # ties, zeros, negatives
+    scores[5] = 0                        # nothing positive
+    scores[6] = -1
+    scores[6, ::3][:4] = 0.5             # fewer positive scores than wanted
+    scores[7] = rng.random(columns, dtype=np.float32)        # no ties
+    scores[8] = 1
+    scores[8, ::20][:10] = 2             # the sampled columns overrate the row: it needs its exact k-th
+    rows, cols = _largest(scores, 30)
+    assert (rows.tolist(), cols.tolist()) == sorted_rows(scores, 30)
+
+
+def test_threads_find_the_same_neighbours_and_peers() -> None:
+    rng = np.random.default_rng(5)
+    rates = csr_matrix(rng.random((40, 30)) * (rng.random((40, 30)) < 0.2), dtype=np.float32)
+    one, two = (nearest_customers(rates, k=5, batch=7, threads=n) for n in (1, 2))
+    assert one.nnz > 0 and (one != two).nnz == 0
+    one, two = (peer_rates(rates, k=5, keep=10, batch=7, threads=n) for n in (1, 2))
+    assert one.nnz > 0 and (one != two).nnz == 0
