@@ -26,6 +26,7 @@ from recsys.history import BasketDecay, Coded, PurchaseHistory, encode_one, purc
 from recsys.interactions import EVENT_KINDS
 from recsys.model import Artifact
 from recsys.precompute import Customers, offer_lists
+from recsys.training import home_store_index
 
 STREAM_MAXLEN = 1_000_000
 HISTORY_ATTEMPTS = 3    # transactions tried on a customer's kept history before writing the list without one
@@ -194,12 +195,21 @@ def one_customer(artifact: Artifact, customer_id: str, history: customer_history
     stores = {s: i for i, s in enumerate(artifact.store_ids.tolist())}
     home = stores.get(profile.get("home_store_id"), -1)
     if home < 0:
-        visited = [stores.get(store_id, -1) for _, _, _, kind, store_id in history.rows if kind == "purchase"]
-        counts = np.bincount([v for v in visited if v >= 0], minlength=1)
-        home = int(counts.argmax()) if counts.sum() else -1
+        home = _visited_most(history.rows, stores)
     ids = np.array([customer_id], dtype=object)
     return Customers(ids, weighted(coded, shape, artifact.interaction_settings, now), stats, artifact.peers_of(ids),
                      np.array([home]), np.array([profile.get("personalisation") is not False]))
+
+
+def _visited_most(rows: list[list[Any]], stores: dict[str, int]) -> int:
+    """The home store the precompute infers from the same purchases (recsys.training.home_store_index), -1 none."""
+    bought = [(basket_id, stores.get(store_id, -1), at) for _, basket_id, at, kind, store_id in rows
+              if kind == "purchase"]
+    baskets: dict[object, int] = {}
+    return int(home_store_index(np.zeros(len(bought), dtype=np.int64),
+                                np.array([baskets.setdefault(b, len(baskets)) for b, _, _ in bought], dtype=np.int64),
+                                np.array([s for _, s, _ in bought], dtype=np.int64),
+                                np.array([at for _, _, at in bought], dtype=np.int64), 1)[0])
 
 
 def _purchases(artifact: Artifact, customer_id: str, coded: Coded, shape: tuple[int, int],

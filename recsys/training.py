@@ -68,12 +68,43 @@ def category_codes(ids: IdMaps, categories: dict[str, str]) -> np.ndarray:
 
 
 def home_stores(table: pd.DataFrame, customer_ids: np.ndarray, store_ids: np.ndarray) -> np.ndarray:
-    """(customers,) index of the store each customer bought at most often, -1 unknown."""
+    """(customers,) index of each customer's home store in `store_ids`, -1 unknown (see home_store_index)."""
     bought = table[(table["kind"] == "purchase") & table["store_id"].notna()]
-    visits = bought.drop_duplicates(["customer_id", "basket_id"]).groupby(["customer_id", "store_id"]).size()
-    if visits.empty:
-        return np.full(len(customer_ids), -1, dtype=np.int64)
-    best = visits.reset_index().sort_values(0, ascending=False).drop_duplicates("customer_id")
-    store_of = dict(zip(best["customer_id"], best["store_id"]))
-    index = {s: i for i, s in enumerate(store_ids.tolist())}
-    return np.array([index.get(store_of.get(c), -1) for c in customer_ids.tolist()], dtype=np.int64)
+    return home_store_index(index_in(bought["customer_id"], customer_ids), pd.factorize(bought["basket_id"])[0],
+                            index_in(bought["store_id"], store_ids), bought["at"].to_numpy(dtype=np.int64),
+                            len(customer_ids))
+
+
+def home_store_index(customer: np.ndarray, basket: np.ndarray, store: np.ndarray, at: np.ndarray,
+                     customers: int) -> np.ndarray:
+    """(customers,) each customer's home store: where most of their purchase baskets were; between stores visited
+    as often, the one of the latest basket, then the lower store index; -1 without any. Arrays: one entry per
+    purchase line (customer and store indexes, -1 unknown; integer basket codes; epoch seconds)."""
+    home = np.full(customers, -1, dtype=np.int64)
+    known = (customer >= 0) & (store >= 0)
+    customer, basket, store, at = customer[known], basket[known], store[known], at[known]
+    order = np.lexsort((basket, customer))      # one entry per basket: its lines share its store and time
+    customer, basket, store, at = customer[order], basket[order], store[order], at[order]
+    one = _run_starts(customer, basket)
+    customer, store, at = customer[one], store[one], at[one]
+    order = np.lexsort((store, customer))       # visits and the latest visit per customer and store
+    customer, store, at = customer[order], store[order], at[order]
+    start = np.flatnonzero(_run_starts(customer, store))
+    if not len(start):
+        return home
+    visits, latest = np.diff(np.append(start, len(customer))), np.maximum.reduceat(at, start)
+    customer, store = customer[start], store[start]
+    best = np.lexsort((store, -latest, -visits, customer))
+    customer, store = customer[best], store[best]
+    first = _run_starts(customer)
+    home[customer[first]] = store[first]
+    return home
+
+
+def _run_starts(*keys: np.ndarray) -> np.ndarray:
+    """Where a run of equal keys begins, in arrays sorted by them (a boolean mask)."""
+    starts = np.zeros(len(keys[0]), dtype=bool)
+    starts[:1] = True
+    for key in keys:
+        starts[1:] |= key[1:] != key[:-1]
+    return starts

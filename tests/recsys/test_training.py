@@ -11,7 +11,8 @@ from recsys.comparison import METHODS, WEIGHTS, compare, markdown, tuned_weights
 from recsys.evaluate import METRICS
 from recsys.history import BasketDecay
 from recsys.interactions import DAY_S, InteractionSettings, id_maps, weighted_matrix
-from recsys.training import train
+from recsys.realtime import _visited_most
+from recsys.training import home_store_index, home_stores, train
 
 NOW = 1_700_000_000
 
@@ -20,6 +21,36 @@ def rows(*entries: tuple[str, str, str, float, str]) -> pd.DataFrame:
     """(customer, product, basket, days ago, kind) -> an interaction table."""
     return pd.DataFrame([{"customer_id": c, "product_id": p, "basket_id": b, "at": int(NOW - d * DAY_S), "kind": k,
                           "store_id": "s1", "channel_id": "pos"} for c, p, b, d, k in entries])
+
+
+def test_a_customers_home_store_is_where_most_of_their_baskets_were() -> None:
+    lines = [  # (customer, basket, store, at)
+        (0, 10, 1, 100), (0, 10, 1, 100), (0, 10, 1, 100), (0, 11, 2, 50), (0, 12, 2, 60),  # baskets, not lines
+        (1, 20, 0, 300), (1, 21, 1, 100), (1, 22, 1, 200), (1, 23, 0, 50),    # two each: the latest basket's store
+        (2, 30, 2, 70), (2, 31, 1, 70),                                       # one each at once: the lower index
+        (3, 40, -1, 10), (-1, 41, 0, 10),                                     # unknown store, unknown customer
+        (4, 10, 0, 5)]                                                        # a basket code counts per customer
+    customer, basket, store, at = (np.array(column) for column in zip(*lines))
+    assert home_store_index(customer, basket, store, at, 6).tolist() == [2, 0, 1, -1, 0, -1]
+
+
+def test_the_worker_infers_the_home_store_the_precompute_infers() -> None:
+    rng = np.random.default_rng(11)
+    n = 3_000        # few stores and times, so that many customers visit two stores equally often
+    table = pd.DataFrame({"customer_id": [f"c{i}" for i in rng.integers(0, 210, n)],
+                          "product_id": "p1", "basket_id": [f"b{i}" for i in rng.integers(0, 900, n)],
+                          "at": rng.integers(0, 4, n) * DAY_S, "kind": rng.choice(["purchase", "view"], n),
+                          "store_id": rng.choice(["s1", "s2", "s3", None], n), "channel_id": "pos"})
+    table["at"] = table.groupby("basket_id")["at"].transform("first")   # a basket has one time and one store
+    table["store_id"] = table.groupby("basket_id")["store_id"].transform("first")
+    table = table[(table["customer_id"].str[1:].astype(int) < 200) | (table["kind"] == "view")]   # some never bought
+    ids = np.array(sorted(table["customer_id"].unique()), dtype=object)
+    store_ids = np.array(["s1", "s2", "s3"], dtype=object)
+    batch = home_stores(table, ids, store_ids)
+    stores = {s: i for i, s in enumerate(store_ids)}
+    fields = ["product_id", "basket_id", "at", "kind", "store_id"]
+    alone = [_visited_most(table[table["customer_id"] == c][fields].values.tolist(), stores) for c in ids]
+    assert batch.tolist() == alone and len(set(alone)) == 4
 
 
 def test_weights_per_kind_once_per_basket_with_recency_decay() -> None:
