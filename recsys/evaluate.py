@@ -1,8 +1,9 @@
 """Offline evaluation: next-basket and next-period protocols, ranking metrics at k, all / new items.
 
-For each customer known before the cut: the truth is their first basket after the cut (next basket)
-or everything they bought in `period_days` after it (next period). "New items" keeps only products the
-customer never bought before the cut, in the truth and in every method's list alike.
+For each customer known before the cut: the truth is their first basket after the cut (next basket; baskets
+placed at the same moment count as one) or everything they bought in `period_days` after it (next period).
+"New items" keeps only products the customer never bought before the cut, in the truth and in every method's
+list alike.
 """
 
 from __future__ import annotations
@@ -41,9 +42,8 @@ def truth(table: pd.DataFrame, fold: Fold, protocol: str, period_days: int, new_
     """The truth of one protocol; customers with nothing to find are left out."""
     after = table[(table["at"] >= fold.cut) & (table["at"] < fold.cut + period_days * DAY_S)
                   & (table["kind"] == "purchase")]
-    if protocol == "next_basket":
-        first = after.sort_values("at").drop_duplicates("customer_id")[["customer_id", "basket_id"]]
-        after = after.merge(first, on=["customer_id", "basket_id"])
+    if protocol == "next_basket":   # every basket of the first moment: two receipts of one visit are one basket
+        after = after[after["at"] == after.groupby("customer_id")["at"].transform("min")]
     after = after.drop_duplicates(["customer_id", "product_id"])
     rows = index_in(after["customer_id"], fold.ids.customer_ids)
     cols = index_in(after["product_id"], fold.ids.product_ids)

@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import astuple
+from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.sparse import csr_matrix
 
 from recsys.baselines import Listed
-from recsys.evaluate import Truth, judge, judge_grid, paired_difference
+from recsys.evaluate import Truth, judge, judge_grid, paired_difference, truth
+from recsys.interactions import DAY_S, IdMaps
 
 
 def _truth(bought: list[list[int]], products: int) -> Truth:
     rows = np.arange(len(bought))
     items = csr_matrix([[1.0 if p in b else 0.0 for p in range(products)] for b in bought], dtype=np.float32)
     return Truth(rows, items, np.array([len(b) for b in bought]), csr_matrix((len(bought), products)))
+
+
+def test_the_next_basket_is_every_basket_of_the_first_moment_after_the_cut() -> None:
+    cut = 100 * DAY_S
+    table = pd.DataFrame([("c1", "o1", "p1", cut - 5), ("c1", "o2", "p2", cut + 10), ("c1", "o3", "p3", cut + 10),
+                          ("c1", "o4", "p4", cut + 20), ("c2", "o5", "p4", cut + 30), ("c2", "o6", "p1", cut + 40)],
+                         columns=["customer_id", "basket_id", "product_id", "at"]).assign(kind="purchase")
+    fold = SimpleNamespace(cut=cut, ids=IdMaps(np.array(["c1", "c2"], dtype=object),
+                                               np.array(["p1", "p2", "p3", "p4"], dtype=object)),
+                           stats=SimpleNamespace(baskets=csr_matrix((2, 4), dtype=np.float32)))
+    for rows in (table, table.iloc[::-1]):          # whatever the order the table comes in
+        found = truth(rows, fold, "next_basket", 28, new_only=False)
+        assert found.items.toarray().tolist() == [[0, 1, 1, 0], [0, 0, 0, 1]]
 
 
 def test_each_customers_ndcg_is_kept_and_averages_to_the_reported_mean() -> None:

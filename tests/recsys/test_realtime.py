@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_info
 from c360.services import free_port
 from graph.interactions import pending_stream
 from graph.merges import merge_customers, unmerge_customers
-from recsys import jobs, keys, model, offers, realtime
+from recsys import hybrid, jobs, keys, model, offers, realtime
 from recsys.worker import Worker, WorkerSettings
 
 
@@ -54,6 +54,20 @@ def test_an_event_rewrites_the_list_and_announces_it(served, cache: redis.Redis)
                        "computed_at": after.computed_at}
     assert consumer.stats.lists == 1 and pending(cache) == 0
     listener.close()
+
+
+def test_with_nothing_new_the_worker_ranks_a_customer_as_the_precompute_did(served, cache: redis.Redis) -> None:
+    """Same model, same history, same time: the same list, whatever the customer (declared or inferred home store,
+    refused personalisation, due repurchases, a kiosk's store)."""
+    artifact = model.load(served.models_dir / "shop")
+    for customer_id in ("shop:a0", "shop:b7", "shop:target", "shop:regular", "shop:private", "shop:kiosker"):
+        precomputed = offers.read_next_best_offers(cache, customer_id, limit=50)
+        realtime.recompute_customer(served.graph, cache, lambda _: artifact, customer_id, hybrid.HybridSettings(),
+                                    now=served.now.timestamp())
+        recomputed = offers.read_next_best_offers(cache, customer_id, limit=50)
+        assert (precomputed.source, recomputed.source) == ("model", "realtime")
+        assert recomputed.offers == precomputed.offers and recomputed.suppressed == precomputed.suppressed
+        assert precomputed.offers
 
 
 def test_an_event_id_counts_once(served, cache: redis.Redis) -> None:
