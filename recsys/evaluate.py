@@ -172,7 +172,7 @@ def _best_listed(scores: Listed, history: coo_matrix, new_only: bool, n_rows: in
     order = np.flatnonzero(keep)
     order = order[np.argsort(scores.rows[order], kind="stable")]
     rows, cols, values = scores.rows[order], scores.cols[order], scores.scores[order]
-    place = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+    place = np.arange(len(rows)) - np.searchsorted(rows, np.arange(n_rows))[rows]   # position within its row
     width = int(place.max(initial=-1)) + 1
     laid = np.full((n_rows, max(width, 1)), -np.inf, dtype=np.float32)
     laid[rows, place] = values
