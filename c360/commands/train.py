@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from c360 import connect
@@ -23,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--iterations", type=int, default=model.ModelSettings.iterations)
     parser.add_argument("--regularization", type=float, default=model.ModelSettings.regularization)
     parser.add_argument("--seed", type=int, default=model.ModelSettings.seed)
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads for training (default 1)")
+    parser.add_argument("--threads", type=int, help="CPU threads for training (default: one per core; 1 for bpr, "
+                                                    "whose parallel updates differ from run to run)")
     parser.add_argument("--tune-days", type=int, default=jobs.TUNE_DAYS, metavar="DAYS",
                         help="tune the served lists' blend weights on each customer's next basket in the last DAYS "
                              "days, trained on what came before (default 28; 0 keeps the defaults)")
@@ -33,6 +35,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def models_dir(args: argparse.Namespace) -> Path:
     return args.models or load_settings().data_dir / "models"
+
+
+def threads(args: argparse.Namespace) -> int:
+    """--threads, else one per core: ALS, item-kNN and customers like you come out the same on any number of
+    threads; BPR's parallel updates do not, so it keeps to one unless told."""
+    if args.threads:
+        return int(args.threads)
+    return 1 if args.algorithm == "bpr" else os.cpu_count() or 1
 
 
 def _weights(run_: jobs.Trained, tune_days: int) -> str:
@@ -47,7 +57,7 @@ def _weights(run_: jobs.Trained, tune_days: int) -> str:
 def run(args: argparse.Namespace) -> int:
     graph = connect.graph(connect.targets(load_settings()))
     settings = model.ModelSettings(algorithm=args.algorithm, factors=args.factors, iterations=args.iterations,
-                                   regularization=args.regularization, seed=args.seed, threads=args.threads)
+                                   regularization=args.regularization, seed=args.seed, threads=threads(args))
     try:
         if not (args.retailer or retailer_ids(graph)):
             out.print("[yellow]no retailer in the graph: load data first (c360 load ...)[/]")
@@ -62,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for run_ in trained:
         c = run_.artifact.counts
-        out.print(f"retailer {run_.retailer_id}: trained {settings.algorithm} on {c['customers']:,} customers, "
+        out.print(f"retailer {run_.retailer_id}: trained {settings.algorithm} ({settings.threads} thread"
+                  f"{'s' if settings.threads > 1 else ''}) on {c['customers']:,} customers, "
                   f"{c['products']:,} products, {c['interactions']:,} interactions ({c['matrix_entries']:,} "
                   f"customer x product cells); read {run_.read_s:.1f}s, trained {run_.train_s:.1f}s -> "
                   f"{run_.path} (version {run_.artifact.version})")

@@ -85,6 +85,23 @@ def test_every_algorithm_trains_saves_and_loads(algorithm: str, tmp_path) -> Non
                        [[0.4, 0.4, 0.4, 0, 0, 0], [0, 0, 0, 0, 0, 0]])
 
 
+@pytest.mark.parametrize("algorithm", ["als", "cosine", "bm25"])
+def test_a_model_trained_on_two_threads_is_the_one_trained_on_one(algorithm: str) -> None:
+    # what lets `c360 train` use every core by default (BPR keeps to one: its parallel updates differ run to run)
+    rng = np.random.default_rng(8)
+    table = rows(*[(f"c{rng.integers(60)}", f"p{rng.zipf(1.6) % 40}", f"o{n // 4}", float(n % 50), "purchase")
+                   for n in range(2_000)])
+    one, two = (train(table, model.ModelSettings(algorithm=algorithm, factors=8, iterations=4, threads=n),
+                      InteractionSettings(), NOW) for n in (1, 2))
+    if algorithm == "als":
+        assert np.array_equal(one.model.user_factors, two.model.user_factors)
+        assert np.array_equal(one.model.item_factors, two.model.item_factors)
+    else:
+        assert one.model.similarity.nnz and (one.model.similarity != two.model.similarity).nnz == 0
+    assert one.neighbours.nnz and (one.neighbours != two.neighbours).nnz == 0
+    assert one.peers.nnz and (one.peers != two.peers).nnz == 0
+
+
 def test_the_comparison_judges_every_method_on_both_protocols() -> None:
     rng = np.random.default_rng(1)
     entries = []
