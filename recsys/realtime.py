@@ -203,13 +203,14 @@ def one_customer(artifact: Artifact, customer_id: str, history: customer_history
 
 def _visited_most(rows: list[list[Any]], stores: dict[str, int]) -> int:
     """The home store the precompute infers from the same purchases (recsys.training.home_store_index), -1 none."""
-    bought = [(basket_id, stores.get(store_id, -1), at) for _, basket_id, at, kind, store_id in rows
-              if kind == "purchase"]
-    baskets: dict[object, int] = {}
-    return int(home_store_index(np.zeros(len(bought), dtype=np.int64),
-                                np.array([baskets.setdefault(b, len(baskets)) for b, _, _ in bought], dtype=np.int64),
-                                np.array([s for _, s, _ in bought], dtype=np.int64),
-                                np.array([at for _, _, at in bought], dtype=np.int64), 1)[0])
+    baskets: dict[object, tuple[str | None, int]] = {}      # a basket's lines share its store and time
+    for _, basket_id, at, kind, store_id in rows:
+        if kind == "purchase":
+            baskets.setdefault(basket_id, (store_id, at))
+    n = len(baskets)
+    return int(home_store_index(np.zeros(n, dtype=np.int64), np.arange(n),
+                                np.fromiter((stores.get(s, -1) for s, _ in baskets.values()), np.int64, n),
+                                np.fromiter((at for _, at in baskets.values()), np.int64, n), 1)[0])
 
 
 def _purchases(artifact: Artifact, customer_id: str, coded: Coded, shape: tuple[int, int],
