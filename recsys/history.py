@@ -203,21 +203,22 @@ def _order(keys: tuple[np.ndarray, ...], at: np.ndarray) -> np.ndarray:
 def _first_per(coded: Coded, keys: tuple[np.ndarray, ...]) -> Coded:
     """One row per distinct key (the earliest), sorted by key then time."""
     order = _order(keys, coded.at)
-    sorted_keys = [k[order] for k in keys]
-    new = np.ones(len(order), dtype=bool)
-    if len(order):
-        new[1:] = np.any([k[1:] != k[:-1] for k in sorted_keys], axis=0)
-    return coded.select(order[new])
+    return coded.select(order[run_starts(*(k[order] for k in keys))])
 
 
 def _first_per_arrays(keys: tuple[np.ndarray, ...], coded: Coded, extra: np.ndarray) -> tuple[Coded, np.ndarray]:
     order = _order(keys, coded.at)
-    sorted_keys = [k[order] for k in keys]
-    new = np.ones(len(order), dtype=bool)
-    if len(order):
-        new[1:] = np.any([k[1:] != k[:-1] for k in sorted_keys], axis=0)
-    picked = order[new]
+    picked = order[run_starts(*(k[order] for k in keys))]
     return coded.select(picked), extra[picked]
+
+
+def run_starts(*keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal keys begins, in arrays sorted by them (a boolean mask; the first entry begins one)."""
+    starts = np.zeros(len(keys[0]), dtype=bool)
+    starts[:1] = True
+    for key in keys:
+        starts[1:] |= key[1:] != key[:-1]
+    return starts
 
 
 def _group(coded: Coded, keys: tuple[np.ndarray, ...], weights: np.ndarray
@@ -227,9 +228,7 @@ def _group(coded: Coded, keys: tuple[np.ndarray, ...], weights: np.ndarray
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty, empty, np.zeros(0)
-    new = np.ones(n, dtype=bool)
-    new[1:] = np.any([k[1:] != k[:-1] for k in keys], axis=0)
-    start = np.flatnonzero(new)
+    start = np.flatnonzero(run_starts(*keys))
     count = np.diff(np.append(start, n))
     return (start, count, np.minimum.reduceat(coded.at, start), np.maximum.reduceat(coded.at, start),
             np.add.reduceat(weights, start))

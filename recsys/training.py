@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
-from recsys.history import Coded, encode, purchase_stats, weighted
+from recsys.history import Coded, encode, purchase_stats, run_starts, weighted
 from recsys.interactions import DAY_S, IdMaps, InteractionSettings, id_maps, index_in
 from recsys.model import Artifact, ModelSettings, fit, item_neighbours, new_version
 from recsys.peers import peer_rates
@@ -85,26 +85,17 @@ def home_store_index(customer: np.ndarray, basket: np.ndarray, store: np.ndarray
     customer, basket, store, at = customer[known], basket[known], store[known], at[known]
     order = np.lexsort((basket, customer))      # one entry per basket: its lines share its store and time
     customer, basket, store, at = customer[order], basket[order], store[order], at[order]
-    one = _run_starts(customer, basket)
+    one = run_starts(customer, basket)
     customer, store, at = customer[one], store[one], at[one]
     order = np.lexsort((store, customer))       # visits and the latest visit per customer and store
     customer, store, at = customer[order], store[order], at[order]
-    start = np.flatnonzero(_run_starts(customer, store))
+    start = np.flatnonzero(run_starts(customer, store))
     if not len(start):
         return home
     visits, latest = np.diff(np.append(start, len(customer))), np.maximum.reduceat(at, start)
     customer, store = customer[start], store[start]
     best = np.lexsort((store, -latest, -visits, customer))
     customer, store = customer[best], store[best]
-    first = _run_starts(customer)
+    first = run_starts(customer)
     home[customer[first]] = store[first]
     return home
-
-
-def _run_starts(*keys: np.ndarray) -> np.ndarray:
-    """Where a run of equal keys begins, in arrays sorted by them (a boolean mask)."""
-    starts = np.zeros(len(keys[0]), dtype=bool)
-    starts[:1] = True
-    for key in keys:
-        starts[1:] |= key[1:] != key[:-1]
-    return starts
