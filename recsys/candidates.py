@@ -21,7 +21,7 @@ from implicit.cpu.topk import topk
 from scipy.sparse import csr_matrix
 
 from recsys import hybrid
-from recsys.history import PurchaseStats
+from recsys.history import PurchaseStats, run_starts
 from recsys.interactions import log_scaled
 from recsys.model import Artifact, is_item_knn
 
@@ -197,7 +197,7 @@ def sources(artifact: Artifact, user_items: csr_matrix, rows: np.ndarray, cols: 
             continue
         pick = pick[np.argsort(rows[pick], kind="stable")]
         picked_rows = rows[pick]
-        starts = np.flatnonzero(np.concatenate(([True], picked_rows[1:] != picked_rows[:-1]))) if len(pick) else pick
+        starts = np.flatnonzero(run_starts(picked_rows))
         for start, end in zip(starts.tolist(), [*starts[1:].tolist(), len(pick)]):
             row = picked_rows[start]
             mine = user_items.indices[user_items.indptr[row]:user_items.indptr[row + 1]]
@@ -448,16 +448,14 @@ def _union(width: int, *pairs: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarra
 def _distinct(values: np.ndarray) -> np.ndarray:
     """np.unique by sorting: numpy 2.3+'s hash-based np.unique is 50-100x slower on these integer arrays."""
     values = np.sort(values)
-    if len(values) > 1:
-        values = values[np.concatenate(([True], values[1:] != values[:-1]))]
-    return values
+    return values[run_starts(values)]
 
 
 def best_per_row(rows: np.ndarray, cols: np.ndarray, total: np.ndarray, n: int) -> np.ndarray:
     """Positions of each row's n highest totals, by row then best first (ties: lower product index)."""
     order = _by_row_then_best(rows, cols, total)
     sorted_rows = rows[order]
-    starts = np.flatnonzero(np.concatenate(([True], sorted_rows[1:] != sorted_rows[:-1]))) if len(rows) else rows
+    starts = np.flatnonzero(run_starts(sorted_rows))
     first = np.repeat(starts, np.diff(np.append(starts, len(rows))))    # where each position's row begins
     return order[np.arange(len(order)) - first < n]
 
