@@ -4,7 +4,8 @@ A plain field is one strawberry resolves by reading an attribute: no resolver, n
 extension (strawberry's `is_basic_field`), hence no arguments either. Strawberry already skips its own work for
 them, but graphql-core still builds a resolve info object and walks `complete_value` for each one (a customer-360
 request has about 990 plain leaves and some 300 plain objects and lists of objects among its ~1,470 fields).
-LeanExecutor instead
+LeanExecutor runs an object's fields in its own copy of graphql-core's loop (which fields of a field set are plain
+is looked up once per request: a list's objects share their set), and there
 - reads a plain leaf (scalar or enum) and coerces it by its type;
 - reads a plain object, or list of objects, and executes its sub-selection, when the object type has no
   `is_type_of` check (strawberry gives one only to types with interfaces).
@@ -71,42 +72,79 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         manager = self.middleware_manager   # strawberry passes one per request, empty unless an extension resolves
         self._shortcut = manager is None or not manager.middlewares
+        self._field_sets: dict[int, tuple[Any, list[tuple[str, Any, PlainField | None]]]] = {}
 
-    def execute_field(self, parent_type: GraphQLObjectType, source: Any, field_details_list: Any, path: Path,
-                      position_context: Any) -> Any:
-        name = field_details_list[0].node.name.value
+    def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None,
+                       grouped_field_set: Any, position_context: Any) -> Any:
+        """graphql-core's execute_fields, with plain fields completed here: leaves inline, objects and lists of
+        objects by their sub-selection. One field at a time and in order, so that an error stops the object
+        where graphql-core's loop would."""
+        if not self._shortcut:
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        try:
+            for response_name, details, plain in self._fields_of(parent_type, grouped_field_set):
+                result = Undefined if plain is None else self._plain_value(
+                    plain, source_value, details, path, response_name, parent_type, position_context)
+                if result is Undefined:
+                    result = super().execute_field(parent_type, source_value, details,
+                                                   Path(path, response_name, parent_type.name), position_context)
+                    if result is Undefined:
+                        continue
+                results[response_name] = result
+                if is_awaitable(result):
+                    awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[name] for name in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+        return gathered_fields(results, awaitable_fields)
+
+    def _fields_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[tuple[str, Any, Any]]:
+        """(response name, field details, PlainField or None) of each field; kept for the request per field set
+        (graphql-core hands out the same set for every object of a list; the entry holds the set, so its id is
+        not reused while the entry lives)."""
+        entry = self._field_sets.get(id(grouped_field_set))
+        if entry is None:
+            entry = self._field_sets[id(grouped_field_set)] = (grouped_field_set, [
+                (response_name, details, self._plain(parent_type, details[0].node.name.value))
+                for response_name, details in grouped_field_set.items()])
+        return entry[1]
+
+    def _plain(self, parent_type: GraphQLObjectType, name: str) -> PlainField | None:
         plain = self._plain_fields.get((parent_type, name), Undefined)
         if plain is Undefined:
             plain = self._plain_fields.setdefault((parent_type, name), plain_field(self.schema, parent_type, name))
-        if plain is not None and self._shortcut:
-            try:
-                value = plain.read(source)
-            except Exception:
-                value = Undefined   # the standard path raises it again, located
-            if value is None:
-                if plain.nullable:
-                    return None
-            elif value is not Undefined and not isinstance(value, Exception):
-                done = self._complete_plain(plain, value, field_details_list, path, position_context)
-                if done is not Undefined:
-                    return done
-        return super().execute_field(parent_type, source, field_details_list, path, position_context)
+        return plain  # type: ignore[return-value]
 
-    def _complete_plain(self, plain: PlainField, value: Any, field_details_list: Any, path: Path,
-                        position_context: Any) -> Any:
-        """The completed value, or Undefined to leave the field to the standard path (nothing done yet)."""
-        if plain.shape is Shape.LEAF:
-            try:
-                return self.complete_leaf_value(plain.named_type, value)  # type: ignore[arg-type]
-            except Exception:
+    def _plain_value(self, plain: PlainField, source: Any, field_details_list: Any, path: Path | None,
+                     response_name: str, parent_type: GraphQLObjectType, position_context: Any) -> Any:
+        """A plain field's completed value, or Undefined to leave the field to the standard path (nothing done
+        yet): it then raises the same error again, located."""
+        try:
+            value = plain.read(source)
+            if value is None:
+                return None if plain.nullable else Undefined
+            if isinstance(value, Exception):
                 return Undefined
+            if plain.shape is Shape.LEAF:
+                coerced = plain.named_type.coerce_output_value(value)  # type: ignore[union-attr]
+                return Undefined if coerced is None else coerced
+        except Exception:
+            return Undefined
         if self.is_awaitable(value) or any(details.node.directives for details in field_details_list):
             return Undefined
+        field_path = Path(path, response_name, parent_type.name)
         if plain.shape is Shape.OBJECT:
-            return self._object(plain.named_type, plain.field_type, value, field_details_list, path, position_context)
+            return self._object(plain.named_type, plain.field_type, value, field_details_list, field_path,
+                                position_context)
         if type(value) is not list or not self._plain_items(value, plain.item_type is plain.named_type):
             return Undefined
-        return self._objects(plain, value, field_details_list, path, position_context)
+        return self._objects(plain, value, field_details_list, field_path, position_context)
 
     def _plain_items(self, items: list[Any], nullable: bool) -> bool:
         """Whether every item can be completed as a plain object (null only where the items may be null)."""
@@ -162,6 +200,15 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
+
+
+async def gathered_fields(results: dict[str, Any], pending: list[str]) -> dict[str, Any]:
+    """`results` with the awaitables of fields `pending` awaited, as graphql-core's execute_fields does."""
+    if len(pending) == 1:
+        results[pending[0]] = await results[pending[0]]
+        return results
+    results.update(zip(pending, await gather_with_cancel(*(results[name] for name in pending)), strict=True))
+    return results
 
 
 async def gathered(results: list[Any], pending: list[int]) -> list[Any]:

@@ -7,11 +7,12 @@ import asyncio
 from collections import Counter
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import Any, NewType
 
 import pytest
 import strawberry
 from strawberry.permission import BasePermission
+from strawberry.types.scalar import ScalarDefinition
 
 from api.executor import LeanExecutor, lean_resolvers
 
@@ -29,6 +30,11 @@ class Kind(Enum):
     FROZEN = "frozen"
 
 
+Grade = NewType("Grade", str)
+GRADE = ScalarDefinition(name="Grade", description=None, specified_by_url=None, parse_value=str, parse_literal=None,
+                         serialize=lambda v: None if v == "unknown" else v.upper())  # null: a non-null leaf refuses it
+
+
 @strawberry.type
 class Item:
     name: str
@@ -36,6 +42,7 @@ class Item:
     kind: Kind
     since: date
     count: int
+    grade: Grade = "a"  # type: ignore[valid-type]
     secret: str = strawberry.field(permission_classes=[Deny], default="hidden")
 
     @strawberry.field
@@ -105,7 +112,8 @@ class Query:
         return [Item(name="milk", note=None, kind=Kind.FRESH, since=date(2024, 1, 2), count=3),
                 Item(name="peas", note="bag", kind=Kind.FROZEN, since=date(2023, 5, 6), count=0),
                 Item(name=None, note="no name", kind=Kind.FRESH, since=date(2023, 5, 6), count=1),  # type: ignore[arg-type]
-                Item(name="eggs", note="no count", kind=Kind.FRESH, since=date(2023, 5, 6), count="six")]  # type: ignore[arg-type]
+                Item(name="eggs", note="no count", kind=Kind.FRESH, since=date(2023, 5, 6), count="six"),  # type: ignore[arg-type]
+                Item(name="rice", note="no grade", kind=Kind.FRESH, since=date(2023, 5, 6), count=2, grade="unknown")]
 
     @strawberry.field
     def lines(self) -> list[Line | None]:
@@ -125,6 +133,7 @@ class Query:
 
 QUERIES = [
     "{ items { name note kind since count label(upper: true) } }",
+    "{ items { name grade } }",
     "{ items { renamed: name note kind secret } }",
     "{ items { ... on Item { name kind } count } }",
     "{ lines { price { amount currency } oldPrice { amount } } }",
@@ -138,7 +147,7 @@ QUERIES = [
 
 
 def answers(executor: Any, query: str, lean: bool = False) -> Any:
-    schema = strawberry.Schema(query=Query, execution_context_class=executor)
+    schema = strawberry.Schema(query=Query, execution_context_class=executor, scalar_overrides={Grade: GRADE})
     if lean:
         assert lean_resolvers(schema) == 3, "Line.item, sureItem and laterItem take only self and info"
     result = asyncio.run(schema.execute(query))
@@ -174,7 +183,7 @@ def test_plain_leaves_skip_the_resolve_info(resolve_infos: list[str]) -> None:
     answers(LeanExecutor, QUERIES[0])
     # `items` and `label` have resolvers; of the plain leaves only the broken items' go the standard way
     # (an item stops at its first error: no label for either broken item)
-    assert Counter(resolve_infos) == {"items": 1, "label": 2, "name": 1, "count": 1}
+    assert Counter(resolve_infos) == {"items": 1, "label": 3, "name": 1, "count": 1}
 
 
 def test_plain_objects_and_lists_skip_the_resolve_info(resolve_infos: list[str]) -> None:
