@@ -167,8 +167,8 @@ def _category_fallback(lines: Coded, row: np.ndarray, col: np.ndarray, interval:
         return interval
     in_category = lines.select(known)
     cat = category[known]
-    once = _first_per_arrays((in_category.row, cat, in_category.basket), in_category, cat)
-    sub, cats = once
+    picked = _earliest((in_category.row, cat, in_category.basket), in_category.at)
+    sub, cats = in_category.select(picked), cat[picked]
     start, count, first, last, _ = _group(sub, (sub.row, cats), np.ones(len(sub.row)))
     cat_interval = np.where(count > 1, (last - first) / DAY_S / np.maximum(count - 1, 1), 0.0)
     width = int(categories.max()) + 1
@@ -202,14 +202,13 @@ def _order(keys: tuple[np.ndarray, ...], at: np.ndarray) -> np.ndarray:
 
 def _first_per(coded: Coded, keys: tuple[np.ndarray, ...]) -> Coded:
     """One row per distinct key (the earliest), sorted by key then time."""
-    order = _order(keys, coded.at)
-    return coded.select(order[run_starts(*(k[order] for k in keys))])
+    return coded.select(_earliest(keys, coded.at))
 
 
-def _first_per_arrays(keys: tuple[np.ndarray, ...], coded: Coded, extra: np.ndarray) -> tuple[Coded, np.ndarray]:
-    order = _order(keys, coded.at)
-    picked = order[run_starts(*(k[order] for k in keys))]
-    return coded.select(picked), extra[picked]
+def _earliest(keys: tuple[np.ndarray, ...], at: np.ndarray) -> np.ndarray:
+    """Index of the earliest row of each distinct key, in key order."""
+    order = _order(keys, at)
+    return order[run_starts(*(k[order] for k in keys))]
 
 
 def run_starts(*keys: np.ndarray) -> np.ndarray:
