@@ -477,10 +477,15 @@ def _by_row_then_best(rows: np.ndarray, cols: np.ndarray, total: np.ndarray) -> 
 
 
 def descending(values: np.ndarray) -> np.ndarray:
-    """32-bit int64 keys whose ascending order is the values' (as float32) descending order; -0.0 is 0.0."""
-    bits = (np.asarray(values, np.float32) + np.float32(0.0)).view(np.uint32).astype(np.int64)
-    ascending = np.where(bits >= 2 ** 31, 2 ** 32 - 1 - bits, bits + 2 ** 31)     # float order as integers
-    return 2 ** 32 - 1 - ascending
+    """32-bit int64 keys whose ascending order is the values' (as float32) descending order; -0.0 is 0.0.
+
+    A float32's bits, read as an unsigned integer, order the non-negative values upwards and the negative ones
+    downwards, above them: so a negative value's bits are already its key, and a non-negative one's key is
+    2**31 - 1 minus its bits. Computed in place: a neighbour matrix has millions of values, and each temporary
+    of that size is fresh memory to fault in."""
+    keys = (np.asarray(values, np.float32) + np.float32(0.0)).view(np.uint32).astype(np.int64)
+    np.subtract(2 ** 31 - 1, keys, out=keys, where=keys < 2 ** 31)
+    return keys
 
 
 def _sorted_pairs(rows: np.ndarray, cols: np.ndarray) -> bool:

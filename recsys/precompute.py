@@ -279,10 +279,14 @@ def _similar_lists(neighbours: csr_matrix, product_ids: np.ndarray) -> Iterator[
     if not neighbours.nnz:
         return
     rows = np.repeat(np.arange(len(counts)), counts)
-    place = np.arange(neighbours.nnz) - indptr[rows]
+    place = np.arange(neighbours.nnz)
+    place -= indptr[rows]
     # one row of keys per product: score descending, then stored order (a stable sort's tie-break)
     keys = np.full((len(counts), int(counts.max())), np.iinfo(np.int64).max)
-    keys[rows, place] = (candidates.descending(neighbours.data) << 32) | place
+    entry = candidates.descending(neighbours.data)
+    entry <<= 32
+    entry |= place
+    keys[rows, place] = entry
     size = min(SIMILAR_SIZE, keys.shape[1])
     best = np.sort(np.partition(keys, size - 1, axis=1)[:, :size], axis=1)
     kept = best != np.iinfo(np.int64).max
