@@ -242,9 +242,12 @@ def _write_catalogue(cache: redis.Redis, version: str, artifact: Artifact, table
         if written % 5_000 == 0:
             pipe.execute()
     pipe.set(keys.popular_overall(version), offers.encode_popular(_top_of(artifact.popularity, product_ids)))
+    stores = artifact.store_popularity.tocsr()
+    stores = stores if stores.has_sorted_indices else stores.sorted_indices()
     for index, store_id in enumerate(artifact.store_ids.tolist()):
+        sold = slice(stores.indptr[index], stores.indptr[index + 1])
         pipe.set(keys.popular_at_store(store_id, version),
-                 offers.encode_popular(_top_of(artifact.store_popularity[index].toarray().ravel(), product_ids)))
+                 offers.encode_popular(_top_of(stores.data[sold], product_ids, stores.indices[sold])))
     for channel_id, counts in _channel_popularity(table, product_ids).items():
         pipe.set(keys.popular_in_channel(channel_id, version), offers.encode_popular(_top_of(counts, product_ids)))
     for rows in chunks(catalogue, 5_000):
@@ -299,9 +302,13 @@ def _similar_lists(neighbours: csr_matrix, product_ids: np.ndarray) -> Iterator[
         yield product_ids[row], zip(names[start:end], scores[start:end])
 
 
-def _top_of(scores: np.ndarray, product_ids: np.ndarray) -> list[tuple[str, float]]:
+def _top_of(scores: np.ndarray, product_ids: np.ndarray, columns: np.ndarray | None = None) -> list[tuple[str, float]]:
+    """The POPULAR_SIZE best positive scores, best first, ties to the lower product; `scores` are per product, or a
+    sparse row's values with their (sorted) `columns`."""
     order = np.argsort(-scores, kind="stable")[:POPULAR_SIZE]
-    return [(product_ids[i], round(float(scores[i]), 6)) for i in order if scores[i] > 0]
+    products = order if columns is None else columns[order]
+    return [(product_ids[p], round(float(scores[i]), 6))
+            for p, i in zip(products.tolist(), order.tolist()) if scores[i] > 0]
 
 
 def _channel_popularity(table: pd.DataFrame, product_ids: np.ndarray) -> dict[str, np.ndarray]:

@@ -112,6 +112,19 @@ def test_popular_at_a_kiosk_for_anonymous_visitors(served, reader: offers.OfferR
     assert {o.product_id for o in popular} <= served.kiosk_carries
 
 
+def test_popular_lists_from_a_sparse_row_are_those_of_the_dense_one() -> None:
+    rng = np.random.default_rng(4)
+    dense = rng.choice(np.array([0.0, 0.0, 0.3, 0.7, 1.0], np.float32), size=(5, 400))   # many ties, short rows
+    dense[2] = 0.0
+    rows = csr_matrix(dense)
+    product_ids = np.array([f"p{i}" for i in range(400)], dtype=object)
+    for row in range(5):
+        sold = slice(rows.indptr[row], rows.indptr[row + 1])
+        from_sparse = precompute_module._top_of(rows.data[sold], product_ids, rows.indices[sold])
+        assert from_sparse == precompute_module._top_of(dense[row], product_ids)
+        assert len(from_sparse) == (0 if row == 2 else precompute_module.POPULAR_SIZE)
+
+
 def test_every_list_records_model_version_time_and_source(served, reader: offers.OfferReader) -> None:
     listed = reader.next_best_offers("shop:target")
     assert (listed.model_version, listed.source, listed.fallback_used) == (served.model_version, "model", False)
