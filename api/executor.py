@@ -104,7 +104,8 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
             return results
         return gathered_fields(results, awaitable_fields)
 
-    def _fields_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[tuple[str, Any, Any]]:
+    def _fields_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any
+                   ) -> list[tuple[str, Any, PlainField | None]]:
         """(response name, field details, PlainField or None) of each field; kept for the request per field set
         (graphql-core hands out the same set for every object of a list; the entry holds the set, so its id is
         not reused while the entry lives)."""
