@@ -102,7 +102,7 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
             raise
         if not awaitable_fields:
             return results
-        return gathered_fields(results, awaitable_fields)
+        return gathered(results, awaitable_fields)
 
     def _fields_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any
                    ) -> list[tuple[str, Any, PlainField | None]]:
@@ -203,22 +203,14 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
             return None
 
 
-async def gathered_fields(results: dict[str, Any], pending: list[str]) -> dict[str, Any]:
-    """`results` with the awaitables of fields `pending` awaited, as graphql-core's execute_fields does."""
+async def gathered(results: Any, pending: list[Any]) -> Any:
+    """`results` (an object's fields or a list's items) with its awaitables at the keys `pending` awaited, all
+    cancelled if one fails, as graphql-core does."""
     if len(pending) == 1:
         results[pending[0]] = await results[pending[0]]
         return results
-    results.update(zip(pending, await gather_with_cancel(*(results[name] for name in pending)), strict=True))
-    return results
-
-
-async def gathered(results: list[Any], pending: list[int]) -> list[Any]:
-    """`results` with its awaitables at `pending` awaited (all cancelled if one fails, as graphql-core does)."""
-    if len(pending) == 1:
-        results[pending[0]] = await results[pending[0]]
-        return results
-    for index, value in zip(pending, await gather_with_cancel(*(results[index] for index in pending)), strict=True):
-        results[index] = value
+    for key, value in zip(pending, await gather_with_cancel(*(results[key] for key in pending)), strict=True):
+        results[key] = value
     return results
 
 
