@@ -12,6 +12,7 @@ from typing import Any, NewType
 import pytest
 import strawberry
 from strawberry.permission import BasePermission
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types.scalar import ScalarDefinition
 
 from api.executor import LeanExecutor, lean_resolvers
@@ -64,6 +65,10 @@ class Tag(Named):
 class Price:
     amount: int
     currency: str
+
+    @strawberry.field
+    async def doubled(self) -> int:
+        return self.amount * 2
 
 
 @strawberry.type
@@ -143,6 +148,7 @@ QUERIES = [
     "{ lines { sureItem { name } price { amount } } }",
     "{ lines { laterItem { name } laterPrice { amount } maybePrices { amount } } }",
     "{ lines { price { amount } prices @skip(if: false) { currency } } }",
+    "{ lines { price { doubled } oldPrice { currency doubled } prices { doubled currency } } }",
 ]
 
 
@@ -192,3 +198,22 @@ def test_plain_objects_and_lists_skip_the_resolve_info(resolve_infos: list[str])
     assert not errors and data["goodLines"][0]["maybePrices"] == [{"amount": 4}, None]
     # only the resolvers, and `tag`, whose type has an interface (strawberry checks is_type_of there)
     assert Counter(resolve_infos) == {"goodLines": 1, "tag": 2, "item": 2}
+
+
+def streamed(executor: Any, query: str) -> list[Any]:
+    """The initial result and every later payload of `query` under incremental delivery (@defer)."""
+    schema = strawberry.Schema(query=Query, execution_context_class=executor, scalar_overrides={Grade: GRADE},
+                               config=StrawberryConfig(enable_experimental_incremental_execution=True))
+
+    async def payloads() -> list[Any]:
+        stream = await schema.stream(query)
+        return [payload.formatted async for payload in stream]
+    return asyncio.run(payloads())
+
+
+def test_deferred_fragments_in_plain_objects_come_later_as_with_strawberry() -> None:
+    query = ('{ goodLines { price { currency ... @defer { amount } } '
+             'prices { currency ... @defer(label: "p") { amount } } } }')
+    stock = streamed(None, query)
+    assert streamed(LeanExecutor, query) == stock
+    assert "amount" not in str(stock[0]["data"]) and len(stock) == 2, "the amounts come in the second payload"
