@@ -10,7 +10,7 @@ from typing import Any
 
 from graph.channels import ensure_channels
 from graph.driver import Graph
-from graph.schema import apply_schema, missing_keys
+from graph.schema import apply_schema, missing_keys, refresh_statistics
 from loaders.batches import Batch, BatchWriter, Explain, Write
 from loaders.context import Context
 from loaders.report import FileStats, LoadProgress, LoadSummary, Rejects
@@ -65,6 +65,8 @@ class LoadSession:
         try:
             assert self.writer is not None
             self.writer.close()
+            if exc[0] is None:
+                self.summary.statistics_refreshed = refresh_statistics(self.graph)
         finally:
             self.bar.__exit__(*exc)
             self.rejects.close()

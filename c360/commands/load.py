@@ -66,6 +66,11 @@ def show(summary: LoadSummary) -> None:
     table.add_row("total", f"{summary.read:,}", f"{summary.written:,}", f"{summary.rejected:,}",
                   f"{summary.seconds:.1f}", f"{summary.rows_per_second:,.0f}", style="bold")
     out.print(table)
+    if summary.statistics_refreshed:
+        out.print("index statistics refreshed: queries from now on are planned on the loaded graph")
+    elif summary.statistics_refreshed is False:
+        out.print("[yellow]index resampling scheduled only (db.prepareForReplanning needs an admin user): queries "
+                  "planned in the next minute may still use plans made before the load[/]")
     if summary.rejected:
         out.print(f"[yellow]{summary.rejected:,} rejected row(s) with their reasons in {summary.rejects_dir}/[/]")
 

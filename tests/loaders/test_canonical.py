@@ -32,6 +32,7 @@ def test_the_tiny_folder_gives_exactly_the_expected_nodes_and_relationships(grap
 
     assert summary.rejected == 0 and not rejects_dir.exists()
     assert summary.read == summary.written == 40
+    assert summary.statistics_refreshed is True
     assert nonzero(label_counts(graph)) == EXPECTED_NODES
     assert relationship_counts(graph) == EXPECTED_RELATIONSHIPS
 
