@@ -105,12 +105,12 @@ RESAMPLE_OUTDATED_INDEXES = "CALL db.resampleOutdatedIndexes()"
 def refresh_statistics(graph: Graph, seconds: int = 300) -> bool:
     """Resample the indexes and drop cached query plans, so that what runs next is planned on the graph as it is.
 
-    False where the user may not (the procedure is admin-only): the resampling is then only scheduled, and cached
-    plans are replaced once the planner sees the new statistics.
+    False where the server refuses (the procedure is admin-only) or does not finish within `seconds`: the
+    resampling is then only scheduled, and cached plans are replaced once the planner sees the new statistics.
     """
     try:
         graph.write(PREPARE_FOR_REPLANNING, seconds=seconds)
-    except neo4j.exceptions.Forbidden:
+    except neo4j.exceptions.ClientError:
         graph.write(RESAMPLE_OUTDATED_INDEXES)
         return False
     return True

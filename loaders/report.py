@@ -39,7 +39,7 @@ class LoadSummary:
     files: list[FileStats] = field(default_factory=list)
     seconds: float = 0.0
     rejects_dir: Path | None = None
-    statistics_refreshed: bool | None = None   # graph.schema.refresh_statistics' answer; None: load not finished
+    statistics_refreshed: bool | None = None   # graph.schema.refresh_statistics' answer; None: not called
 
     def add(self, name: str) -> FileStats:
         stats = FileStats(name)

@@ -22,7 +22,8 @@ Loader = Callable[..., LoadSummary]
 LOADERS: dict[str, tuple[Loader, str]] = {
     "canonical": (canonical.load_dir, "a folder in the canonical import format (see README)"),
     "complete-journey": (complete_journey.load_dir,
-                         "84.51° The Complete Journey: the folder of its gzip CSVs, e.g. ../shared/data/complete_journey"),
+                         "84.51° The Complete Journey: the folder of its gzip CSVs, "
+                         "e.g. ../shared/data/complete_journey"),
     "online-retail": (online_retail.load_dir,
                       "UCI Online Retail: the folder holding online_retail.csv.gz, e.g. ../shared/data/online_retail"),
 }
@@ -69,8 +70,9 @@ def show(summary: LoadSummary) -> None:
     if summary.statistics_refreshed:
         out.print("index statistics refreshed: queries from now on are planned on the loaded graph")
     elif summary.statistics_refreshed is False:
-        out.print("[yellow]index resampling scheduled only (db.prepareForReplanning needs an admin user): queries "
-                  "planned in the next minute may still use plans made before the load[/]")
+        out.print("[yellow]index resampling scheduled only (db.prepareForReplanning was refused or timed out; it "
+                  "needs an admin user): queries planned in the next minute may still use plans made before the "
+                  "load[/]")
     if summary.rejected:
         out.print(f"[yellow]{summary.rejected:,} rejected row(s) with their reasons in {summary.rejects_dir}/[/]")
 

@@ -32,7 +32,7 @@ def test_the_tiny_folder_gives_exactly_the_expected_nodes_and_relationships(grap
 
     assert summary.rejected == 0 and not rejects_dir.exists()
     assert summary.read == summary.written == 40
-    assert summary.statistics_refreshed is True
+    assert summary.statistics_refreshed is None   # too few rows to change a plan (REPLAN_AFTER_ROWS)
     assert nonzero(label_counts(graph)) == EXPECTED_NODES
     assert relationship_counts(graph) == EXPECTED_RELATIONSHIPS
 
