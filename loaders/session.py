@@ -30,9 +30,9 @@ REFERENCES: dict[str, tuple[str, str]] = {
 }
 
 # A load writing at least this many rows ends with fresh index statistics and query plans (see
-# graph.schema.refresh_statistics); below it the planner's estimates barely move, and dropping every cached plan
-# would cost more than it saves: the API and recommender tests, which load small folders again and again, took
-# 226 s instead of 127 s when every load refreshed.
+# graph.schema.refresh_statistics); below it even a plan made on stale statistics costs little, and dropping every
+# cached plan would cost more than it saves: the API and recommender tests, which load small folders again and
+# again, took 226 s instead of 127 s when every load refreshed.
 REPLAN_AFTER_ROWS = 10_000
 
 
