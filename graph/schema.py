@@ -105,7 +105,7 @@ RESAMPLE_OUTDATED_INDEXES = "CALL db.resampleOutdatedIndexes()"
 def refresh_statistics(graph: Graph, seconds: int = 300) -> bool:
     """Resample the indexes and drop cached query plans, so that what runs next is planned on the graph as it is.
 
-    False where the server refuses (the procedure is admin-only) or does not finish within `seconds`: the
+    False where the server answers the call with a client error (it is admin-only; refused, unknown or failed): the
     resampling is then only scheduled, and cached plans are replaced once the planner sees the new statistics.
     """
     try:

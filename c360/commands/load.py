@@ -70,7 +70,7 @@ def show(summary: LoadSummary) -> None:
     if summary.statistics_refreshed:
         out.print("index statistics refreshed: queries from now on are planned on the loaded graph")
     elif summary.statistics_refreshed is False:
-        out.print("[yellow]index resampling scheduled only (db.prepareForReplanning was refused or timed out; it "
+        out.print("[yellow]index resampling scheduled only (db.prepareForReplanning was refused or failed; it "
                   "needs an admin user): queries planned in the next minute may still use plans made before the "
                   "load[/]")
     if summary.rejected:
