@@ -38,8 +38,32 @@ def encode(table: pd.DataFrame, ids: IdMaps) -> Coded:
     col = index_in(table["product_id"], ids.product_ids).astype(np.int32)
     basket = pd.factorize(table["basket_id"])[0].astype(np.int64)
     kind = index_in(table["kind"], list(KINDS)).astype(np.int8)
-    coded = Coded(row, col, basket, kind, table["at"].to_numpy(dtype=np.int64))
+    at = table["at"].to_numpy(dtype=np.int64)
+    coded = Coded(row, col, canonical_baskets(row, col, basket, at), kind, at)
     return coded.select((row >= 0) & (col >= 0) & (kind >= 0))
+
+
+def canonical_baskets(row: np.ndarray, col: np.ndarray, basket: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Basket codes (0..n-1) renumbered by customer, time, then content (the lowest, highest and sum of the product
+    codes, the number of lines), so that nothing computed from them depends on the order the rows came in.
+
+    Baskets placed at the same moment are ordered by their codes wherever time cannot tell them apart (the basket
+    decay's places, for one): numbered as they arrived, the same interactions read in another order gave other
+    tuned weights (Online Retail, where a customer's invoices often share a minute).
+    """
+    if not len(basket):
+        return basket
+    order = np.argsort(basket, kind="stable")
+    ordered = basket[order]
+    starts = np.flatnonzero(run_starts(ordered))
+    products = col[order].astype(np.int64)
+    lines = np.diff(np.append(starts, len(ordered)))
+    rank = np.lexsort((lines, np.add.reduceat(products, starts), np.maximum.reduceat(products, starts),
+                       np.minimum.reduceat(products, starts), np.minimum.reduceat(at[order], starts),
+                       np.minimum.reduceat(row[order], starts)))
+    code = np.empty(len(starts), dtype=np.int64)
+    code[rank] = np.arange(len(starts))
+    return code[np.searchsorted(ordered[starts], basket)]
 
 
 def encode_one(rows: list[list[Any]], product_index: dict[str, int]) -> Coded:
@@ -48,12 +72,12 @@ def encode_one(rows: list[list[Any]], product_index: dict[str, int]) -> Coded:
     kinds = {k: i for i, k in enumerate(KINDS)}
     kept = [r for r in rows if r[0] in product_index and r[3] in kinds]
     baskets: dict[object, int] = {}
-    return Coded(
-        np.zeros(len(kept), dtype=np.int32),
-        np.array([product_index[r[0]] for r in kept], dtype=np.int32),
-        np.array([baskets.setdefault(r[1], len(baskets)) for r in kept], dtype=np.int64),
-        np.array([kinds[r[3]] for r in kept], dtype=np.int8),
-        np.array([r[2] for r in kept], dtype=np.int64))
+    row = np.zeros(len(kept), dtype=np.int32)
+    col = np.array([product_index[r[0]] for r in kept], dtype=np.int32)
+    at = np.array([r[2] for r in kept], dtype=np.int64)
+    basket = np.array([baskets.setdefault(r[1], len(baskets)) for r in kept], dtype=np.int64)
+    return Coded(row, col, canonical_baskets(row, col, basket, at), np.array([kinds[r[3]] for r in kept],
+                                                                             dtype=np.int8), at)
 
 
 def weighted(coded: Coded, shape: tuple[int, int], settings: InteractionSettings, now: int) -> csr_matrix:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from recsys import history, hybrid
 from recsys.history import BasketDecay, Coded, purchase_stats
-from recsys.interactions import DAY_S
+from recsys.interactions import DAY_S, id_maps
 
 NOW = 1_700_000_000
 
@@ -54,3 +55,21 @@ def test_lines_are_ordered_by_their_keys_then_time_however_wide_the_keys() -> No
         # times varying within a key, then one time per basket (the third key), as an order's lines have
         for at in (rng.integers(0, 20, 5_000), basket_time[keys[2]]):
             assert history._order(keys, at).tolist() == np.lexsort((at,) + tuple(reversed(keys))).tolist()
+
+
+def test_statistics_do_not_depend_on_the_order_interactions_arrive_in() -> None:
+    # two receipts of one moment (a customer's invoices of one minute): which of them is the newer basket in the
+    # decay was decided by arrival order, so the same history read in another order gave other rates
+    table = pd.DataFrame({"customer_id": ["c"] * 5, "product_id": ["tea", "jam", "tea", "milk", "tea"],
+                          "basket_id": ["r1", "r1", "r2", "r3", "r4"],
+                          "at": [NOW - DAY_S, NOW - DAY_S, NOW - 5 * DAY_S, NOW - 5 * DAY_S, NOW - 9 * DAY_S],
+                          "kind": ["purchase"] * 5})
+    decay = BasketDecay(group=2, within=0.5, across=0.25)
+    ids = id_maps(table)
+    stats = [purchase_stats(history.encode(t, ids), (1, 3), np.full(3, -1), NOW, decay).rate.toarray()
+             for t in (table, table.iloc[::-1].assign(basket_id=["x9", "x8", "x7", "x6", "x6"]))]
+    assert stats[0] == pytest.approx(stats[1])
+    one = [history.encode_one([[p, b, int(a), k, None] for p, b, a, k in zip(
+        t["product_id"], t["basket_id"], t["at"], t["kind"])], ids.product_index()) for t in (table, table.iloc[::-1])]
+    assert one[0].basket[np.lexsort((one[0].col, one[0].basket))].tolist() == \
+        one[1].basket[np.lexsort((one[1].col, one[1].basket))].tolist()
