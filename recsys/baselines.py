@@ -16,7 +16,7 @@ import pandas as pd
 from implicit.nearest_neighbours import ItemItemRecommender
 from scipy.sparse import csr_matrix
 
-from recsys import candidates, hybrid
+from recsys import candidates, discovery, hybrid
 from recsys.history import BasketDecay, Coded, PurchaseStats, encode, purchase_stats, weighted
 from recsys.interactions import IdMaps, InteractionSettings
 from recsys.model import Artifact, ModelSettings, fit
@@ -120,12 +120,17 @@ def matrix_factorisation(fold: Fold) -> Scorer:
 def hybrid_scorer(fold: Fold, settings: hybrid.HybridSettings) -> Scorer:
     """The hybrid's score of each customer's candidates as served (everyone personalised), however many."""
     fold = with_basket_decay(fold, settings.basket_decay)
-    return lambda rows: listed_scores(hybrid_candidates(fold, rows, settings), settings)
+    return lambda rows: listed_scores(hybrid_candidates(fold, rows, settings), settings, fold.artifact)
 
 
-def listed_scores(found: candidates.Candidates, settings: hybrid.HybridSettings) -> Listed:
-    """The served score of every candidate under `settings`; the suppressed and those not above 0 unlisted."""
+def listed_scores(found: candidates.Candidates, settings: hybrid.HybridSettings,
+                  artifact: Artifact | None = None) -> Listed:
+    """The served score of every candidate under `settings`, in the order of the artifact's discovery model if
+    it has one; the suppressed and those not above 0 unlisted."""
     total = hybrid.personal_total(replace(found.parts, suppressed=found.suppressed(settings)), settings)
+    if artifact is not None:
+        total = discovery.reordered(artifact.discovery, artifact.signals, artifact.popularity, found, total,
+                                    found.bought == 0)
     return Listed(found.rows, found.cols, np.where(total > 0, total, -np.inf))
 
 

@@ -9,7 +9,9 @@ products (implicit's top-k, which never materialises the full score row), the it
 gives it over the whole catalogue, normalisations included (each part's row maximum is known from its own
 top-k), so the list differs from the dense ranking only when a product outside every part's top
 `per_source` would have won on their sum. Tuning and evaluation (recsys.comparison) score the same candidates.
-`sources` then names, for each offer, the customer's product it comes from.
+With a discovery model in the artifact, the never-bought candidates then take the places the blend gives discovery
+offers in the model's order (recsys.discovery). `sources` then names, for each offer, the customer's product it
+comes from.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 from implicit.cpu.topk import topk
 from scipy.sparse import csr_matrix
 
-from recsys import hybrid
+from recsys import discovery, hybrid
 from recsys.history import PurchaseStats, run_starts
 from recsys.interactions import log_scaled
 from recsys.model import Artifact, is_item_knn
@@ -73,6 +75,9 @@ class Candidates:
     bought: np.ndarray    # float32 baskets holding the product, 0 never bought
     last: np.ndarray      # float32 days since the last purchase + 1, 0 never bought
     interval: np.ndarray  # float32 the customer's usual interval for the product, 0 unknown
+    customer_products: np.ndarray     # (batch,) products each customer interacted with
+    customer_top_baskets: np.ndarray  # (batch,) baskets holding the customer's most bought product
+    customer_days_since: np.ndarray   # (batch,) days since the customer's last purchase, NaN never
 
     def suppressed(self, settings: hybrid.HybridSettings) -> np.ndarray:
         """The recent-purchase rule under other settings (parts.suppressed is under the finding ones)."""
@@ -104,7 +109,23 @@ def find(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, peers
         collab.normalised(collab_values, rows), knn.normalised(knn_values, rows),
         _popular_values(artifact, home_stores, rows, cols, per_source), lookup(peers, rows, cols),
         hybrid.recently_bought(last, interval, baskets, rate, settings))
-    return Candidates(rows, cols, parts, baskets, last, interval)
+    return Candidates(rows, cols, parts, baskets, last, interval, *_customer_figures(user_items, bought, stats.last))
+
+
+def _customer_figures(user_items: csr_matrix, baskets: csr_matrix, last: csr_matrix
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per customer of the batch: products interacted with, baskets of the most bought one, days since the last
+    purchase (NaN never); float32."""
+    products = np.diff(user_items.tocsr().indptr).astype(np.float32)
+    top = np.asarray(baskets.max(axis=1).toarray(), dtype=np.float32).ravel() if baskets.shape[1] else \
+        np.zeros(baskets.shape[0], np.float32)
+    last = last.tocsr()
+    since = np.full(last.shape[0], np.nan, dtype=np.float32)
+    has = np.flatnonzero(np.diff(last.indptr) > 0)
+    if len(has):
+        days = np.minimum.reduceat(np.where(last.data > 0, last.data, np.inf), last.indptr[has]) - 1.0
+        since[has] = np.where(np.isfinite(days), days, np.nan)
+    return products, top, since
 
 
 def rank(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, peers: csr_matrix,
@@ -116,6 +137,8 @@ def rank(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, peers
     refused = ~personalise[rows]
     total, leading = hybrid.blend(parts.rate, parts.due, parts.recency, parts.collaborative, parts.neighbours,
                                   parts.popular, parts.peers, refused, settings)
+    total = discovery.reordered(artifact.discovery, artifact.signals, artifact.popularity, found, total,
+                                (found.bought == 0) & ~refused)
     keep = np.flatnonzero((total > 0) & ~(parts.suppressed & ~refused))
     best = keep[best_per_row(rows[keep], found.cols[keep], total[keep], settings.list_size)]
     return Ranked(rows[best], found.cols[best], total[best], leading[best],

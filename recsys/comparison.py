@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from recsys import baselines as b
-from recsys.candidates import Candidates
+from recsys import baselines as b, discovery
+from recsys.candidates import Candidates, lookup
 from recsys.evaluate import (DAY_S, PROTOCOLS, Difference, Judged, Truth, judge_grid, metrics_grid,
                              paired_difference, truth)
 from recsys.history import BasketDecay
-from recsys.hybrid import HybridSettings
+from recsys.hybrid import HybridSettings, personal_total
 from recsys.interactions import InteractionSettings
 from recsys.model import ModelSettings, fit
 
@@ -50,6 +50,8 @@ HISTORY_GRID = [(a, s) for a in (0.5, 0.6, 0.7, 0.8) for s in (0.05, 0.1, 0.2)]
 WEIGHTS = ("repurchase", "due_strength", "collaborative", "neighbours", "popular", "peers_new", "peers_bought",
            "staple_share", "basket_decay.across")
 Results = dict[str, dict[str, dict[str, dict[int, dict[str, float]]]]]  # protocol -> mode -> method -> k
+MIN_DISCOVERIES = 50        # never-bought products bought in the period below which no discovery model is learnt
+DISCOVERY_CUSTOMERS = 5_000  # customers a discovery model learns from at most (a seeded sample beyond)
 
 
 @dataclass
@@ -62,6 +64,35 @@ class Report:
     results: Results = field(default_factory=dict)
     chosen: dict[str, dict[str, str]] = field(default_factory=dict)
     versus: dict[str, dict[str, Versus]] = field(default_factory=dict)   # protocol -> mode
+    discovery: str = ""     # how the hybrid orders its discovery offers (Discovery.describe)
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """A discovery model learnt on a validation fold (recsys.discovery), or None, and the evidence for it."""
+
+    model: Any
+    candidates: int = 0
+    bought: int = 0
+    held_out: tuple[float, float] = (0.0, 0.0)   # NDCG@10 on new items of the held-out half: model, blend
+
+    def describe(self) -> str:
+        learned, blend = self.held_out
+        if not self.bought:
+            return "the blend's (too few new products bought on validation to learn from)"
+        evidence = (f"{self.candidates:,} candidates, {self.bought:,} bought; on held-out customers' new items "
+                    f"NDCG@10 {learned:.4f} against the blend's {blend:.4f}")
+        if self.model is None:
+            return f"the blend's (a model was not better: {evidence})"
+        return f"learned ({evidence})"
+
+
+@dataclass(frozen=True)
+class Tuned:
+    """What `c360 train` stores for the served lists: blend weights ({} = the defaults) and discovery."""
+
+    weights: dict[str, float]
+    discovery: Discovery
 
 
 @dataclass(frozen=True)
@@ -89,11 +120,13 @@ def compare(table: pd.DataFrame, cut: int, period_days: int, categories: dict[st
     step("validation fold")
     validation = b.make_fold(table[table["at"] < cut], cut - period_days * DAY_S, ModelSettings(),
                              interaction_settings, categories, HybridSettings())
-    chosen = _tune(table[table["at"] < cut], validation, period_days, step)
+    chosen, learnt = _tune(table[table["at"] < cut], validation, period_days, step)
     step("test fold")
     test = b.make_fold(table, cut, replace(chosen["als"]["all"]), interaction_settings, categories,
                        HybridSettings())
-    report = Report(cut=pd.Timestamp(cut, unit="s", tz="UTC").isoformat(), period_days=period_days)
+    test = replace(test, artifact=replace(test.artifact, discovery=learnt.model))
+    report = Report(cut=pd.Timestamp(cut, unit="s", tz="UTC").isoformat(), period_days=period_days,
+                    discovery=learnt.describe())
     report.chosen = {m: {mode: _describe(c) for mode, c in per.items()} for m, per in chosen.items()}
     scorers: dict[tuple[str, str], b.Scorer] = {}   # built once per method and configuration
     for mode, targets in protocol_targets(table, test, period_days).items():
@@ -119,7 +152,7 @@ def _versus(judged: dict[str, Judged]) -> Versus:
 
 
 def _tune(table: pd.DataFrame, fold: b.Fold, period_days: int,
-          step: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+          step: Callable[[str], None]) -> tuple[dict[str, dict[str, Any]], Discovery]:
     targets = protocol_targets(table, fold, period_days)
     chosen: dict[str, dict[str, Any]] = {m: dict.fromkeys(MODES) for m in ("global_popular", "store_popular",
                                                                            "personal_top_frequency")}
@@ -130,9 +163,11 @@ def _tune(table: pd.DataFrame, fold: b.Fold, period_days: int,
             scorer = _scorer(fold, method, config)
             scored.append({mode: _mean_ndcg10(scorer, targets[mode], mode == "new") for mode in MODES})
         chosen[method] = {mode: grid[int(np.argmax([s[mode] for s in scored]))] for mode in MODES}
-    tuned = tune_hybrid(b.with_model(fold, chosen["als"]["all"]), targets, step)
+    hybrid_fold = b.with_model(fold, chosen["als"]["all"])
+    tuned = tune_hybrid(hybrid_fold, targets, step)
     chosen["hybrid"] = dict.fromkeys(MODES, tuned)
-    return chosen
+    step("learn the hybrid's discovery order")
+    return chosen, learn_discovery(hybrid_fold, targets["new"], tuned)
 
 
 def protocol_targets(table: pd.DataFrame, fold: b.Fold, period_days: int) -> dict[str, tuple[Truth, ...]]:
@@ -165,25 +200,64 @@ def tune_hybrid(fold: b.Fold, targets: dict[str, tuple[Truth, ...]], step: Calla
         for a, s in HISTORY_GRID])
 
 
+def learn_discovery(fold: b.Fold, targets: tuple[Truth, ...], settings: HybridSettings) -> Discovery:
+    """A discovery model for the hybrid under `settings`, learnt on the fold's new-item truths (`targets`, in
+    PROTOCOLS order): which never-bought candidates customers bought in the whole period.
+
+    Kept only if one learnt on a random half of those customers ranks the other half's new items better (mean
+    NDCG@10 over the protocols) than the blend does; the kept one then learns from all of them.
+    """
+    fold = b.with_basket_decay(fold, settings.basket_decay)
+    period = targets[-1]
+    rows = np.arange(len(period.rows))
+    if len(rows) > DISCOVERY_CUSTOMERS:
+        rows = np.sort(np.random.default_rng(0).choice(rows, DISCOVERY_CUSTOMERS, replace=False))
+    found = b.hybrid_candidates(fold, period.rows[rows], settings)
+    total = personal_total(replace(found.parts, suppressed=found.suppressed(settings)), settings)
+    at = np.flatnonzero((found.bought == 0) & np.isfinite(total))
+    bought = lookup(period.items[rows], found.rows[at], found.cols[at]) > 0
+    if bought.sum() < MIN_DISCOVERIES:
+        return Discovery(None)
+    x = discovery.features(found, total, fold.artifact.signals, fold.artifact.popularity, at)
+    learning = np.random.default_rng(1).permutation(len(rows))[: len(rows) // 2]
+    learns = np.isin(found.rows[at], learning)
+    half = discovery.fit(x[learns], bought[learns])
+    judged = np.setdiff1d(period.rows, period.rows[rows[learning]])
+    held_out = tuple(_subset(t, judged) for t in targets)
+    learned, blend = (_mean_ndcg10(b.hybrid_scorer(replace(fold, artifact=replace(fold.artifact, discovery=m)),
+                                                   settings), held_out, True) for m in (half, None))
+    model = discovery.fit(x, bought) if learned > blend else None
+    return Discovery(model, len(at), int(bought.sum()), (learned, blend))
+
+
+def _subset(target: Truth, rows: np.ndarray) -> Truth:
+    """The truth of those of its customers whose fold rows are in `rows`."""
+    keep = np.isin(target.rows, rows)
+    return Truth(target.rows[keep], target.items[keep], target.sizes[keep], target.history[keep])
+
+
 def tuned_weights(table: pd.DataFrame, now: int, period_days: int, settings: ModelSettings,
                   interaction_settings: InteractionSettings, categories: dict[str, str],
-                  step: Callable[[str], None] = lambda _: None) -> dict[str, float]:
-    """Blend weights for the served lists (HybridSettings field -> value; empty when there is nothing to tune
-    on): tune_hybrid on what customers bought in the last `period_days` before the retailer's latest purchase
-    (at most `now`: their next basket and the whole period), the model trained on what came before them."""
+                  step: Callable[[str], None] = lambda _: None) -> Tuned:
+    """Blend weights and discovery order for the served lists (weights: HybridSettings field -> value; empty
+    when there is nothing to tune on): tune_hybrid and learn_discovery on what customers bought in the last
+    `period_days` before the retailer's latest purchase (at most `now`: their next basket and the whole period),
+    the model trained on what came before them."""
     table = table[table["at"] < now]
     bought_at = table.loc[table["kind"] == "purchase", "at"]
     if bought_at.empty:
-        return {}
+        return Tuned({}, Discovery(None))
     end = int(bought_at.max()) + 1    # a retailer whose sales stop (a demo, an archive) is tuned on its last days
     step("validation fold for the hybrid's weights")
     fold = b.make_fold(table, end - period_days * DAY_S, settings, interaction_settings, categories,
                        HybridSettings())
     targets = protocol_targets(table, fold, period_days)
     if not any(len(t.rows) for t in targets["all"]):
-        return {}   # nobody bought in the period: nothing to tune on, the defaults stand
+        return Tuned({}, Discovery(None))   # nobody bought in the period: nothing to tune on, the defaults stand
     tuned = tune_hybrid(fold, targets, step)
-    return {name: float(attrgetter(name)(tuned)) for name in WEIGHTS}
+    step("learn the discovery order")
+    return Tuned({name: float(attrgetter(name)(tuned)) for name in WEIGHTS},
+                 learn_discovery(fold, targets["new"], tuned))
 
 
 def _best(fold: b.Fold, targets: tuple[Truth, ...], new_only: bool, grid: list[HybridSettings]) -> HybridSettings:

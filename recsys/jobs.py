@@ -35,6 +35,7 @@ class Trained:
     read_s: float
     train_s: float
     tune_s: float = 0.0
+    discovery: str = ""     # how the served lists order discovery offers (comparison.Discovery.describe)
 
 
 def train(graph: Graph, models_dir: Path, *, retailers: list[str] | None = None,
@@ -44,8 +45,8 @@ def train(graph: Graph, models_dir: Path, *, retailers: list[str] | None = None,
           on_status: Callable[[str], None] = lambda _: None) -> list[Trained]:
     """Train and save a new artifact version for each retailer (default: every one with interactions).
 
-    With `tune_days`, the blend weights of the served lists are tuned on the retailer's next baskets in the
-    last `tune_days` days (comparison.tuned_weights) and stored in the artifact.
+    With `tune_days`, the blend weights of the served lists are tuned on the retailer's purchases in the last
+    `tune_days` days, and a discovery model learnt there (comparison.tuned_weights), both stored in the artifact.
     """
     now = now or datetime.now(timezone.utc)
     done = []
@@ -61,12 +62,15 @@ def train(graph: Graph, models_dir: Path, *, retailers: list[str] | None = None,
         on_status(f"training {settings.algorithm} for retailer {retailer_id}")
         artifact = train_artifact(table, settings, interaction_settings, int(now.timestamp()), categories)
         train_s = time.perf_counter() - started - read_s
+        discovery = ""
         if tune_days:
-            artifact.weights = tuned_weights(table, int(now.timestamp()), tune_days, settings, interaction_settings,
-                                             categories, step=lambda s, r=retailer_id: on_status(f"{r}: {s}"))
+            tuned = tuned_weights(table, int(now.timestamp()), tune_days, settings, interaction_settings,
+                                  categories, step=lambda s, r=retailer_id: on_status(f"{r}: {s}"))
+            artifact.weights, artifact.discovery = tuned.weights, tuned.discovery.model
+            discovery = tuned.discovery.describe()
         path = model.save(artifact, models_dir / retailer_id)
         done.append(Trained(retailer_id, artifact, path, read_s, train_s,
-                            time.perf_counter() - started - read_s - train_s))
+                            time.perf_counter() - started - read_s - train_s, discovery))
     return done
 
 

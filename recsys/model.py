@@ -1,6 +1,7 @@
 """Collaborative models from `implicit` and the versioned artifact the precompute and the worker load.
 
-An artifact is a folder `<models>/<version>/` holding the model, item neighbours, popularity and id maps;
+An artifact is a folder `<models>/<version>/` holding the model, item neighbours, popularity, id maps and, when
+one was learnt, the discovery model (`discovery.txt`, LightGBM's text format);
 `<models>/LATEST` names the newest complete one (replaced atomically, so readers never see half a model).
 """
 
@@ -26,6 +27,7 @@ from implicit.recommender_base import RecommenderBase
 from scipy.sparse import csr_matrix, diags, load_npz, save_npz
 from threadpoolctl import threadpool_limits
 
+from recsys import discovery
 from recsys.interactions import IdMaps, InteractionSettings, log_scaled
 
 T = TypeVar("T")
@@ -119,6 +121,8 @@ class Artifact:
     interaction_settings: InteractionSettings
     counts: dict[str, int] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)   # blend weights tuned for this retailer, {} = defaults
+    signals: discovery.ProductSignals | None = None    # what the discovery model reads about products
+    discovery: Any = None     # lightgbm.Booster ordering never-bought candidates (recsys.discovery), None: the blend's
     _product_index: dict[str, int] | None = field(default=None, repr=False, compare=False)
     _customer_index: dict[str, int] | None = field(default=None, repr=False, compare=False)
     # what the worker made for a customer with this model and reuses between their events (recsys.realtime)
@@ -168,7 +172,10 @@ def save(artifact: Artifact, models_dir: Path) -> Path:
     save_npz(staging / "peers.npz", artifact.peers)
     np.savez(staging / "arrays.npz", customer_ids=artifact.ids.customer_ids.astype(str),
              product_ids=artifact.ids.product_ids.astype(str), popularity=artifact.popularity,
-             store_ids=artifact.store_ids.astype(str), categories=artifact.categories)
+             store_ids=artifact.store_ids.astype(str), categories=artifact.categories,
+             **(artifact.signals.arrays() if artifact.signals else {}))
+    if artifact.discovery is not None:
+        (staging / "discovery.txt").write_text(discovery.to_text(artifact.discovery))
     meta = {"version": artifact.version, "trained_at": artifact.trained_at, "counts": artifact.counts,
             "settings": asdict(artifact.settings), "interactions": asdict(artifact.interaction_settings),
             "weights": artifact.weights}
@@ -203,7 +210,9 @@ def load(models_dir: Path, version: str | None = None) -> Artifact:
         store_popularity=load_npz(folder / "store_popularity.npz").tocsr(),
         categories=arrays["categories"], peers=_peers(folder, arrays), settings=settings,
         interaction_settings=InteractionSettings(**meta["interactions"]), counts=meta["counts"],
-        weights=meta.get("weights", {}))
+        weights=meta.get("weights", {}), signals=discovery.ProductSignals.from_arrays(arrays),
+        discovery=discovery.from_text((folder / "discovery.txt").read_text())
+        if (folder / "discovery.txt").exists() else None)
 
 
 def _peers(folder: Path, arrays: Any) -> csr_matrix:

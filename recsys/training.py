@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
+from recsys import discovery
 from recsys.history import Coded, encode, purchase_stats, run_starts, weighted
 from recsys.interactions import DAY_S, IdMaps, InteractionSettings, id_maps, index_in
 from recsys.model import Artifact, ModelSettings, fit, item_neighbours, new_version
@@ -28,15 +29,16 @@ def train(table: pd.DataFrame, settings: ModelSettings, interaction_settings: In
     model = fit(matrix, settings)
     store_ids, store_popularity = popularity_by_store(table, ids, now)
     category_index = category_codes(ids, categories or {})
-    rates = purchase_stats(coded, shape, category_index, now).rate
+    stats = purchase_stats(coded, shape, category_index, now)
     trained_at = datetime.now(timezone.utc)
     return Artifact(
         version=new_version(trained_at, settings), trained_at=trained_at.isoformat(), ids=ids, model=model,
         neighbours=item_neighbours(matrix, settings.neighbours, settings.threads),
         popularity=popularity(coded, shape[1], now), store_ids=store_ids, store_popularity=store_popularity,
-        categories=category_index, peers=peer_rates(rates, settings.peers, PEER_PRODUCTS, threads=settings.threads),
-        settings=settings,
-        interaction_settings=interaction_settings,
+        categories=category_index,
+        peers=peer_rates(stats.rate, settings.peers, PEER_PRODUCTS, threads=settings.threads),
+        signals=discovery.product_signals(coded, stats.baskets, now),
+        settings=settings, interaction_settings=interaction_settings,
         counts={"customers": shape[0], "products": shape[1], "interactions": int(len(table)),
                 "matrix_entries": int(matrix.nnz)})
 

@@ -107,3 +107,4 @@ def _show(report: Report) -> None:
     out.print("configurations chosen on the validation cut:")
     for method, per_mode in report.chosen.items():
         out.print(f"  {method}: all items {per_mode['all']}; new items {per_mode['new']}")
+    out.print(f"  hybrid discovery order: {report.discovery}")

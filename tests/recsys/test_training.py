@@ -162,11 +162,13 @@ def test_weights_are_tuned_on_the_last_days_of_sales_and_left_alone_without_any(
         entries += [(f"c{n}", p, f"o{n}-{week}", 400 + 84 - 7 * week, "purchase")   # sales stopped 400 days ago
                     for week in range(12) for p in rng.choice(taste, size=2, replace=False)]
     table = rows(*entries)
-    weights = tuned_weights(table, NOW, 14, model.ModelSettings(factors=4, iterations=3), InteractionSettings(), {})
-    assert set(weights) == set(WEIGHTS)   # counted back from NOW, the last 14 days would hold no basket
+    tuned = tuned_weights(table, NOW, 14, model.ModelSettings(factors=4, iterations=3), InteractionSettings(), {})
+    assert set(tuned.weights) == set(WEIGHTS)   # counted back from NOW, the last 14 days would hold no basket
+    assert tuned.discovery.model is None and tuned.discovery.bought == 0   # 30 customers: too few to learn from
     views_only = table.assign(kind="view")
-    assert tuned_weights(views_only, NOW, 14, model.ModelSettings(factors=4, iterations=3), InteractionSettings(),
-                         {}) == {}
+    nothing = tuned_weights(views_only, NOW, 14, model.ModelSettings(factors=4, iterations=3), InteractionSettings(),
+                            {})
+    assert nothing.weights == {} and nothing.discovery.model is None
 
 
 def test_tuning_scores_a_weighting_on_the_next_basket_and_the_whole_period_alike(

@@ -1,0 +1,128 @@
+"""A learned order for discovery offers: which never-bought candidates a customer is likeliest to buy next.
+
+The linear blend (recsys.hybrid) decides how many discovery offers a list holds and where they stand among the
+repurchases; with a discovery model, the never-bought candidates that fill those places are the model's best,
+in its order (`reordered`: each takes the blend score of the place it fills, so repurchases keep theirs). The
+model is gradient-boosted trees (LightGBM, binary objective) on FEATURES: the blend's parts and score, what the
+product's sales say (buyers, repeat share, recent sales, age: `ProductSignals`, taken when the artifact is
+trained) and what the customer's history says (products, baskets of the most bought one, days since the last
+purchase). It is trained on the retailer's own weeks before the cut (recsys.comparison.learn_discovery, for
+`c360 train --tune-days` and `c360 evaluate` alike) and kept only when it beats the blend's order on customers it
+was not trained on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import lightgbm
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from recsys.history import Coded
+from recsys.interactions import DAY_S
+
+if TYPE_CHECKING:
+    from recsys.candidates import Candidates
+
+FEATURES = ("collaborative", "neighbours", "popular", "peers", "blend", "buyers", "repeat_share", "popularity",
+            "recent_sales", "age_days", "customer_products", "customer_top_baskets", "customer_days_since")
+RECENT_DAYS = 14      # recent_sales: purchases of the product in the last two weeks before training
+ROUNDS = 200
+PARAMETERS: dict[str, Any] = {
+    "objective": "binary", "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 50,
+    "feature_fraction": 0.9, "bagging_fraction": 0.8, "bagging_freq": 1, "seed": 1, "deterministic": True,
+    "verbose": -1, "num_threads": 2}
+
+
+@dataclass(frozen=True)
+class ProductSignals:
+    """What each product's sales before training say, (products,) float32 each (log1p of counts and days)."""
+
+    buyers: np.ndarray         # log1p of the customers who bought it
+    repeat_share: np.ndarray   # (buyers in two baskets or more + 1) / (buyers + 4)
+    recent_sales: np.ndarray   # log1p of its purchase lines in the last RECENT_DAYS days
+    age_days: np.ndarray       # log1p of the days since its first sale (0: never sold)
+
+    FIELDS = ("buyers", "repeat_share", "recent_sales", "age_days")
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {f"signal_{name}": getattr(self, name) for name in self.FIELDS}
+
+    @classmethod
+    def from_arrays(cls, arrays: Any) -> ProductSignals | None:
+        """Signals saved by `arrays`; None for an artifact saved before they existed."""
+        names = [f"signal_{name}" for name in cls.FIELDS]
+        return cls(*(arrays[n] for n in names)) if all(n in arrays for n in names) else None
+
+
+def product_signals(coded: Coded, baskets: csr_matrix, now: int) -> ProductSignals:
+    """ProductSignals from coded interactions before `now` and the (customers, products) basket counts."""
+    n_products = baskets.shape[1]
+    by_product = baskets.tocsc()
+    buyers = np.diff(by_product.indptr).astype(np.float32)
+    product_of_entry = np.repeat(np.arange(n_products), np.diff(by_product.indptr))
+    repeaters = np.bincount(product_of_entry[by_product.data >= 2], minlength=n_products)
+    bought = coded.kind == 0
+    recent = np.bincount(coded.col[bought & (coded.at >= now - RECENT_DAYS * DAY_S)], minlength=n_products)
+    first = np.full(n_products, now, dtype=np.int64)
+    np.minimum.at(first, coded.col[bought], coded.at[bought])
+    return ProductSignals(np.log1p(buyers).astype(np.float32),
+                          ((repeaters + 1.0) / (buyers + 4.0)).astype(np.float32),
+                          np.log1p(recent).astype(np.float32),
+                          np.log1p(np.maximum(now - first, 0) / DAY_S).astype(np.float32))
+
+
+def features(found: Candidates, total: np.ndarray, signals: ProductSignals, popularity: np.ndarray,
+             at: np.ndarray) -> np.ndarray:
+    """(len(at), FEATURES) float32 for the candidates at positions `at`; `total` is their blend score."""
+    parts, cols, rows = found.parts, found.cols[at], found.rows[at]
+    share = popularity / max(float(popularity.max(initial=0.0)), 1e-9)
+    return np.column_stack([
+        parts.collaborative[at], parts.neighbours[at], parts.popular[at], parts.peers[at], total[at],
+        signals.buyers[cols], signals.repeat_share[cols], share[cols], signals.recent_sales[cols],
+        signals.age_days[cols], np.log1p(found.customer_products[rows]), np.log1p(found.customer_top_baskets[rows]),
+        found.customer_days_since[rows]]).astype(np.float32)
+
+
+def fit(x: np.ndarray, bought: np.ndarray) -> lightgbm.Booster:
+    """A discovery model from feature rows and whether each candidate was bought."""
+    data = lightgbm.Dataset(x, bought.astype(np.int8), feature_name=list(FEATURES), free_raw_data=True)
+    return lightgbm.train(PARAMETERS, data, num_boost_round=ROUNDS)
+
+
+def predict(model: lightgbm.Booster, x: np.ndarray) -> np.ndarray:
+    """Purchase scores of feature rows, on the calling thread (the precompute's ranking threads are the
+    parallelism; OpenMP threads of their own would only contend with them)."""
+    if not len(x):
+        return np.zeros(0, np.float32)
+    return np.asarray(model.predict(x, num_threads=1), dtype=np.float32)
+
+
+def reordered(model: lightgbm.Booster | None, signals: ProductSignals | None, popularity: np.ndarray,
+              found: Candidates, total: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """`total` with the eligible candidates' scores handed out in the model's order, row by row.
+
+    Eligible (never bought, personalised, finite score) candidates keep the set of blend scores they had: the
+    best of them by the model gets the best of those scores, and so on, so the other candidates and the places
+    discovery offers take in a list are unchanged. Without a model (or signals), `total` itself.
+    """
+    at = np.flatnonzero(eligible & np.isfinite(total))
+    if model is None or signals is None or not len(at):
+        return total
+    learned = predict(model, features(found, total, signals, popularity, at))
+    rows = found.rows[at]
+    by_blend = at[np.lexsort((-total[at], rows))]
+    by_model = at[np.lexsort((-learned, rows))]
+    result = total.copy()
+    result[by_model] = total[by_blend]
+    return result
+
+
+def to_text(model: lightgbm.Booster) -> str:
+    return str(model.model_to_string())
+
+
+def from_text(text: str) -> lightgbm.Booster:
+    return lightgbm.Booster(model_str=text)
