@@ -1,14 +1,14 @@
 """A learned order for discovery offers: which never-bought candidates a customer is likeliest to buy next.
 
 The linear blend (recsys.hybrid) decides how many discovery offers a list holds and where they stand among the
-repurchases; with a discovery model, the never-bought candidates that fill those places are the model's best,
-in its order (`reordered`: each takes the blend score of the place it fills, so repurchases keep theirs). The
-model is gradient-boosted trees (LightGBM, binary objective) on FEATURES: the blend's parts and score, what the
-product's sales say (buyers, repeat share, recent sales, age: `ProductSignals`, taken when the artifact is
-trained) and what the customer's history says (products, baskets of the most bought one, days since the last
-purchase). It is trained on the retailer's own weeks before the cut (recsys.comparison.learn_discovery, for
-`c360 train --tune-days` and `c360 evaluate` alike) and kept only when it beats the blend's order on customers it
-was not trained on.
+repurchases; with a discovery model, the never-bought candidates that fill those places are the model's best of
+the blend's POOL best, in its order (`reordered`: each takes the blend score of the place it fills, so
+repurchases keep theirs). The model is gradient-boosted trees (LightGBM, binary objective) on FEATURES: the
+blend's parts and score, what the product's sales say (buyers, repeat share, recent sales, age:
+`ProductSignals`, taken when the artifact is trained) and what the customer's history says (products, baskets
+of the most bought one, days since the last purchase). It is trained on the retailer's own weeks before the cut
+(recsys.comparison.learn_discovery, for `c360 train --tune-days` and `c360 evaluate` alike) and kept only when
+it beats the blend's order on customers it was not trained on.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 FEATURES = ("collaborative", "neighbours", "popular", "peers", "blend", "buyers", "repeat_share", "popularity",
             "recent_sales", "age_days", "customer_products", "customer_top_baskets", "customer_days_since")
 RECENT_DAYS = 14      # recent_sales: purchases of the product in the last two weeks before training
+POOL = 100            # never-bought candidates per customer the model reorders: the blend's best (cost: predictions)
 ROUNDS = 200
 PARAMETERS: dict[str, Any] = {
     "objective": "binary", "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 50,
@@ -104,13 +105,15 @@ def reordered(model: lightgbm.Booster | None, signals: ProductSignals | None, po
               found: Candidates, total: np.ndarray, eligible: np.ndarray) -> np.ndarray:
     """`total` with the eligible candidates' scores handed out in the model's order, row by row.
 
-    Eligible (never bought, personalised, finite score) candidates keep the set of blend scores they had: the
-    best of them by the model gets the best of those scores, and so on, so the other candidates and the places
-    discovery offers take in a list are unchanged. Without a model (or signals), `total` itself.
+    Of each customer's eligible (never bought, personalised, finite score) candidates, the POOL best by the blend
+    keep the set of blend scores they had: the best of them by the model gets the best of those scores, and so
+    on, so the other candidates and the places discovery offers take in a list are unchanged. Without a model (or
+    signals), `total` itself.
     """
     at = np.flatnonzero(eligible & np.isfinite(total))
     if model is None or signals is None or not len(at):
         return total
+    at = _pool(at, found.rows, total)
     learned = predict(model, features(found, total, signals, popularity, at))
     rows = found.rows[at]
     by_blend = at[np.lexsort((-total[at], rows))]
@@ -118,6 +121,14 @@ def reordered(model: lightgbm.Booster | None, signals: ProductSignals | None, po
     result = total.copy()
     result[by_model] = total[by_blend]
     return result
+
+
+def _pool(at: np.ndarray, rows: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """The positions `at` among each row's POOL highest totals, in position order."""
+    order = at[np.lexsort((-total[at], rows[at]))]
+    ranked = rows[order]
+    place = np.arange(len(order)) - np.searchsorted(ranked, ranked)
+    return np.sort(order[place < POOL])
 
 
 def to_text(model: lightgbm.Booster) -> str:

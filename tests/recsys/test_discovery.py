@@ -160,3 +160,24 @@ def test_a_discovery_model_is_not_kept_when_it_orders_held_out_customers_new_pro
     learned, blend = learnt.held_out
     assert learnt.bought >= comparison.MIN_DISCOVERIES and learned < blend
     assert learnt.model is None and learnt.describe().startswith("the blend's (a model was not better")
+
+
+def test_only_each_customers_best_never_bought_candidates_by_the_blend_are_reordered(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(discovery, "POOL", 3)
+    fold, _ = fold_of(broad_or_niche(40))
+    settings = hybrid.HybridSettings()
+    found = baselines.hybrid_candidates(fold, np.arange(40), settings)
+    total = hybrid.personal_total(found.parts, settings)
+    eligible = found.bought == 0
+    result = discovery.reordered(ByFeature("buyers"), fold.artifact.signals, fold.artifact.popularity, found,
+                                 total, eligible)
+    reordered_rows = 0
+    for row in range(40):
+        mine = np.flatnonzero((found.rows == row) & eligible)
+        best = mine[np.argsort(-total[mine], kind="stable")[:3]]
+        rest = np.setdiff1d(mine, best)
+        assert np.array_equal(result[rest], total[rest])                       # beyond the pool: untouched
+        assert sorted(result[best].tolist()) == sorted(total[best].tolist())   # the pool: the same places
+        reordered_rows += not np.array_equal(result[best], total[best])
+    assert reordered_rows
