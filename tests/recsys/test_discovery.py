@@ -66,15 +66,20 @@ class ByFeature:
         return x[:, self.column]
 
 
-def test_reordering_hands_the_blends_places_to_never_bought_products_in_the_models_order() -> None:
-    table = broad_or_niche(40)
-    fold, _ = fold_of(table)
+def reordered_by_buyers(shoppers: int) -> tuple[baselines.Fold, candidates.Candidates, np.ndarray, np.ndarray]:
+    """broad_or_niche's shoppers' candidates, their blend scores, and those reordered by a model scoring buyers."""
+    fold, _ = fold_of(broad_or_niche(shoppers))
     settings = hybrid.HybridSettings()
-    found = baselines.hybrid_candidates(fold, np.arange(40), settings)
+    found = baselines.hybrid_candidates(fold, np.arange(shoppers), settings)
     total = hybrid.personal_total(found.parts, settings)
-    eligible = found.bought == 0
     result = discovery.reordered(ByFeature("buyers"), fold.artifact.signals, fold.artifact.popularity, found,
-                                 total, eligible)
+                                 total, found.bought == 0)
+    return fold, found, total, result
+
+
+def test_reordering_hands_the_blends_places_to_never_bought_products_in_the_models_order() -> None:
+    fold, found, total, result = reordered_by_buyers(40)
+    eligible = found.bought == 0
     assert np.array_equal(result[~eligible], total[~eligible])
     buyers = fold.artifact.signals.buyers[found.cols]
     for row in range(40):
@@ -165,13 +170,8 @@ def test_a_discovery_model_is_not_kept_when_it_orders_held_out_customers_new_pro
 def test_only_each_customers_best_never_bought_candidates_by_the_blend_are_reordered(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(discovery, "POOL", 3)
-    fold, _ = fold_of(broad_or_niche(40))
-    settings = hybrid.HybridSettings()
-    found = baselines.hybrid_candidates(fold, np.arange(40), settings)
-    total = hybrid.personal_total(found.parts, settings)
+    _, found, total, result = reordered_by_buyers(40)
     eligible = found.bought == 0
-    result = discovery.reordered(ByFeature("buyers"), fold.artifact.signals, fold.artifact.popularity, found,
-                                 total, eligible)
     reordered_rows = 0
     for row in range(40):
         mine = np.flatnonzero((found.rows == row) & eligible)
