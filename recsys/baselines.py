@@ -127,11 +127,16 @@ def listed_scores(found: candidates.Candidates, settings: hybrid.HybridSettings,
                   artifact: Artifact | None = None) -> Listed:
     """The served score of every candidate under `settings`, in the order of the artifact's discovery model if
     it has one; the suppressed and those not above 0 unlisted."""
-    total = hybrid.personal_total(replace(found.parts, suppressed=found.suppressed(settings)), settings)
+    total = blend_total(found, settings)
     if artifact is not None:
         total = discovery.reordered(artifact.discovery, artifact.signals, artifact.popularity, found, total,
                                     found.bought == 0)
     return Listed(found.rows, found.cols, np.where(total > 0, total, -np.inf))
+
+
+def blend_total(found: candidates.Candidates, settings: hybrid.HybridSettings) -> np.ndarray:
+    """The blend's score of every candidate under `settings` (everyone personalised), -inf where suppressed."""
+    return hybrid.personal_total(replace(found.parts, suppressed=found.suppressed(settings)), settings)
 
 
 def hybrid_candidates(fold: Fold, rows: np.ndarray, settings: hybrid.HybridSettings) -> candidates.Candidates:

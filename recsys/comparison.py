@@ -24,7 +24,7 @@ from recsys.candidates import Candidates, lookup
 from recsys.evaluate import (DAY_S, PROTOCOLS, Difference, Judged, Truth, judge_grid, metrics_grid,
                              paired_difference, truth)
 from recsys.history import BasketDecay
-from recsys.hybrid import HybridSettings, personal_total
+from recsys.hybrid import HybridSettings
 from recsys.interactions import InteractionSettings
 from recsys.model import ModelSettings, fit
 
@@ -213,7 +213,7 @@ def learn_discovery(fold: b.Fold, targets: tuple[Truth, ...], settings: HybridSe
     if len(rows) > DISCOVERY_CUSTOMERS:
         rows = np.sort(np.random.default_rng(0).choice(rows, DISCOVERY_CUSTOMERS, replace=False))
     found = b.hybrid_candidates(fold, period.rows[rows], settings)
-    total = personal_total(replace(found.parts, suppressed=found.suppressed(settings)), settings)
+    total = b.blend_total(found, settings)
     at = np.flatnonzero((found.bought == 0) & np.isfinite(total))
     bought = lookup(period.items[rows], found.rows[at], found.cols[at]) > 0
     if bought.sum() < MIN_DISCOVERIES:
