@@ -13,7 +13,10 @@ and the clock stops when the worker's notification for that customer arrives. Ea
 in the webshop, with the customer making themselves known (recsys.realtime.customer_identified, which the API calls
 when it issues a customer session), so the worker reads their history from the graph then and ranks the views from
 the history it keeps; `--no-identify` leaves that out, so a visit's first view reads the graph. Its events (ids
-`bench-...`) are then deleted from the graph and the lists of the customers they were sent for recomputed. Goals
+`bench-...`) are then deleted from the graph and the lists of the customers they were sent for recomputed. Also
+timed: the first event once the worker says it is consuming, and the events of the SWITCH_SECONDS after each of
+SWITCHES copies of the model is published as the latest version while views keep coming (the worker loads a newer
+model on a thread of its own); the copies are removed and the model's latest version restored afterwards. Goals
 (issue 3): precompute >= 5,000 customers/s; event-to-list p99 < 25 ms.
 """
 
@@ -23,6 +26,7 @@ import argparse
 import gc
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,6 +34,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -50,6 +55,7 @@ from recsys.precompute import offer_lists  # noqa: E402
 
 PRECOMPUTE_GOAL = 5_000.0
 EVENT_P99_GOAL_MS = 25.0
+SWITCHES, SWITCH_SECONDS = 2, 4.0
 
 
 def main() -> None:
@@ -106,8 +112,8 @@ def bench_retailer(graph, cache, models_dir: Path, retailer_id: str, events: int
     rng = np.random.default_rng(0)
     sample = rng.choice(artifact.ids.customer_ids, size=min(events, len(artifact.ids.customer_ids)), replace=False)
     one_customer_latency(graph, cache, artifact, sample[:200].tolist())
-    event_latency(graph, cache, models_dir, artifact, rng, sample.tolist(), events, max(session, 1), history_minutes,
-                  identify)
+    event_latency(graph, cache, models_dir, retailer_id, artifact, rng, sample.tolist(), events, max(session, 1),
+                  history_minutes, identify)
 
 
 def train_and_precompute(graph, cache, models_dir: Path, retailer_id: str,  # type: ignore[no-untyped-def]
@@ -159,8 +165,9 @@ def one_customer_latency(graph, cache, artifact: model.Artifact, customers: list
           f"{_ms(compute, 50)} p99 {_ms(compute, 99)}")
 
 
-def event_latency(graph, cache, models_dir: Path, artifact: model.Artifact, rng: np.random.Generator,  # type: ignore[no-untyped-def]
-                  customers: list[str], events: int, session: int, history_minutes: float, identify: bool) -> None:
+def event_latency(graph, cache, models_dir: Path, retailer_id: str, artifact: model.Artifact,  # type: ignore[no-untyped-def]
+                  rng: np.random.Generator, customers: list[str], events: int, session: int, history_minutes: float,
+                  identify: bool) -> None:
     """record_event -> `c360 worker` (its own process, as in production) -> notification, one event at a time.
 
     Customers view `session` products in a row, as on a webshop visit. Nothing is kept for them at first (the
@@ -177,11 +184,16 @@ def event_latency(graph, cache, models_dir: Path, artifact: model.Artifact, rng:
     products = artifact.ids.product_ids
     first, later, intake, sent, prepared = [], [], [], [], []
     identify = identify and history_minutes > 0          # with no history kept, an identification prepares nothing
+    folder = models_dir / retailer_id
     with worker_process(models_dir, history_minutes) as worker_log:
-        sent.append(_send_view(graph, cache, customers[0], products[0]))   # the worker loads the model on first use
+        _wait_for_start(worker_log)
+        t0 = time.perf_counter()
+        sent.append(_send_view(graph, cache, customers[0], products[0]))
+        started_intake = time.perf_counter() - t0
         if not _wait_for(listener, customers[0], timeout=120.0):
             tail = "".join(worker_log.read_text(errors="replace").splitlines(keepends=True)[-20:])
             sys.exit(f"the worker sent no notification within 120 s; the end of its log ({worker_log}):\n{tail}")
+        started = time.perf_counter() - t0
         for n in range(events):
             customer_id = customers[(n // session + 1) % len(customers)]
             if identify and n % session == 0:
@@ -194,6 +206,11 @@ def event_latency(graph, cache, models_dir: Path, artifact: model.Artifact, rng:
             intake.append(time.perf_counter() - t0)
             if _wait_for(listener, customer_id):
                 (later if n % session else first).append(time.perf_counter() - t0)
+        switched = [_around_a_switch(graph, cache, listener, folder, artifact, f"bench{k}", customers, rng, sent)
+                    for k in range(SWITCHES)]
+    model.point_latest(folder, artifact.version)
+    for k in range(SWITCHES):
+        shutil.rmtree(folder / f"{artifact.version}-bench{k}")
     listener.close()
     latencies = first + later
     kept = f"history kept by the worker for {history_minutes:g} min" if history_minutes else "no history kept"
@@ -207,7 +224,29 @@ def event_latency(graph, cache, models_dir: Path, artifact: model.Artifact, rng:
           f"({origin}) p50 {_ms(first, 50)} p99 {_ms(first, 99)}, their next views ({kept}) "
           f"p50 {_ms(later, 50)} p99 {_ms(later, 99)}; of which record_event (Neo4j write + XADD) "
           f"p50 {_ms(intake, 50)} p99 {_ms(intake, 99)}")
+    print(f"first event once the worker was consuming: {started * 1000:.1f} ms (record_event "
+          f"{started_intake * 1000:.1f} ms); a new model version published while "
+          f"views keep coming, worst event in the next {SWITCH_SECONDS:g} s: "
+          + ", ".join(f"{max(times) * 1000:.1f} ms (of {len(times)})" for times in switched))
     remove_views(graph, cache, artifact, sent)
+
+
+def _around_a_switch(graph, cache, listener, folder: Path, artifact: model.Artifact,  # type: ignore[no-untyped-def]
+                     suffix: str, customers: list[str], rng: np.random.Generator,
+                     sent: list[tuple[str, str]]) -> list[float]:
+    """Publish a copy of the model as the retailer's latest version (in `folder`), then send views one at a time
+    for SWITCH_SECONDS; their event-to-list latencies."""
+    model.save(replace(artifact, version=f"{artifact.version}-{suffix}"), folder)
+    latencies: list[float] = []
+    published = time.perf_counter()
+    while time.perf_counter() - published < SWITCH_SECONDS:
+        customer_id = customers[rng.integers(len(customers))]
+        t0 = time.perf_counter()
+        product_id = artifact.ids.product_ids[rng.integers(len(artifact.ids.product_ids))]
+        sent.append(_send_view(graph, cache, customer_id, product_id))
+        if _wait_for(listener, customer_id):
+            latencies.append(time.perf_counter() - t0)
+    return latencies
 
 
 def remove_views(graph, cache, artifact: model.Artifact, sent: list[tuple[str, str]]) -> None:  # type: ignore[no-untyped-def]
@@ -244,6 +283,16 @@ def _send_view(graph, cache, customer_id: str, product_id: str) -> tuple[str, st
                                          "product_id": product_id, "channel_id": "web",
                                          "occurred_at": datetime.now(timezone.utc)})
     return event_id, customer_id
+
+
+def _wait_for_start(worker_log: Path, timeout: float = 120.0) -> None:
+    """Until the worker says it is consuming (its models loaded and rehearsed); exits with its log's end if not."""
+    deadline = time.perf_counter() + timeout
+    while "consuming events" not in worker_log.read_text(errors="replace"):
+        if time.perf_counter() > deadline:
+            tail = "".join(worker_log.read_text(errors="replace").splitlines(keepends=True)[-20:])
+            sys.exit(f"the worker did not start within {timeout:g} s; the end of its log ({worker_log}):\n{tail}")
+        time.sleep(0.05)
 
 
 def _wait_for(listener, customer_id: str, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]

@@ -191,6 +191,20 @@ def latest_version(models_dir: Path) -> str | None:
     return pointer.read_text().strip() if pointer.exists() else None
 
 
+def point_latest(models_dir: Path, version: str) -> None:
+    """Make an existing version the latest again (a rollback); FileNotFoundError if there is no such version."""
+    if not (models_dir / version / "meta.json").is_file():
+        raise FileNotFoundError(f"no model version {version} under {models_dir}")
+    _write_atomically(models_dir / LATEST, version)
+
+
+def trained_retailers(models_root: Path) -> list[str]:
+    """The retailers with a trained model under `models_root` (a `<retailer>/LATEST` each), sorted."""
+    if not models_root.is_dir():
+        return []
+    return sorted(folder.name for folder in models_root.iterdir() if (folder / LATEST).is_file())
+
+
 def load(models_dir: Path, version: str | None = None) -> Artifact:
     """The named (default: latest) artifact; FileNotFoundError says where none was found."""
     version = version or latest_version(models_dir)

@@ -47,10 +47,15 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, stop)
     worker = Worker(graph, cache, models_dir(args), WorkerSettings(
         consumer=args.name, claim_idle_ms=args.claim_idle_ms, history_ttl_s=round(args.history_minutes * 60)))
-    out.print(f"worker {args.name}: consuming events; notifications on {offers_changed_channel()}; "
-              "Ctrl-C to stop")
+
+    def ready(models: dict[str, str]) -> None:
+        loaded = ", ".join(f"{retailer_id} {version}" for retailer_id, version in models.items()) or "none trained yet"
+        out.print(f"worker {args.name}: models loaded and rehearsed: {loaded}")
+        out.print(f"worker {args.name}: consuming events; notifications on {offers_changed_channel()}; "
+                  "Ctrl-C to stop")
+
     try:
-        stats = worker.run(lambda: bool(stopping))
+        stats = worker.run(lambda: bool(stopping), ready)
     finally:
         graph.close()
     out.print(f"worker {args.name} stopped: {stats.entries:,} events, {stats.lists:,} lists rewritten, "

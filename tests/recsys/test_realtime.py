@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import logging
+import shutil
+import threading
 import time
+import weakref
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -141,18 +146,92 @@ def test_a_recomputed_customer_takes_over_the_identities_they_now_hold(served, c
     assert reader.identity_holder("loyalty_card", "card-b20") == "shop:b20"
 
 
-def test_the_worker_hot_loads_a_new_model(served, cache: redis.Redis, tmp_path: Path) -> None:
+def test_a_worker_has_every_model_loaded_and_rehearsed_before_the_first_event(served, cache: redis.Redis,
+                                                                              caplog) -> None:
+    consumer, heard = worker(served, cache), []
+    with caplog.at_level(logging.INFO, logger="recsys.worker"):
+        consumer.run(lambda: True, heard.append)        # prepares, says so, and stops before reading the stream
+    assert heard == [{"shop": served.model_version}]
+    assert f"loaded model {served.model_version} for retailer shop" in caplog.text
+    assert "(rehearsed on shop:" in caplog.text
+    assert consumer.stats.models_loaded == [served.model_version]
+    consumer.step()                                     # prepared already: nothing loaded twice
+    assert consumer.stats.models_loaded == [served.model_version]
+
+
+def test_a_rehearsal_ranks_a_customer_and_keeps_nothing(served, cache: redis.Redis) -> None:
+    """It builds the model's lookups (the first ranking's cost), and leaves no list, history or announcement."""
+    artifact = model.load(served.models_dir / "shop")
+    before = {key: cache.dump(key) for key in cache.scan_iter()}
+    listener = cache.pubsub()
+    listener.subscribe(realtime.offers_changed_channel())
+    listener.get_message(timeout=1.0)
+    assert realtime.rehearse(served.graph, artifact, hybrid.HybridSettings()) == artifact.ids.customer_ids[0]
+    assert artifact._product_index is not None and artifact._derived
+    assert listener.get_message(timeout=0.2) is None
+    assert {key: cache.dump(key) for key in cache.scan_iter()} == before
+    listener.close()
+
+
+def test_a_newer_model_is_loaded_while_the_previous_one_serves(served, cache: redis.Redis, monkeypatch) -> None:
     consumer = worker(served, cache)
     consumer.ensure_group()
-    realtime.record_event(served.graph, cache, view("hot-1", "shop:a15", served.group_b[0]))
     consumer.step()
     newer = jobs.train(served.graph, served.models_dir, now=served.now,
                        settings=replace(model.ModelSettings(), factors=16))[0].artifact.version
     assert model.latest_version(served.models_dir / "shop") == newer != served.model_version
+    loading, load = threading.Event(), model.load
+
+    def held_back(models_dir: Path, version: str | None = None) -> model.Artifact:
+        if version == newer:
+            loading.wait(10.0)                          # until the event below was served
+        return load(models_dir, version)
+
+    monkeypatch.setattr(model, "load", held_back)
+    previous = weakref.ref(consumer._artifacts["shop"])
+    realtime.record_event(served.graph, cache, view("hot-1", "shop:a15", served.group_b[0]))
+    assert consumer.step() == 1                         # starts loading the newer model, serves with the previous
+    assert offers.read_next_best_offers(cache, "shop:a15").model_version == served.model_version
+    loading.set()
+    deadline = time.monotonic() + 30
+    while consumer.stats.models_loaded[-1] != newer and time.monotonic() < deadline:
+        consumer.step()
     realtime.record_event(served.graph, cache, view("hot-2", "shop:a15", served.group_b[1]))
     consumer.step()
     assert consumer.stats.models_loaded == [served.model_version, newer]
     assert offers.read_next_best_offers(cache, "shop:a15").model_version == newer
+    gc.collect()
+    assert previous() is None       # freed, not kept frozen: the worker's swap relies on artifacts holding no cycles
+
+
+def test_a_model_that_cannot_be_loaded_leaves_the_previous_one_serving(served, cache: redis.Redis,
+                                                                      monkeypatch) -> None:
+    consumer = worker(served, cache)
+    consumer.ensure_group()
+    consumer.step()
+    serving = model.latest_version(served.models_dir / "shop")
+    attempts, load = [], model.load
+
+    def counted(models_dir: Path, version: str | None = None) -> model.Artifact:
+        attempts.append(version)
+        return load(models_dir, version)
+
+    monkeypatch.setattr(model, "load", counted)
+    broken = served.models_dir / "shop" / "broken"
+    broken.mkdir()
+    (broken / "meta.json").write_text("{")
+    (served.models_dir / "shop" / model.LATEST).write_text("broken")
+    try:
+        for n in range(3):
+            realtime.record_event(served.graph, cache, view(f"broken-{n}", "shop:a17", served.group_b[n % 2]))
+            consumer.step()
+            time.sleep(0.2)                               # time for a load to fail before the next round
+        assert attempts == ["broken"]                     # tried once, not again every round
+        assert consumer.stats.lists == 3 and consumer.stats.models_loaded == [serving]
+        assert offers.read_next_best_offers(cache, "shop:a17").model_version == serving
+    finally:
+        (served.models_dir / "shop" / model.LATEST).write_text(str(serving))
+        shutil.rmtree(broken)
 
 
 def test_the_worker_runs_in_a_background_thread(served, cache: redis.Redis) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -83,6 +85,20 @@ def test_every_algorithm_trains_saves_and_loads(algorithm: str, tmp_path) -> Non
     # c1's 5 nearest: c3 and c5 buy a, b, c in every basket, the 3 others never; an unknown customer has none
     assert np.allclose(loaded.peers_of(np.array(["c1", "new"], dtype=object)).toarray(),
                        [[0.4, 0.4, 0.4, 0, 0, 0], [0, 0, 0, 0, 0, 0]])
+
+
+def test_an_earlier_version_can_be_made_the_latest_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    table = rows(*[(f"c{n}", p, f"o{n}", 1, "purchase") for n in range(4) for p in ("a", "b")])
+    first = train(table, model.ModelSettings(factors=2, iterations=1), InteractionSettings(), NOW)
+    model.save(first, tmp_path / "shop")
+    model.save(replace(first, version=f"{first.version}-next"), tmp_path / "shop")
+    assert model.trained_retailers(tmp_path) == ["shop"] and model.trained_retailers(tmp_path / "none") == []
+    assert model.latest_version(tmp_path / "shop") == f"{first.version}-next"
+    model.point_latest(tmp_path / "shop", first.version)
+    assert model.load(tmp_path / "shop").version == first.version
+    with pytest.raises(FileNotFoundError, match="no model version gone"):
+        model.point_latest(tmp_path / "shop", "gone")
+    assert model.latest_version(tmp_path / "shop") == first.version
 
 
 @pytest.mark.parametrize("algorithm", ["als", "cosine", "bm25"])
