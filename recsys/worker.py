@@ -121,11 +121,10 @@ class Worker:
             serving = self._artifacts.get(retailer_id)
             if serving is not None and serving.version == model.latest_version(self.models_dir / retailer_id):
                 continue
-            try:
-                self._artifacts[retailer_id] = self._ready_model(retailer_id)
-            except FileNotFoundError:
-                continue                                     # its model folder went away meanwhile
-            self.stats.models_loaded.append(self._artifacts[retailer_id].version)
+            artifact = self._ready_or_none(retailer_id)
+            if artifact is not None:
+                self._artifacts[retailer_id] = artifact
+                self.stats.models_loaded.append(artifact.version)
         _freeze_long_lived()
         self._prepared = True
         return {retailer_id: artifact.version for retailer_id, artifact in self._artifacts.items()}
@@ -191,13 +190,13 @@ class Worker:
 
     def _artifact_of(self, retailer_id: str) -> model.Artifact | None:
         """The retailer's model; one trained since the last round is loaded here, on first use. None (logged)
-        while none is trained."""
+        while none is trained or it cannot be loaded."""
         if retailer_id not in self._artifacts:
-            try:
-                self._serve({retailer_id: self._ready_model(retailer_id)})
-            except FileNotFoundError:
-                log.warning("no trained model for retailer %s; its customers' lists left as they are", retailer_id)
+            artifact = self._ready_or_none(retailer_id)
+            if artifact is None:
+                log.warning("no usable model for retailer %s; its customers' lists left as they are", retailer_id)
                 return None
+            self._serve({retailer_id: artifact})
         return self._artifacts[retailer_id]
 
     def _reload(self) -> None:
@@ -219,18 +218,26 @@ class Worker:
                              name=f"load-{retailer_id}").start()
 
     def _load_in_background(self, retailer_id: str, version: str | None) -> None:
-        try:
-            artifact = self._ready_model(retailer_id, version)
-        except Exception:  # noqa: BLE001 - a model that cannot be loaded is logged; the previous one keeps serving
-            log.exception("could not load model %s for retailer %s; the previous one keeps serving", version,
-                          retailer_id)
-            with self._lock:
-                self._failed[retailer_id] = str(version)
-                self._loading.discard(retailer_id)
-            return
+        artifact = self._ready_or_none(retailer_id, version)
         with self._lock:
-            self._arrived[retailer_id] = artifact
+            if artifact is not None:
+                self._arrived[retailer_id] = artifact
             self._loading.discard(retailer_id)
+
+    def _ready_or_none(self, retailer_id: str, version: str | None = None) -> model.Artifact | None:
+        """`_ready_model` (default: the latest version), or None: no model, or one that cannot be loaded, which
+        is logged and not tried again (the model serving, if any, keeps serving)."""
+        version = version or model.latest_version(self.models_dir / retailer_id)
+        with self._lock:
+            if version is None or self._failed.get(retailer_id) == version:
+                return None
+        try:
+            return self._ready_model(retailer_id, version)
+        except Exception:  # noqa: BLE001 - one retailer's broken model must not stop the others' lists
+            log.exception("could not load model %s for retailer %s", version, retailer_id)
+            with self._lock:
+                self._failed[retailer_id] = version
+            return None
 
     def _ready_model(self, retailer_id: str, version: str | None = None) -> model.Artifact:
         """The retailer's model (default: latest), loaded and rehearsed; a failed rehearsal is logged and the first

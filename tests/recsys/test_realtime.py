@@ -9,6 +9,8 @@ import shutil
 import threading
 import time
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -204,12 +206,22 @@ def test_a_newer_model_is_loaded_while_the_previous_one_serves(served, cache: re
     assert previous() is None       # freed, not kept frozen: the worker's swap relies on artifacts holding no cycles
 
 
-def test_a_model_that_cannot_be_loaded_leaves_the_previous_one_serving(served, cache: redis.Redis,
-                                                                      monkeypatch) -> None:
-    consumer = worker(served, cache)
-    consumer.ensure_group()
-    consumer.step()
-    serving = model.latest_version(served.models_dir / "shop")
+@contextmanager
+def broken_latest(shop) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The shop's LATEST pointing at a version that cannot be loaded; yields the version it pointed at."""
+    serving = str(model.latest_version(shop.models_dir / "shop"))
+    broken = shop.models_dir / "shop" / "broken"
+    broken.mkdir()
+    (broken / "meta.json").write_text("{")
+    (shop.models_dir / "shop" / model.LATEST).write_text("broken")
+    try:
+        yield serving
+    finally:
+        (shop.models_dir / "shop" / model.LATEST).write_text(serving)
+        shutil.rmtree(broken)
+
+
+def counting_loads(monkeypatch) -> list[str | None]:  # type: ignore[no-untyped-def]
     attempts, load = [], model.load
 
     def counted(models_dir: Path, version: str | None = None) -> model.Artifact:
@@ -217,11 +229,16 @@ def test_a_model_that_cannot_be_loaded_leaves_the_previous_one_serving(served, c
         return load(models_dir, version)
 
     monkeypatch.setattr(model, "load", counted)
-    broken = served.models_dir / "shop" / "broken"
-    broken.mkdir()
-    (broken / "meta.json").write_text("{")
-    (served.models_dir / "shop" / model.LATEST).write_text("broken")
-    try:
+    return attempts
+
+
+def test_a_model_that_cannot_be_loaded_leaves_the_previous_one_serving(served, cache: redis.Redis,
+                                                                      monkeypatch) -> None:
+    consumer = worker(served, cache)
+    consumer.ensure_group()
+    consumer.step()
+    attempts = counting_loads(monkeypatch)
+    with broken_latest(served) as serving:
         for n in range(3):
             realtime.record_event(served.graph, cache, view(f"broken-{n}", "shop:a17", served.group_b[n % 2]))
             consumer.step()
@@ -229,9 +246,24 @@ def test_a_model_that_cannot_be_loaded_leaves_the_previous_one_serving(served, c
         assert attempts == ["broken"]                     # tried once, not again every round
         assert consumer.stats.lists == 3 and consumer.stats.models_loaded == [serving]
         assert offers.read_next_best_offers(cache, "shop:a17").model_version == serving
-    finally:
-        (served.models_dir / "shop" / model.LATEST).write_text(str(serving))
-        shutil.rmtree(broken)
+
+
+def test_a_worker_starts_without_a_model_that_cannot_be_loaded(served, cache: redis.Redis, monkeypatch) -> None:
+    """It logs it, leaves that retailer's lists as they are, and serves the next good version once it is there."""
+    consumer, heard = worker(served, cache), []
+    attempts = counting_loads(monkeypatch)
+    with broken_latest(served) as serving:
+        consumer.run(lambda: True, heard.append)
+        realtime.record_event(served.graph, cache, view("broken-start-1", "shop:a18", served.group_b[0]))
+        consumer.step()
+        assert heard == [{}] and attempts == ["broken"] and consumer.stats.lists == 0
+        assert offers.read_next_best_offers(cache, "shop:a18").source == "model"     # as the precompute left it
+    deadline = time.monotonic() + 30
+    while consumer.stats.models_loaded != [serving] and time.monotonic() < deadline:
+        consumer.step()                                   # the good version is back: loaded on the side, then served
+    realtime.record_event(served.graph, cache, view("broken-start-2", "shop:a18", served.group_b[1]))
+    consumer.step()
+    assert offers.read_next_best_offers(cache, "shop:a18").source == "realtime"
 
 
 def test_the_worker_runs_in_a_background_thread(served, cache: redis.Redis) -> None:
