@@ -109,6 +109,7 @@ def create_app(config: ApiConfig) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.services = await open_services(config)
+        app.state.services.offers.prime()   # before the first request, not during it
         try:
             yield
         finally:

@@ -63,6 +63,14 @@ class OfferService:
                 self._mark_down()
         return customer_id
 
+    def prime(self) -> None:
+        """Read what every offer list of the current version shares (recsys.offers.OfferReader.prime) before the
+        first request; nothing when Redis is down (the first request after it returns reads it)."""
+        try:
+            self.reader.prime()
+        except CACHE_DOWN:
+            self._mark_down()
+
     def customer_identified(self, customer_id: str) -> None:
         """Tell the recommender's workers that the customer is here (recsys.realtime.customer_identified), so that
         their history is ready for the visit's events; nothing while Redis is down."""

@@ -45,6 +45,17 @@ def test_offer_list_says_how_fresh_it_is_and_where_it_came_from(shop: Any, cache
     assert nbo["suppressed"] == [{"reason": "no consent to personalisation", "product": {"id": "P6"}}]
 
 
+def test_a_new_server_reads_the_product_names_before_its_first_request(shop: Any, cache: Any, targets: Any) -> None:
+    """The first offer list of a server is answered like the next: no names read while a request waits."""
+    seed_offers(cache)
+    with TestClient(create_app(api_config(targets))) as client:
+        names_read = cache.info("commandstats").get("cmdstat_hgetall", {}).get("calls", 0)
+        api = Api(client)
+        result = api.query(BY_ID, **api.identified(Role.WEB, "C1"), customer="C1", channel="WEB")
+        assert result["data"]["nextBestOffers"]["offers"][0]["reason"] == "You often buy Product 5"
+        assert cache.info("commandstats").get("cmdstat_hgetall", {}).get("calls", 0) == names_read
+
+
 def test_kiosk_offers_by_card_only_what_the_store_carries(shop: Any, cache: Any, api: Any) -> None:
     seed_offers(cache)
     result = api.query(BY_CARD, role=Role.KIOSK, card="900001", store="S1", channel="KIOSK", limit=4)
