@@ -239,8 +239,8 @@ class Worker:
                 self._failed[retailer_id] = version
             return None
 
-    def _ready_model(self, retailer_id: str, version: str | None = None) -> model.Artifact:
-        """The retailer's model (default: latest), loaded and rehearsed; a failed rehearsal is logged and the first
+    def _ready_model(self, retailer_id: str, version: str) -> model.Artifact:
+        """A version of the retailer's model, loaded and rehearsed; a failed rehearsal is logged and the first
         event then pays for the model's first ranking."""
         started = time.monotonic()
         artifact = model.load(self.models_dir / retailer_id, version)
