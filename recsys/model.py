@@ -212,6 +212,9 @@ def load(models_dir: Path, version: str | None = None) -> Artifact:
         raise FileNotFoundError(f"no trained model under {models_dir}: run `c360 train` first")
     folder = models_dir / version
     meta: dict[str, Any] = json.loads((folder / "meta.json").read_text())
+    if meta.get("version") != version:      # a folder copied or renamed by hand: its lists would name another model
+        raise ValueError(f"{folder / 'meta.json'} names version {meta.get('version')!r}, not its folder's "
+                         f"{version!r}: save a model with `c360 train`, do not copy or rename its folder")
     settings = ModelSettings(**meta["settings"])
     with threadpool_limits(1, "blas"):
         model = CLASSES[settings.algorithm].load(str(folder / "model.npz"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 
 import numpy as np
@@ -99,6 +100,10 @@ def test_an_earlier_version_can_be_made_the_latest_again(tmp_path) -> None:  # t
     with pytest.raises(FileNotFoundError, match="no model version gone"):
         model.point_latest(tmp_path / "shop", "gone")
     assert model.latest_version(tmp_path / "shop") == first.version
+    shutil.copytree(tmp_path / "shop" / first.version, tmp_path / "shop" / "copied")
+    model.point_latest(tmp_path / "shop", "copied")
+    with pytest.raises(ValueError, match=f"names version '{first.version}', not its folder's 'copied'"):
+        model.load(tmp_path / "shop")
 
 
 @pytest.mark.parametrize("algorithm", ["als", "cosine", "bm25"])
