@@ -16,8 +16,9 @@ works on Redis Cluster too (there the pipeline writes to each node involved befo
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections import ChainMap, OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,12 +135,16 @@ def abandon(cache: redis.Redis, version: str) -> int:
     return removed
 
 
+NAMES_PER_READ = 2_000     # product names per HSCAN call when a new version's names are read aside
+
+
 class OfferReader:
     """Serving reads for one process: one Redis round trip each, version-wide data kept locally.
 
     A version's product names, popular lists and store assortments never change once it is current, so
-    they are read once per version: names on first use, a store's or channel's lists the first time it is
-    asked for, holding at most `max_items` product ids of them (about 100 bytes each; the least recently
+    they are read once per version: names on first use (or by `prime` before a server takes requests; after a
+    switch, on a thread while the previous version's stand in), a store's or channel's lists the first time it
+    is asked for, holding at most `max_items` product ids of them (about 100 bytes each; the least recently
     used lists go first). A customer's list and similar products are read every time, pipelined with the
     current version. Only the current version and the one seen before it are kept.
     """
@@ -162,7 +167,7 @@ class OfferReader:
         fallback_used = len(kept) < limit or any(e[2] == "no_consent" for e in kept)
         if fallback_used:
             kept += _fallback(scope, limit - len(kept), {e[0] for e in kept} | set(dropped))
-        offers = _with_reasons(scope.names, kept[:limit])
+        offers = _with_reasons(scope.names_for(self.cache, kept[:limit]), kept[:limit])
         source = stored["source"] if stored else "fallback"
         return OfferList(customer_id, offers, stored["model_version"] if stored else None,
                          stored["computed_at"] if stored else None, source, fallback_used, suppressed)
@@ -170,7 +175,8 @@ class OfferReader:
     def popular(self, *, store_id: str | None = None, channel: str | None = None, limit: int = 10) -> list[Offer]:
         """Popular at the store, else in the channel, else overall (anonymous visitors, cold start)."""
         scope = self._scope(self._saw(self.cache.hget(keys.versions(), "current")), channel, store_id)
-        return _with_reasons(scope.names, _fallback(scope, limit))
+        entries = _fallback(scope, limit)
+        return _with_reasons(scope.names_for(self.cache, entries), entries)
 
     def knows_store(self, store_id: str) -> bool:
         """Whether the current version holds the store's bestsellers or assortment (read once per version)."""
@@ -181,7 +187,8 @@ class OfferReader:
         """Products most often bought by the same customers as `product_id`."""
         version, raw = self._read(lambda v: keys.similar_products(product_id, v))
         entries = [[p, s, "bought_together", product_id, None] for p, s in orjson.loads(raw)] if raw else []
-        return _with_reasons(self._scope(version, None, None).names, entries[:limit])
+        entries = entries[:limit]
+        return _with_reasons(self._scope(version, None, None).names_for(self.cache, entries), entries)
 
     def identity_holder(self, kind: str, value: str) -> str | None:
         """The customer holding an identifier as the current version knows it; None if it does not.
@@ -229,7 +236,8 @@ class OfferReader:
             return _Scope({}, None, [])
         data = self.local.get(version)
         if data is None:
-            data = self.local[version] = _VersionData(version, self.max_items)
+            held = [d.names for v, d in self.local.items() if v != version and d.names is not None]
+            data = self.local[version] = _VersionData(version, self.max_items, held[-1] if held else None)
         return data.scope(self.cache, channel, store_id)
 
 
@@ -252,15 +260,33 @@ class _Scope:
     names: dict[str, str]
     carried: frozenset[str] | None                  # the store's assortment, when the channel sells only that
     chain: list[tuple[list[list[Any]], str]]         # popular lists in fallback order, with their reason codes
+    version: str | None = None
+    stand_in: bool = False                           # `names` are the previous version's (see _VersionData)
+
+    def names_for(self, cache: redis.Redis, entries: list[list[Any]]) -> Mapping[str, str]:
+        """Names to label `entries` with: the version's own; while they are being read, the previous version's,
+        with the products it does not name read in one HMGET."""
+        missing = sorted({p for e in entries for p in (e[0], e[3]) if p and p not in self.names}) \
+            if self.stand_in and self.version else []
+        if not missing:
+            return self.names
+        found = cache.hmget(keys.product_names(str(self.version)), missing)
+        return ChainMap({p: v.decode() for p, v in zip(missing, found) if v}, self.names)
 
 
 class _VersionData:
-    """One version's data shared by every customer, read from Redis once: names, popular lists, assortments."""
+    """One version's data shared by every customer, read from Redis once: names, popular lists, assortments.
 
-    def __init__(self, version: str, max_items: int) -> None:
+    The names are one hash of every product (68,261 on complete_journey: 115-190 ms to read and decode). Read with
+    the first request, they would hold up it and every request behind it; so when the version replaces one whose
+    names are held (`stand_in`), those serve while this version's are read on a thread of their own."""
+
+    def __init__(self, version: str, max_items: int, stand_in: dict[str, str] | None = None) -> None:
         self.version = version
         self.max_items = max_items
         self.names: dict[str, str] | None = None
+        self.stand_in = stand_in
+        self.reading: threading.Thread | None = None
         self.values: OrderedDict[str, Any] = OrderedDict()   # LRU: key -> popular list | assortment | None
         self.items = 0                                        # product ids held in `values`
 
@@ -269,13 +295,19 @@ class _VersionData:
         assortment = _assortment_key(self.version, channel, store_id)
         found = self._fetch(cache, [key for key, _ in chain], [assortment] if assortment else [])
         carried = found[assortment] if assortment else None
-        return _Scope(self.names or {}, carried, [(found[key], code) for key, code in chain])
+        names, stand_in = self.names, self.stand_in
+        return _Scope(names if names is not None else stand_in or {}, carried,
+                      [(found[key], code) for key, code in chain], self.version, names is None and bool(stand_in))
 
     def _fetch(self, cache: redis.Redis, lists: list[str], sets: list[str]) -> dict[str, Any]:
         """The values of these keys, reading (in one round trip) only what is not held yet."""
         missing_lists = [key for key in lists if key not in self.values]
         missing_sets = [key for key in sets if key not in self.values]
-        if self.names is None or missing_lists or missing_sets:
+        if self.names is None and self.stand_in is not None and not (self.reading and self.reading.is_alive()):
+            self.reading = threading.Thread(target=self._read_names, args=(cache,), daemon=True,
+                                            name=f"names-{self.version}")
+            self.reading.start()
+        if (self.names is None and self.stand_in is None) or missing_lists or missing_sets:
             self._load(cache, missing_lists, missing_sets)
         found = {}
         for key in lists + sets:
@@ -285,16 +317,27 @@ class _VersionData:
             self.items -= _size(self.values.popitem(last=False)[1])
         return found
 
+    def _read_names(self, cache: redis.Redis) -> None:
+        """This version's names, read aside in parts (HSCAN: one HGETALL's reply would hold the GIL while it is
+        parsed, and with it the requests); on a Redis error the next request starts another read."""
+        try:
+            names = {k.decode(): v.decode() for k, v in cache.hscan_iter(keys.product_names(self.version),
+                                                                         count=NAMES_PER_READ)}
+        except redis.RedisError:
+            return
+        self.names = names
+
     def _load(self, cache: redis.Redis, lists: list[str], sets: list[str]) -> None:
+        with_names = self.names is None and self.stand_in is None
         pipe = cache.pipeline(transaction=False)
-        if self.names is None:
+        if with_names:
             pipe.hgetall(keys.product_names(self.version))
         for key in lists:
             pipe.get(key)
         for key in sets:
             pipe.smembers(key)
         replies = pipe.execute()
-        if self.names is None:
+        if with_names:
             self.names = {k.decode(): v.decode() for k, v in replies.pop(0).items()}
         for key, raw in zip(lists, replies):
             self._hold(key, orjson.loads(raw) if raw else [])
@@ -359,7 +402,7 @@ def _fallback(scope: _Scope, limit: int, seen: set[str] | None = None) -> list[l
     return found
 
 
-def _with_reasons(names: dict[str, str], entries: list[list[Any]]) -> list[Offer]:
+def _with_reasons(names: Mapping[str, str], entries: list[list[Any]]) -> list[Offer]:
     def name(product_id: str | None) -> str:
         return names.get(product_id or "") or f"product {product_id}"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -25,12 +26,22 @@ KIOSK = {"channel": "kiosk", "store_id": "shop:s2", "limit": 10}   # the kiosker
 
 
 class Counted(redis.Connection):
-    """A connection that counts its network round trips: one per command, or per pipeline, sent."""
+    """A connection that counts the round trips a request waits for: one per command, or per pipeline, sent from
+    the main thread (not a connection's handshake, nor what a reader reads aside on a thread of its own)."""
 
     sent = 0
+    connecting = False
+
+    def on_connect_check_health(self, check_health: bool = True) -> None:
+        self.connecting = True
+        try:
+            super().on_connect_check_health(check_health)
+        finally:
+            self.connecting = False
 
     def send_packed_command(self, command: Any, check_health: bool = True) -> None:
-        Counted.sent += 1
+        if not self.connecting and threading.current_thread() is threading.main_thread():
+            Counted.sent += 1
         super().send_packed_command(command, check_health)
 
 
@@ -224,7 +235,9 @@ def test_the_reader_follows_switches_and_realtime_rewrites(shop, cache: redis.Re
     later = shop.now + timedelta(hours=1)
     jobs.precompute(shop.graph, cache, shop.models_dir, now=later, version="v2")
     switched, trips = round_trips(read)
-    assert (switched.computed_at, trips) == (later.isoformat(), 3)   # current + list, the list again, v2's data
+    # current + list, the list again, v2's lists (v2's names are read on a thread while v1's stand in)
+    assert (switched.computed_at, trips) == (later.isoformat(), 3)
+    counted.local["v2"].reading.join()   # type: ignore[union-attr]
     assert round_trips(read) == (switched, 1)
     # the worker rewrites the list in place in the current version: seen on the very next read
     cache.set(keys.customer_offers("shop:kiosker", "v2"), offers.encode_list(
@@ -235,6 +248,31 @@ def test_the_reader_follows_switches_and_realtime_rewrites(shop, cache: redis.Re
     assert offers.rollback(cache) == "v1"
     restored, trips = round_trips(read)
     assert (restored.computed_at, trips) == (shop.now.isoformat(), 2)   # v1's data is still held locally
+
+
+def hand_written_version(cache: redis.Redis, version: str, names: dict[str, str], listed: list[str]) -> None:
+    cache.hset(keys.product_names(version), mapping=names)
+    cache.set(keys.customer_offers("hand:c1", version), offers.encode_list(
+        "hand", "2024-06-01T08:00:00+00:00", "model", [[p, 1.0, "buy_again", None, None] for p in listed], []))
+    offers.switch(cache, version)
+
+
+def test_after_a_switch_the_previous_names_stand_in_while_the_new_ones_are_read_aside(
+        cache: redis.Redis, reader: offers.OfferReader, monkeypatch) -> None:
+    """No request waits for a new version's names; a product the previous version does not name is read then."""
+    hand_written_version(cache, "hand-1", {"hand:tea": "Tea"}, ["hand:tea"])
+    assert [o.reason for o in reader.next_best_offers("hand:c1").offers] == ["You often buy Tea"]
+    held_back, read_names = threading.Event(), offers._VersionData._read_names
+    monkeypatch.setattr(offers._VersionData, "_read_names",
+                        lambda self, client: held_back.wait(10.0) and read_names(self, client))
+    hand_written_version(cache, "hand-2", {"hand:tea": "Green tea", "hand:kettle": "Kettle"},
+                         ["hand:tea", "hand:kettle"])
+    assert [o.reason for o in reader.next_best_offers("hand:c1").offers] == [
+        "You often buy Tea", "You often buy Kettle"]           # hand-1's name, and the new product's own
+    held_back.set()
+    reader.local["hand-2"].reading.join()   # type: ignore[union-attr]
+    assert [o.reason for o in reader.next_best_offers("hand:c1").offers] == [
+        "You often buy Green tea", "You often buy Kettle"]
 
 
 def test_precompute_maps_every_identity_to_its_customer(served, reader: offers.OfferReader) -> None:
