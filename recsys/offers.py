@@ -206,7 +206,7 @@ class OfferReader:
 
     def prime(self) -> None:
         """Read the current version's product names now (a server about to take requests): the first request
-        would otherwise wait for them (68,261 names on complete_journey: 140-170 ms of a new server's first kiosk
+        would otherwise wait for them (92,331 names on complete_journey: 140-170 ms of a new server's first kiosk
         request) and hold up every request behind it."""
         self._scope(self._saw(self.cache.hget(keys.versions(), "current")), None, None)
 
@@ -277,7 +277,7 @@ class _Scope:
 class _VersionData:
     """One version's data shared by every customer, read from Redis once: names, popular lists, assortments.
 
-    The names are one hash of every product (68,261 on complete_journey: 115-190 ms to read and decode). Read with
+    The names are one hash of every product (92,331 on complete_journey: 115-190 ms to read and decode). Read with
     the first request, they would hold up it and every request behind it; so when the version replaces one whose
     names are held (`stand_in`), those serve while this version's are read on a thread of their own."""
 
