@@ -278,7 +278,7 @@ class _VersionData:
     """One version's data shared by every customer, read from Redis once: names, popular lists, assortments.
 
     The names are one hash of every product (92,331 on complete_journey: 115-190 ms to read and decode). Read with
-    the first request, they would hold up it and every request behind it; so when the version replaces one whose
+    the first request, they would hold it up, and every request behind it; so when the version replaces one whose
     names are held (`stand_in`), those serve while this version's are read on a thread of their own."""
 
     def __init__(self, version: str, max_items: int, stand_in: dict[str, str] | None = None) -> None:
