@@ -236,7 +236,7 @@ class OfferReader:
             return _Scope({}, None, [])
         data = self.local.get(version)
         if data is None:
-            held = [d.names for v, d in self.local.items() if v != version and d.names is not None]
+            held = [d.names for v, d in self.local.items() if v != version and d.names]
             data = self.local[version] = _VersionData(version, self.max_items, held[-1] if held else None)
         return data.scope(self.cache, channel, store_id)
 
