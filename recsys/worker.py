@@ -118,9 +118,8 @@ class Worker:
         """Load and rehearse every trained retailer's latest model not loaded yet, so that the first events find
         them ready (`run` and the first step do this); retailer -> model version."""
         for retailer_id in model.trained_retailers(self.models_dir):
-            serving = self._artifacts.get(retailer_id)
-            if serving is not None and serving.version == model.latest_version(self.models_dir / retailer_id):
-                continue
+            if retailer_id in self._artifacts:
+                continue                                     # a newer version of it is `_reload`'s to load
             artifact = self._ready_or_none(retailer_id)
             if artifact is not None:
                 self._artifacts[retailer_id] = artifact
