@@ -191,8 +191,8 @@ def event_latency(graph, cache, models_dir: Path, retailer_id: str, artifact: mo
         sent.append(_send_view(graph, cache, customers[0], products[0]))
         started_intake = time.perf_counter() - t0
         if not _wait_for(listener, customers[0], timeout=120.0):
-            tail = "".join(worker_log.read_text(errors="replace").splitlines(keepends=True)[-20:])
-            sys.exit(f"the worker sent no notification within 120 s; the end of its log ({worker_log}):\n{tail}")
+            sys.exit(f"the worker sent no notification within 120 s; the end of its log ({worker_log}):\n"
+                     f"{_log_tail(worker_log)}")
         started = time.perf_counter() - t0
         for n in range(events):
             customer_id = customers[(n // session + 1) % len(customers)]
@@ -241,8 +241,8 @@ def _around_a_switch(graph, cache, listener, folder: Path, artifact: model.Artif
     published = time.perf_counter()
     while time.perf_counter() - published < SWITCH_SECONDS:
         customer_id = customers[rng.integers(len(customers))]
-        t0 = time.perf_counter()
         product_id = artifact.ids.product_ids[rng.integers(len(artifact.ids.product_ids))]
+        t0 = time.perf_counter()
         sent.append(_send_view(graph, cache, customer_id, product_id))
         if _wait_for(listener, customer_id):
             latencies.append(time.perf_counter() - t0)
@@ -290,9 +290,13 @@ def _wait_for_start(worker_log: Path, timeout: float = 120.0) -> None:
     deadline = time.perf_counter() + timeout
     while "consuming events" not in worker_log.read_text(errors="replace"):
         if time.perf_counter() > deadline:
-            tail = "".join(worker_log.read_text(errors="replace").splitlines(keepends=True)[-20:])
-            sys.exit(f"the worker did not start within {timeout:g} s; the end of its log ({worker_log}):\n{tail}")
+            sys.exit(f"the worker did not start within {timeout:g} s; the end of its log ({worker_log}):\n"
+                     f"{_log_tail(worker_log)}")
         time.sleep(0.05)
+
+
+def _log_tail(log: Path, lines: int = 20) -> str:
+    return "".join(log.read_text(errors="replace").splitlines(keepends=True)[-lines:])
 
 
 def _wait_for(listener, customer_id: str, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
