@@ -3,6 +3,7 @@
   interactions.py  graph or canonical files -> interaction table -> weighted CSR matrix + id maps
   model.py         implicit models (ALS default, BPR, item-kNN) and the versioned artifact on disk
   hybrid.py        the offer list: repurchase-due + collaborative discovery + popular fill, with rules
+  learned_order.py LightGBM's order of the list's discovery offers and of its repurchases
   baselines.py     the methods the hybrid is judged against
   evaluate.py      next-basket and next-period protocols, ranking metrics
   keys.py          every Redis key and channel name

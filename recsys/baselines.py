@@ -16,7 +16,7 @@ import pandas as pd
 from implicit.nearest_neighbours import ItemItemRecommender
 from scipy.sparse import csr_matrix
 
-from recsys import candidates, discovery, hybrid
+from recsys import candidates, hybrid, learned_order
 from recsys.history import BasketDecay, Coded, PurchaseStats, encode, purchase_stats, weighted
 from recsys.interactions import IdMaps, InteractionSettings
 from recsys.model import Artifact, ModelSettings, fit
@@ -125,12 +125,11 @@ def hybrid_scorer(fold: Fold, settings: hybrid.HybridSettings) -> Scorer:
 
 def listed_scores(found: candidates.Candidates, settings: hybrid.HybridSettings,
                   artifact: Artifact | None = None) -> Listed:
-    """The served score of every candidate under `settings`, in the order of the artifact's discovery model if
-    it has one; the suppressed and those not above 0 unlisted."""
+    """The served score of every candidate under `settings`, in the order of the artifact's learned models if
+    it has any (everyone personalised); the suppressed and those not above 0 unlisted."""
     total = blend_total(found, settings)
     if artifact is not None:
-        total = discovery.reordered(artifact.discovery, artifact.signals, artifact.popularity, found, total,
-                                    found.bought == 0)
+        total = learned_order.served(artifact, found, total, np.ones(len(total), bool))
     return Listed(found.rows, found.cols, np.where(total > 0, total, -np.inf))
 
 

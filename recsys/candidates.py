@@ -9,9 +9,9 @@ products (implicit's top-k, which never materialises the full score row), the it
 gives it over the whole catalogue, normalisations included (each part's row maximum is known from its own
 top-k), so the list differs from the dense ranking only when a product outside every part's top
 `per_source` would have won on their sum. Tuning and evaluation (recsys.comparison) score the same candidates.
-With a discovery model in the artifact, the never-bought candidates then take the places the blend gives discovery
-offers in the model's order (recsys.discovery). `sources` then names, for each offer, the customer's product it
-comes from.
+With learned orders in the artifact, the never-bought and the bought-before candidates then take the places the
+blend gives discovery offers and repurchases in their models' order (recsys.learned_order). `sources` then names,
+for each offer, the customer's product it comes from.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 from implicit.cpu.topk import topk
 from scipy.sparse import csr_matrix
 
-from recsys import discovery, hybrid
+from recsys import hybrid, learned_order
 from recsys.history import PurchaseStats, run_starts
 from recsys.interactions import log_scaled
 from recsys.model import Artifact, is_item_knn
@@ -137,8 +137,7 @@ def rank(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, peers
     refused = ~personalise[rows]
     total, leading = hybrid.blend(parts.rate, parts.due, parts.recency, parts.collaborative, parts.neighbours,
                                   parts.popular, parts.peers, refused, settings)
-    total = discovery.reordered(artifact.discovery, artifact.signals, artifact.popularity, found, total,
-                                (found.bought == 0) & ~refused)
+    total = learned_order.served(artifact, found, total, ~refused)
     keep = np.flatnonzero((total > 0) & ~(parts.suppressed & ~refused))
     best = keep[best_per_row(rows[keep], found.cols[keep], total[keep], settings.list_size)]
     return Ranked(rows[best], found.cols[best], total[best], leading[best],

@@ -4,7 +4,8 @@ Validation: train before `cut - period_days`, truth = what customers bought afte
 (before the test cut), under both protocols: their next basket, and the whole period. Each baseline keeps its
 best configuration per mode (all / new items) by NDCG@10 there, averaged over the two protocols;
 the hybrid's discovery weights are tuned on new items, then its repurchase weights and the weighting of the
-customer's history (basket decay, staples) on all items.
+customer's history (basket decay, staples) on all items, and its learned orders (recsys.learned_order) are learnt
+there: discovery on new items, repurchase on all items.
 The test fold is then trained on everything before `cut` with the chosen configurations.
 """
 
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from recsys import baselines as b, discovery
+from recsys import baselines as b, learned_order
 from recsys.candidates import Candidates, lookup
 from recsys.evaluate import (DAY_S, PROTOCOLS, Difference, Judged, Truth, judge_grid, metrics_grid,
                              paired_difference, truth)
@@ -50,8 +51,8 @@ HISTORY_GRID = [(a, s) for a in (0.5, 0.6, 0.7, 0.8) for s in (0.05, 0.1, 0.2)]
 WEIGHTS = ("repurchase", "due_strength", "collaborative", "neighbours", "popular", "peers_new", "peers_bought",
            "staple_share", "basket_decay.across")
 Results = dict[str, dict[str, dict[str, dict[int, dict[str, float]]]]]  # protocol -> mode -> method -> k
-MIN_DISCOVERIES = 50        # never-bought products bought in the period below which no discovery model is learnt
-DISCOVERY_CUSTOMERS = 5_000  # customers a discovery model learns from at most (a seeded sample beyond)
+MIN_BOUGHT = 50             # candidates of a kind bought in the period below which no model of it is learnt
+LEARNING_CUSTOMERS = 5_000  # customers a learned order learns from at most (a seeded sample beyond)
 
 
 @dataclass
@@ -64,23 +65,25 @@ class Report:
     results: Results = field(default_factory=dict)
     chosen: dict[str, dict[str, str]] = field(default_factory=dict)
     versus: dict[str, dict[str, Versus]] = field(default_factory=dict)   # protocol -> mode
-    discovery: str = ""     # how the hybrid orders its discovery offers (Discovery.describe)
+    orders: dict[str, str] = field(default_factory=dict)   # how the hybrid orders each kind (LearnedOrder.describe)
 
 
 @dataclass(frozen=True)
-class Discovery:
-    """A discovery model learnt on a validation fold (recsys.discovery), or None, and the evidence for it."""
+class LearnedOrder:
+    """A learned order's model, learnt on a validation fold (recsys.learned_order), or None; and the evidence."""
 
+    kind: learned_order.Kind
     model: Any
     candidates: int = 0
     bought: int = 0
-    held_out: tuple[float, float] = (0.0, 0.0)   # NDCG@10 on new items of the held-out half: model, blend
+    held_out: tuple[float, float] = (0.0, 0.0)   # NDCG@10 of the held-out half (new or all items): model, blend
 
     def describe(self) -> str:
         learned, blend = self.held_out
-        if not self.bought:
-            return "the blend's (too few new products bought on validation to learn from)"
-        evidence = (f"{self.candidates:,} candidates, {self.bought:,} bought; on held-out customers' new items "
+        items = "all items" if self.kind.bought_before else "new items"
+        if self.bought < MIN_BOUGHT:
+            return f"the blend's (too few {self.kind.name} candidates bought on validation to learn from)"
+        evidence = (f"{self.candidates:,} candidates, {self.bought:,} bought; on held-out customers' {items} "
                     f"NDCG@10 {learned:.4f} against the blend's {blend:.4f}")
         if self.model is None:
             return f"the blend's (a model was not better: {evidence})"
@@ -89,10 +92,14 @@ class Discovery:
 
 @dataclass(frozen=True)
 class Tuned:
-    """What `c360 train` stores for the served lists: blend weights ({} = the defaults) and discovery."""
+    """What `c360 train` stores for the served lists: blend weights ({} = the defaults) and learned orders."""
 
     weights: dict[str, float]
-    discovery: Discovery
+    orders: tuple[LearnedOrder, ...]
+
+    def artifact_fields(self) -> dict[str, Any]:
+        """Artifact field -> value: the weights and each learned order's model (None: the blend's order)."""
+        return {"weights": self.weights, **{order.kind.name: order.model for order in self.orders}}
 
 
 @dataclass(frozen=True)
@@ -124,9 +131,9 @@ def compare(table: pd.DataFrame, cut: int, period_days: int, categories: dict[st
     step("test fold")
     test = b.make_fold(table, cut, replace(chosen["als"]["all"]), interaction_settings, categories,
                        HybridSettings())
-    test = replace(test, artifact=replace(test.artifact, discovery=learnt.model))
+    test = replace(test, artifact=replace(test.artifact, **{o.kind.name: o.model for o in learnt}))
     report = Report(cut=pd.Timestamp(cut, unit="s", tz="UTC").isoformat(), period_days=period_days,
-                    discovery=learnt.describe())
+                    orders={o.kind.name: o.describe() for o in learnt})
     report.chosen = {m: {mode: _describe(c) for mode, c in per.items()} for m, per in chosen.items()}
     scorers: dict[tuple[str, str], b.Scorer] = {}   # built once per method and configuration
     for mode, targets in protocol_targets(table, test, period_days).items():
@@ -152,7 +159,7 @@ def _versus(judged: dict[str, Judged]) -> Versus:
 
 
 def _tune(table: pd.DataFrame, fold: b.Fold, period_days: int,
-          step: Callable[[str], None]) -> tuple[dict[str, dict[str, Any]], Discovery]:
+          step: Callable[[str], None]) -> tuple[dict[str, dict[str, Any]], tuple[LearnedOrder, ...]]:
     targets = protocol_targets(table, fold, period_days)
     chosen: dict[str, dict[str, Any]] = {m: dict.fromkeys(MODES) for m in ("global_popular", "store_popular",
                                                                            "personal_top_frequency")}
@@ -166,8 +173,7 @@ def _tune(table: pd.DataFrame, fold: b.Fold, period_days: int,
     hybrid_fold = b.with_model(fold, chosen["als"]["all"])
     tuned = tune_hybrid(hybrid_fold, targets, step)
     chosen["hybrid"] = dict.fromkeys(MODES, tuned)
-    step("learn the hybrid's discovery order")
-    return chosen, learn_discovery(hybrid_fold, targets["new"], tuned)
+    return chosen, learn_orders(hybrid_fold, targets, tuned, step)
 
 
 def protocol_targets(table: pd.DataFrame, fold: b.Fold, period_days: int) -> dict[str, tuple[Truth, ...]]:
@@ -200,34 +206,49 @@ def tune_hybrid(fold: b.Fold, targets: dict[str, tuple[Truth, ...]], step: Calla
         for a, s in HISTORY_GRID])
 
 
-def learn_discovery(fold: b.Fold, targets: tuple[Truth, ...], settings: HybridSettings) -> Discovery:
-    """A discovery model for the hybrid under `settings`, learnt on the fold's new-item truths (`targets`, in
-    PROTOCOLS order): which never-bought candidates customers bought in the whole period.
+def learn_orders(fold: b.Fold, targets: dict[str, tuple[Truth, ...]], settings: HybridSettings,
+                 step: Callable[[str], None] = lambda _: None) -> tuple[LearnedOrder, ...]:
+    """Each kind's learned order for the hybrid under `settings` (learn_order), repurchase judged with the
+    discovery order learnt first in place."""
+    learnt = []
+    for kind in learned_order.KINDS:
+        step(f"learn the hybrid's {kind.name} order")
+        learnt.append(learn_order(kind, fold, targets["all" if kind.bought_before else "new"], settings))
+        fold = replace(fold, artifact=replace(fold.artifact, **{kind.name: learnt[-1].model}))
+    return tuple(learnt)
 
-    Kept only if one learnt on a random half of those customers ranks the other half's new items better (mean
-    NDCG@10 over the protocols) than the blend does; the kept one then learns from all of them.
+
+def learn_order(kind: learned_order.Kind, fold: b.Fold, targets: tuple[Truth, ...], settings: HybridSettings
+                ) -> LearnedOrder:
+    """A model of the kind for the hybrid under `settings`, learnt on the fold's truths (`targets`, in PROTOCOLS
+    order: new items for discovery, all items for repurchase): which of its candidates customers bought in the
+    whole period.
+
+    Kept only if one learnt on a random half of those customers ranks the other half's purchases better (mean
+    NDCG@10 over the protocols) than the blend does, with the fold's other learned orders in place; the kept one
+    then learns from all of them.
     """
     fold = b.with_basket_decay(fold, settings.basket_decay)
     period = targets[-1]
     rows = np.arange(len(period.rows))
-    if len(rows) > DISCOVERY_CUSTOMERS:
-        rows = np.sort(np.random.default_rng(0).choice(rows, DISCOVERY_CUSTOMERS, replace=False))
+    if len(rows) > LEARNING_CUSTOMERS:
+        rows = np.sort(np.random.default_rng(0).choice(rows, LEARNING_CUSTOMERS, replace=False))
     found = b.hybrid_candidates(fold, period.rows[rows], settings)
     total = b.blend_total(found, settings)
-    at = np.flatnonzero((found.bought == 0) & np.isfinite(total))
+    at = np.flatnonzero(kind.of(found) & np.isfinite(total))
     bought = lookup(period.items[rows], found.rows[at], found.cols[at]) > 0
-    if bought.sum() < MIN_DISCOVERIES:
-        return Discovery(None)
-    x = discovery.features(found, total, fold.artifact.signals, fold.artifact.popularity, at)
+    if bought.sum() < MIN_BOUGHT:
+        return LearnedOrder(kind, None, len(at), int(bought.sum()))
+    x = learned_order.features(kind, found, total, fold.artifact.signals, fold.artifact.popularity, at)
     learning = np.random.default_rng(1).permutation(len(rows))[: len(rows) // 2]
     learns = np.isin(found.rows[at], learning)
-    half = discovery.fit(x[learns], bought[learns])
+    half = learned_order.fit(kind, x[learns], bought[learns])
     judged = np.setdiff1d(period.rows, period.rows[rows[learning]])
     held_out = tuple(_subset(t, judged) for t in targets)
-    learned, blend = (_mean_ndcg10(b.hybrid_scorer(replace(fold, artifact=replace(fold.artifact, discovery=m)),
-                                                   settings), held_out, True) for m in (half, None))
-    model = discovery.fit(x, bought) if learned > blend else None
-    return Discovery(model, len(at), int(bought.sum()), (learned, blend))
+    learned, blend = (_mean_ndcg10(b.hybrid_scorer(replace(fold, artifact=replace(fold.artifact, **{kind.name: m})),
+                                                   settings), held_out, not kind.bought_before) for m in (half, None))
+    model = learned_order.fit(kind, x, bought) if learned > blend else None
+    return LearnedOrder(kind, model, len(at), int(bought.sum()), (learned, blend))
 
 
 def _subset(target: Truth, rows: np.ndarray) -> Truth:
@@ -239,25 +260,23 @@ def _subset(target: Truth, rows: np.ndarray) -> Truth:
 def tuned_weights(table: pd.DataFrame, now: int, period_days: int, settings: ModelSettings,
                   interaction_settings: InteractionSettings, categories: dict[str, str],
                   step: Callable[[str], None] = lambda _: None) -> Tuned:
-    """Blend weights and discovery order for the served lists (weights: HybridSettings field -> value; empty
-    when there is nothing to tune on): tune_hybrid and learn_discovery on what customers bought in the last
+    """Blend weights and learned orders for the served lists (weights: HybridSettings field -> value; empty
+    when there is nothing to tune on): tune_hybrid and learn_orders on what customers bought in the last
     `period_days` before the retailer's latest purchase (at most `now`: their next basket and the whole period),
     the model trained on what came before them."""
     table = table[table["at"] < now]
     bought_at = table.loc[table["kind"] == "purchase", "at"]
     if bought_at.empty:
-        return Tuned({}, Discovery(None))
+        return Tuned({}, ())
     end = int(bought_at.max()) + 1    # a retailer whose sales stop (a demo, an archive) is tuned on its last days
     step("validation fold for the hybrid's weights")
     fold = b.make_fold(table, end - period_days * DAY_S, settings, interaction_settings, categories,
                        HybridSettings())
     targets = protocol_targets(table, fold, period_days)
     if not any(len(t.rows) for t in targets["all"]):
-        return Tuned({}, Discovery(None))   # nobody bought in the period: nothing to tune on, the defaults stand
+        return Tuned({}, ())   # nobody bought in the period: nothing to tune on, the defaults stand
     tuned = tune_hybrid(fold, targets, step)
-    step("learn the discovery order")
-    return Tuned({name: float(attrgetter(name)(tuned)) for name in WEIGHTS},
-                 learn_discovery(fold, targets["new"], tuned))
+    return Tuned({name: float(attrgetter(name)(tuned)) for name in WEIGHTS}, learn_orders(fold, targets, tuned, step))
 
 
 def _best(fold: b.Fold, targets: tuple[Truth, ...], new_only: bool, grid: list[HybridSettings]) -> HybridSettings:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -35,7 +35,7 @@ class Trained:
     read_s: float
     train_s: float
     tune_s: float = 0.0
-    discovery: str = ""     # how the served lists order discovery offers (comparison.Discovery.describe)
+    orders: dict[str, str] = field(default_factory=dict)   # how the lists order each kind (LearnedOrder.describe)
 
 
 def train(graph: Graph, models_dir: Path, *, retailers: list[str] | None = None,
@@ -46,7 +46,7 @@ def train(graph: Graph, models_dir: Path, *, retailers: list[str] | None = None,
     """Train and save a new artifact version for each retailer (default: every one with interactions).
 
     With `tune_days`, the blend weights of the served lists are tuned on the retailer's purchases in the last
-    `tune_days` days, and a discovery model learnt there (comparison.tuned_weights), both stored in the artifact.
+    `tune_days` days, and the learned orders learnt there (comparison.tuned_weights), all stored in the artifact.
     """
     now = now or datetime.now(timezone.utc)
     done = []
@@ -62,15 +62,15 @@ def train(graph: Graph, models_dir: Path, *, retailers: list[str] | None = None,
         on_status(f"training {settings.algorithm} for retailer {retailer_id}")
         artifact = train_artifact(table, settings, interaction_settings, int(now.timestamp()), categories)
         train_s = time.perf_counter() - started - read_s
-        discovery = ""
+        orders = {}
         if tune_days:
             tuned = tuned_weights(table, int(now.timestamp()), tune_days, settings, interaction_settings,
                                   categories, step=lambda s, r=retailer_id: on_status(f"{r}: {s}"))
-            artifact.weights, artifact.discovery = tuned.weights, tuned.discovery.model
-            discovery = tuned.discovery.describe()
+            artifact = replace(artifact, **tuned.artifact_fields())
+            orders = {order.kind.name: order.describe() for order in tuned.orders}
         path = model.save(artifact, models_dir / retailer_id)
         done.append(Trained(retailer_id, artifact, path, read_s, train_s,
-                            time.perf_counter() - started - read_s - train_s, discovery))
+                            time.perf_counter() - started - read_s - train_s, orders))
     return done
 
 

@@ -1,7 +1,7 @@
 """Collaborative models from `implicit` and the versioned artifact the precompute and the worker load.
 
 An artifact is a folder `<models>/<version>/` holding the model, item neighbours, popularity, id maps and, when
-one was learnt, the discovery model (`discovery.txt`, LightGBM's text format);
+they were learnt, the learned orders' models (`discovery.txt`, `repurchase.txt`: LightGBM's text format);
 `<models>/LATEST` names the newest complete one (replaced atomically, so readers never see half a model).
 """
 
@@ -27,7 +27,7 @@ from implicit.recommender_base import RecommenderBase
 from scipy.sparse import csr_matrix, diags, load_npz, save_npz
 from threadpoolctl import threadpool_limits
 
-from recsys import discovery
+from recsys import learned_order
 from recsys.interactions import IdMaps, InteractionSettings, log_scaled
 
 T = TypeVar("T")
@@ -121,8 +121,10 @@ class Artifact:
     interaction_settings: InteractionSettings
     counts: dict[str, int] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)   # blend weights tuned for this retailer, {} = defaults
-    signals: discovery.ProductSignals | None = None    # what the discovery model reads about products
-    discovery: Any = None     # lightgbm.Booster ordering never-bought candidates (recsys.discovery), None: the blend's
+    signals: learned_order.ProductSignals | None = None    # what the learned orders read about products
+    # lightgbm.Boosters ordering never-bought and bought-before candidates (recsys.learned_order), None: the blend's
+    discovery: Any = None
+    repurchase: Any = None
     _product_index: dict[str, int] | None = field(default=None, repr=False, compare=False)
     _customer_index: dict[str, int] | None = field(default=None, repr=False, compare=False)
     # what the worker made for a customer with this model and reuses between their events (recsys.realtime)
@@ -174,8 +176,9 @@ def save(artifact: Artifact, models_dir: Path) -> Path:
              product_ids=artifact.ids.product_ids.astype(str), popularity=artifact.popularity,
              store_ids=artifact.store_ids.astype(str), categories=artifact.categories,
              **(artifact.signals.arrays() if artifact.signals else {}))
-    if artifact.discovery is not None:
-        (staging / "discovery.txt").write_text(discovery.to_text(artifact.discovery))
+    for kind in learned_order.KINDS:
+        if getattr(artifact, kind.name) is not None:
+            (staging / f"{kind.name}.txt").write_text(learned_order.to_text(getattr(artifact, kind.name)))
     meta = {"version": artifact.version, "trained_at": artifact.trained_at, "counts": artifact.counts,
             "settings": asdict(artifact.settings), "interactions": asdict(artifact.interaction_settings),
             "weights": artifact.weights}
@@ -227,9 +230,14 @@ def load(models_dir: Path, version: str | None = None) -> Artifact:
         store_popularity=load_npz(folder / "store_popularity.npz").tocsr(),
         categories=arrays["categories"], peers=_peers(folder, arrays), settings=settings,
         interaction_settings=InteractionSettings(**meta["interactions"]), counts=meta["counts"],
-        weights=meta.get("weights", {}), signals=discovery.ProductSignals.from_arrays(arrays),
-        discovery=discovery.from_text((folder / "discovery.txt").read_text())
-        if (folder / "discovery.txt").exists() else None)
+        weights=meta.get("weights", {}), signals=learned_order.ProductSignals.from_arrays(arrays),
+        **_learned_orders(folder))
+
+
+def _learned_orders(folder: Path) -> dict[str, Any]:
+    """Artifact field -> the learned order's model saved in the folder, None where none was learnt."""
+    paths = {kind.name: folder / f"{kind.name}.txt" for kind in learned_order.KINDS}
+    return {name: learned_order.from_text(path.read_text()) if path.exists() else None for name, path in paths.items()}
 
 
 def _peers(folder: Path, arrays: Any) -> csr_matrix:

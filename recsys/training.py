@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
-from recsys import discovery
+from recsys import learned_order
 from recsys.history import Coded, encode, purchase_stats, run_starts, weighted
 from recsys.interactions import DAY_S, IdMaps, InteractionSettings, id_maps, index_in
 from recsys.model import Artifact, ModelSettings, fit, item_neighbours, new_version
@@ -37,7 +37,7 @@ def train(table: pd.DataFrame, settings: ModelSettings, interaction_settings: In
         popularity=popularity(coded, shape[1], now), store_ids=store_ids, store_popularity=store_popularity,
         categories=category_index,
         peers=peer_rates(stats.rate, settings.peers, PEER_PRODUCTS, threads=settings.threads),
-        signals=discovery.product_signals(coded, stats.baskets, now),
+        signals=learned_order.product_signals(coded, stats.baskets, now),
         settings=settings, interaction_settings=interaction_settings,
         counts={"customers": shape[0], "products": shape[1], "interactions": int(len(table)),
                 "matrix_entries": int(matrix.nnz)})

@@ -107,4 +107,5 @@ def _show(report: Report) -> None:
     out.print("configurations chosen on the validation cut:")
     for method, per_mode in report.chosen.items():
         out.print(f"  {method}: all items {per_mode['all']}; new items {per_mode['new']}")
-    out.print(f"  hybrid discovery order: {report.discovery}")
+    for kind, order in report.orders.items():
+        out.print(f"  hybrid {kind} order: {order}")

@@ -27,9 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--threads", type=int, help="CPU threads for training (default: one per core; 1 for bpr, "
                                                     "whose parallel updates differ from run to run)")
     parser.add_argument("--tune-days", type=int, default=jobs.TUNE_DAYS, metavar="DAYS",
-                        help="tune the served lists' blend weights, and learn their discovery order, on what customers "
-                             "bought in the last DAYS days, trained on what came before (default 28; 0 keeps the "
-                             "defaults and the blend's order)")
+                        help="tune the served lists' blend weights, and learn their discovery and repurchase "
+                             "orders, on what customers bought in the last DAYS days, trained on what came before "
+                             "(default 28; 0 keeps the defaults and the blend's order)")
     parser.add_argument("--models", type=Path, metavar="DIR", help="model folder (default: $C360_DATA_DIR/models)")
     parser.set_defaults(handler=run)
 
@@ -79,6 +79,6 @@ def run(args: argparse.Namespace) -> int:
                   f"customer x product cells); read {run_.read_s:.1f}s, trained {run_.train_s:.1f}s -> "
                   f"{run_.path} (version {run_.artifact.version})")
         out.print(f"  blend weights: {_weights(run_, args.tune_days)}")
-        if run_.discovery:
-            out.print(f"  discovery order: {run_.discovery}")
+        for kind, order in run_.orders.items():
+            out.print(f"  {kind} order: {order}")
     return 0

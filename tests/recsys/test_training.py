@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from recsys import baselines, comparison, hybrid, model
-from recsys.comparison import METHODS, WEIGHTS, compare, markdown, tuned_weights
+from recsys.comparison import METHODS, MIN_BOUGHT, WEIGHTS, compare, markdown, tuned_weights
 from recsys.evaluate import METRICS
 from recsys.history import BasketDecay
 from recsys.interactions import DAY_S, InteractionSettings, id_maps, weighted_matrix
@@ -185,11 +185,15 @@ def test_weights_are_tuned_on_the_last_days_of_sales_and_left_alone_without_any(
     table = rows(*entries)
     tuned = tuned_weights(table, NOW, 14, model.ModelSettings(factors=4, iterations=3), InteractionSettings(), {})
     assert set(tuned.weights) == set(WEIGHTS)   # counted back from NOW, the last 14 days would hold no basket
-    assert tuned.discovery.model is None and tuned.discovery.bought == 0   # 30 customers: too few to learn from
+    assert [order.kind.name for order in tuned.orders] == ["discovery", "repurchase"]
+    discovery, repurchase = tuned.orders
+    assert discovery.model is None and discovery.bought < MIN_BOUGHT   # 30 customers buying nothing new
+    learned, blend = repurchase.held_out   # the repurchases are enough to learn from, kept only if better
+    assert repurchase.bought >= MIN_BOUGHT and (repurchase.model is not None) == (learned > blend)
     views_only = table.assign(kind="view")
     nothing = tuned_weights(views_only, NOW, 14, model.ModelSettings(factors=4, iterations=3), InteractionSettings(),
                             {})
-    assert nothing.weights == {} and nothing.discovery.model is None
+    assert nothing.weights == {} and nothing.orders == ()
 
 
 def test_tuning_scores_a_weighting_on_the_next_basket_and_the_whole_period_alike(

@@ -1,14 +1,16 @@
-"""A learned order for discovery offers: which never-bought candidates a customer is likeliest to buy next.
+"""Learned orders for the blend's offers: which candidates a customer is likeliest to buy next.
 
-The linear blend (recsys.hybrid) decides how many discovery offers a list holds and where they stand among the
-repurchases; with a discovery model, the never-bought candidates that fill those places are the model's best of
-the blend's POOL best, in its order (`reordered`: each takes the blend score of the place it fills, so
-repurchases keep theirs). The model is gradient-boosted trees (LightGBM, binary objective) on FEATURES: the
-blend's parts and score, what the product's sales say (buyers, repeat share, recent sales, age:
-`ProductSignals`, taken when the artifact is trained) and what the customer's history says (products, baskets
-of the most bought one, days since the last purchase). It is trained on the retailer's own weeks before the cut
-(recsys.comparison.learn_discovery, for `c360 train --tune-days` and `c360 evaluate` alike) and kept only when
-it beats the blend's order on customers it was not trained on.
+The linear blend (recsys.hybrid) decides how many offers of each kind a list holds and where they stand: discovery
+offers (products the customer never bought) and repurchases (products bought before). With a model for a kind, the
+candidates of that kind that fill its places are the model's best of the blend's POOL best, in its order
+(`reordered`: each takes the blend score of the place it fills, so the other kind keeps its scores and places).
+A model is gradient-boosted trees (LightGBM, binary objective) on the kind's features: the blend's parts and score,
+what the product's sales say (buyers, repeat share, recent sales, age: `ProductSignals`, taken when the artifact is
+trained), what the customer's history says (products, baskets of the most bought one, days since the last
+purchase) and, for a repurchase, the customer's own record of the product (baskets holding it, days since its
+last purchase, usual interval). It is trained on the retailer's own weeks before the cut
+(recsys.comparison.learn_order, for `c360 train --tune-days` and `c360 evaluate` alike) and kept only when it beats
+the blend's order on customers it was not trained on.
 """
 
 from __future__ import annotations
@@ -25,16 +27,39 @@ from recsys.interactions import DAY_S
 
 if TYPE_CHECKING:
     from recsys.candidates import Candidates
+    from recsys.model import Artifact
 
-FEATURES = ("collaborative", "neighbours", "popular", "peers", "blend", "buyers", "repeat_share", "popularity",
-            "recent_sales", "age_days", "customer_products", "customer_top_baskets", "customer_days_since")
+SHARED_FEATURES = ("collaborative", "neighbours", "popular", "peers", "blend", "buyers", "repeat_share",
+                   "popularity", "recent_sales", "age_days", "customer_products", "customer_top_baskets",
+                   "customer_days_since")
+# the customer's own record of a product bought before: decayed basket share, due factor, 1 / (days since + 1),
+# baskets holding it, days since its last purchase + 1, usual interval (0 unknown), (days since + 1) / interval
+OWN_RECORD = ("rate", "due", "recency", "baskets", "last", "interval", "due_ratio")
 RECENT_DAYS = 14      # recent_sales: purchases of the product in the last two weeks before training
-POOL = 100            # never-bought candidates per customer the model reorders: the blend's best (cost: predictions)
+POOL = 100            # candidates of a kind per customer the model reorders: the blend's best (cost: predictions)
 ROUNDS = 200
 PARAMETERS: dict[str, Any] = {
     "objective": "binary", "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 50,
     "feature_fraction": 0.9, "bagging_fraction": 0.8, "bagging_freq": 1, "seed": 1, "deterministic": True,
     "verbose": -1, "num_threads": 2}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Which candidates a learned order reorders, and what its model reads of them."""
+
+    name: str               # the Artifact field holding its model, and the model's file stem
+    bought_before: bool     # repurchase candidates (bought before) or discovery ones (never bought)
+    features: tuple[str, ...]
+
+    def of(self, found: Candidates) -> np.ndarray:
+        """Which of the candidates are of this kind."""
+        return found.bought > 0 if self.bought_before else found.bought == 0
+
+
+DISCOVERY = Kind("discovery", False, SHARED_FEATURES)
+REPURCHASE = Kind("repurchase", True, OWN_RECORD + SHARED_FEATURES)
+KINDS = (DISCOVERY, REPURCHASE)
 
 
 @dataclass(frozen=True)
@@ -75,21 +100,27 @@ def product_signals(coded: Coded, baskets: csr_matrix, now: int) -> ProductSigna
                           np.log1p(np.maximum(now - first, 0) / DAY_S).astype(np.float32))
 
 
-def features(found: Candidates, total: np.ndarray, signals: ProductSignals, popularity: np.ndarray,
+def features(kind: Kind, found: Candidates, total: np.ndarray, signals: ProductSignals, popularity: np.ndarray,
              at: np.ndarray) -> np.ndarray:
-    """(len(at), FEATURES) float32 for the candidates at positions `at`; `total` is their blend score."""
+    """(len(at), kind.features) float32 for the candidates at positions `at`; `total` is their blend score."""
     parts, cols, rows = found.parts, found.cols[at], found.rows[at]
     share = popularity / max(float(popularity.max(initial=0.0)), 1e-9)
-    return np.column_stack([
+    shared = [
         parts.collaborative[at], parts.neighbours[at], parts.popular[at], parts.peers[at], total[at],
         signals.buyers[cols], signals.repeat_share[cols], share[cols], signals.recent_sales[cols],
         signals.age_days[cols], np.log1p(found.customer_products[rows]), np.log1p(found.customer_top_baskets[rows]),
-        found.customer_days_since[rows]]).astype(np.float32)
+        found.customer_days_since[rows]]
+    if not kind.bought_before:
+        return np.column_stack(shared).astype(np.float32)
+    last, interval = found.last[at], found.interval[at]
+    due_ratio = np.divide(last, interval, out=np.full(len(at), np.nan, np.float32), where=interval > 0)
+    own = [parts.rate[at], parts.due[at], parts.recency[at], found.bought[at], last, interval, due_ratio]
+    return np.column_stack(own + shared).astype(np.float32)
 
 
-def fit(x: np.ndarray, bought: np.ndarray) -> lightgbm.Booster:
-    """A discovery model from feature rows and whether each candidate was bought."""
-    data = lightgbm.Dataset(x, bought.astype(np.int8), feature_name=list(FEATURES), free_raw_data=True)
+def fit(kind: Kind, x: np.ndarray, bought: np.ndarray) -> lightgbm.Booster:
+    """A model of the kind from feature rows and whether each candidate was bought."""
+    data = lightgbm.Dataset(x, bought.astype(np.int8), feature_name=list(kind.features), free_raw_data=True)
     return lightgbm.train(PARAMETERS, data, num_boost_round=ROUNDS)
 
 
@@ -101,20 +132,28 @@ def predict(model: lightgbm.Booster, x: np.ndarray) -> np.ndarray:
     return np.asarray(model.predict(x, num_threads=1), dtype=np.float32)
 
 
-def reordered(model: lightgbm.Booster | None, signals: ProductSignals | None, popularity: np.ndarray,
-              found: Candidates, total: np.ndarray, eligible: np.ndarray) -> np.ndarray:
-    """`total` with the eligible candidates' scores handed out in the model's order, row by row.
+def served(artifact: Artifact, found: Candidates, total: np.ndarray, personalised: np.ndarray) -> np.ndarray:
+    """`total` in the order of each learned model the artifact holds, among the personalised candidates."""
+    for kind in KINDS:
+        total = reordered(kind, getattr(artifact, kind.name), artifact.signals, artifact.popularity, found, total,
+                          kind.of(found) & personalised)
+    return total
 
-    Of each customer's eligible (never bought, personalised, finite score) candidates, the POOL best by the blend
+
+def reordered(kind: Kind, model: lightgbm.Booster | None, signals: ProductSignals | None, popularity: np.ndarray,
+              found: Candidates, total: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """`total` with the eligible candidates' scores handed out in the kind's model's order, row by row.
+
+    Of each customer's eligible (of the kind, personalised, finite score) candidates, the POOL best by the blend
     keep the set of blend scores they had: the best of them by the model gets the best of those scores, and so
-    on, so the other candidates and the places discovery offers take in a list are unchanged. Without a model (or
-    signals), `total` itself.
+    on, so the other candidates and the places the kind's offers take in a list are unchanged. Without a model
+    (or signals), `total` itself.
     """
     at = np.flatnonzero(eligible & np.isfinite(total))
     if model is None or signals is None or not len(at):
         return total
     at = _pool(at, found.rows, total)
-    learned = predict(model, features(found, total, signals, popularity, at))
+    learned = predict(model, features(kind, found, total, signals, popularity, at))
     rows = found.rows[at]
     by_blend = at[np.lexsort((-total[at], rows))]
     by_model = at[np.lexsort((-learned, rows))]
