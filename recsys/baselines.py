@@ -174,7 +174,9 @@ def tifu_knn(fold: Fold, settings: TifuSettings) -> Scorer:
 def _tifu_vectors(coded: Coded, shape: tuple[int, int], settings: TifuSettings) -> csr_matrix:
     bought = coded.select(coded.kind == 0)
     baskets = pd.DataFrame({"row": bought.row, "basket": bought.basket, "at": bought.at})
-    order = baskets.drop_duplicates(["row", "basket"]).sort_values(["row", "at"], ascending=[True, False])
+    # newest first; baskets of one moment by their (canonical, history.encode) codes, not as the rows came in
+    order = baskets.drop_duplicates(["row", "basket"]).sort_values(["row", "at", "basket"],
+                                                                   ascending=[True, False, False])
     rank = order.groupby("row").cumcount().to_numpy()
     group, position = rank // settings.group_size, rank % settings.group_size
     order["weight"] = settings.across ** group * settings.within ** position

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from scipy.sparse import csr_matrix
 
-from recsys.baselines import Listed
+from recsys.baselines import Listed, TifuSettings, _tifu_vectors
 from recsys.evaluate import Truth, judge, judge_grid, paired_difference, truth
-from recsys.interactions import DAY_S, IdMaps
+from recsys.history import encode
+from recsys.interactions import DAY_S, IdMaps, id_maps
 
 
 def _truth(bought: list[list[int]], products: int) -> Truth:
@@ -102,3 +103,17 @@ def test_truths_judged_together_score_as_each_judged_alone_and_share_the_work(ne
             for k in (3, 10):
                 assert together[t][s].means[k] == pytest.approx(alone.means[k])
             assert together[t][s].ndcg[10] == pytest.approx(alone.ndcg[10])
+
+
+def test_tifu_knn_does_not_depend_on_the_order_interactions_arrive_in() -> None:
+    # two receipts of one moment: which is the newer basket in TIFU-KNN's decay must not follow arrival order
+    now = 1_700_000_000
+    table = pd.DataFrame({"customer_id": ["c"] * 5, "product_id": ["tea", "jam", "tea", "milk", "tea"],
+                          "basket_id": ["r1", "r1", "r2", "r3", "r4"],
+                          "at": [now - DAY_S, now - DAY_S, now - 5 * DAY_S, now - 5 * DAY_S, now - 9 * DAY_S],
+                          "kind": ["purchase"] * 5})
+    ids = id_maps(table)
+    settings = TifuSettings(group_size=2, within=0.5, across=0.25)
+    vectors = [_tifu_vectors(encode(t, ids), (1, 3), settings).toarray()
+               for t in (table, table.iloc[::-1].assign(basket_id=["x9", "x8", "x7", "x6", "x6"]))]
+    assert vectors[0] == pytest.approx(vectors[1])
