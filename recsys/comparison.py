@@ -210,6 +210,7 @@ def learn_orders(fold: b.Fold, targets: dict[str, tuple[Truth, ...]], settings: 
                  step: Callable[[str], None] = lambda _: None) -> tuple[LearnedOrder, ...]:
     """Each kind's learned order for the hybrid under `settings` (learn_order), repurchase judged with the
     discovery order learnt first in place."""
+    fold = b.with_basket_decay(fold, settings.basket_decay)   # once for both kinds, not once in each
     learnt = []
     for kind in learned_order.KINDS:
         step(f"learn the hybrid's {kind.name} order")
