@@ -208,6 +208,14 @@ def trained_retailers(models_root: Path) -> list[str]:
     return sorted(folder.name for folder in models_root.iterdir() if (folder / LATEST).is_file())
 
 
+# A loaded model's own thread count, `c360 train --threads`, is dropped: implicit hands its count to OpenMP
+# explicitly, which overrides threadpoolctl's limits, so a worker recomputing one customer (ALS recalculate_user)
+# ran a team of that many threads whose spin-waits competed with Neo4j and Redis for the cores (on
+# complete_journey, 2 cores: recalculate_user p99 12 ms with 2 threads, 0.8 ms with 1). With 0, OpenMP's own
+# setting decides: one thread under the worker's limit (recsys.worker), every core where nothing limits it.
+_SERVING_THREADS = 0
+
+
 def load(models_dir: Path, version: str | None = None) -> Artifact:
     """The named (default: latest) artifact; FileNotFoundError says where none was found."""
     version = version or latest_version(models_dir)
@@ -221,6 +229,7 @@ def load(models_dir: Path, version: str | None = None) -> Artifact:
     settings = ModelSettings(**meta["settings"])
     with threadpool_limits(1, "blas"):
         model = CLASSES[settings.algorithm].load(str(folder / "model.npz"))
+    model.num_threads = _SERVING_THREADS
     arrays = np.load(folder / "arrays.npz")
     return Artifact(
         version=meta["version"], trained_at=meta["trained_at"],

@@ -5,7 +5,10 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 import weakref
@@ -15,13 +18,15 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+import orjson
 import redis
 from threadpoolctl import threadpool_info
 
 from c360.services import free_port
-from graph.interactions import pending_stream
+from graph.interactions import customer_with_interactions, pending_stream
 from graph.merges import merge_customers, unmerge_customers
 from recsys import hybrid, jobs, keys, model, offers, realtime
+from recsys.interactions import EVENT_KINDS
 from recsys.worker import Worker, WorkerSettings
 
 
@@ -302,6 +307,41 @@ def test_a_worker_computes_on_one_thread_and_gives_the_threads_back(served, cach
     assert seen[:2] == [{1}, {1}]
     assert pool_threads() == before
 
+
+# One customer ranked as the worker ranks it (on one thread), in a fresh process: how many threads the process
+# has before and after.
+ONE_CUSTOMER = """
+import os, sys, time
+from pathlib import Path
+import orjson
+from threadpoolctl import threadpool_limits
+from recsys import customer_history, hybrid, model, realtime
+from recsys.precompute import offer_lists
+artifact = model.load(Path(sys.argv[1]))
+customer_id, profile, rows = orjson.loads(sys.stdin.buffer.read())
+history = customer_history.History(profile, rows)
+settings = hybrid.settings_for(artifact, hybrid.HybridSettings())
+before = len(os.listdir("/proc/self/task"))
+with threadpool_limits(1):
+    offer_lists(artifact, realtime.one_customer(artifact, customer_id, history, int(time.time()), settings), settings)
+print(before, len(os.listdir("/proc/self/task")))
+"""
+
+
+def test_a_model_trained_on_many_threads_ranks_a_worker_s_customer_on_one(served, tmp_path: Path) -> None:
+    """implicit hands a model's own thread count (`c360 train --threads`) to OpenMP, which overrides the worker's
+    one-thread limit: a loaded model serves under its caller's limits instead, so recomputing a customer starts
+    no OpenMP threads (whose spin-waits cost the worker its p99)."""
+    artifact = model.load(served.models_dir / "shop")
+    artifact.model.num_threads = (os.cpu_count() or 1) + 2       # more than any team the process could have
+    model.save(artifact, tmp_path)
+    customer_id = served.group_a[0]
+    profile, rows = customer_with_interactions(served.graph, customer_id, EVENT_KINDS)
+    done = subprocess.run([sys.executable, "-c", ONE_CUSTOMER, str(tmp_path)], input=orjson.dumps(
+        [customer_id, profile, rows]), capture_output=True, cwd=Path(__file__).parents[2], timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    before, after = map(int, done.stdout.split())
+    assert after == before
 
 def test_a_merged_away_customer_loses_its_lists_in_every_kept_version(served, cache: redis.Redis) -> None:
     """Else a rollback to the previous version would serve, for the merged-away id, the list computed before the
