@@ -137,11 +137,28 @@ def rank(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, peers
     refused = ~personalise[rows]
     total, leading = hybrid.blend(parts.rate, parts.due, parts.recency, parts.collaborative, parts.neighbours,
                                   parts.popular, parts.peers, refused, settings)
-    total = learned_order.served(artifact, found, total, ~refused)
-    keep = np.flatnonzero((total > 0) & ~(parts.suppressed & ~refused))
+    held_back = parts.suppressed & ~refused
+    eligible = ~refused & ~held_back
+    listed = (total > 0) & ~held_back
+    total = learned_order.served(artifact, found, total, eligible,
+                                 _floor(rows, found.cols, total, listed, settings.list_size, len(home_stores)))
+    keep = np.flatnonzero((total > 0) & ~held_back)
     best = keep[best_per_row(rows[keep], found.cols[keep], total[keep], settings.list_size)]
     return Ranked(rows[best], found.cols[best], total[best], leading[best],
                   np.where(refused[best], 0.0, parts.due[best]).astype(np.float32), found.bought[best] > 0)
+
+
+def _floor(rows: np.ndarray, cols: np.ndarray, total: np.ndarray, listed: np.ndarray, n: int, n_rows: int
+           ) -> np.ndarray:
+    """Per row, the n-th highest total among the `listed` candidates: the lowest a full list holds (-inf for a
+    row with fewer)."""
+    at = np.flatnonzero(listed)
+    best = at[best_per_row(rows[at], cols[at], total[at], n)]     # by row, best first
+    counts = np.bincount(rows[best], minlength=n_rows)
+    full = counts >= n
+    floor = np.full(n_rows, -np.inf, dtype=np.float32)
+    floor[full] = total[best[(np.cumsum(counts) - 1)[full]]]
+    return floor
 
 
 def lookup(matrix: csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

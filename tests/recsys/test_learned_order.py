@@ -242,3 +242,65 @@ def test_only_each_customers_best_candidates_of_the_kind_by_the_blend_are_reorde
         assert sorted(result[best].tolist()) == sorted(total[best].tolist())   # the pool: the same places
         reordered_rows += not np.array_equal(result[best], total[best])
     assert reordered_rows
+
+
+def served_lists(artifact: model.Artifact, fold: baselines.Fold, customers: np.ndarray,
+                 settings: hybrid.HybridSettings) -> candidates.Ranked:
+    return candidates.rank(artifact, fold.matrix[customers], baselines._stats_of(fold, customers),
+                           artifact.peers[customers], fold.home[customers], np.ones(len(customers), bool), settings)
+
+
+def test_a_product_held_back_takes_no_place_from_the_learned_order_and_lists_are_served_as_judged() -> None:
+    # each shopper also bought a one-off the day before: held back (recent, not due, no staple), and the most
+    # recent purchase, which the stand-in model puts first of the repurchases
+    one_offs = rows(*[(f"t{n}", f"oneoff{n % 5}", f"t{n}-oneoff", 15) for n in range(40)])
+    fold, _ = fold_of(pd.concat([fad_or_cycle(40), one_offs], ignore_index=True))
+    artifact = _with(fold.artifact, repurchase=ByFeature(REPURCHASE, "recency"))
+    settings = replace(NO_DUE, list_size=10)
+    customers = shopper_rows(fold, 5)
+    ranked = served_lists(artifact, fold, customers, settings)
+    judged = baselines.listed_scores(baselines.hybrid_candidates(fold, customers, settings), settings, artifact)
+    for row in range(5):
+        mine = np.flatnonzero((judged.rows == row) & np.isfinite(judged.scores))
+        best = mine[np.lexsort((judged.cols[mine], -judged.scores[mine]))][:10]
+        served = ranked.rows == row
+        assert f"oneoff{row}" not in artifact.ids.product_ids[ranked.cols[served]]   # shopper t{row}'s own
+        assert ranked.cols[served].tolist() == judged.cols[best].tolist()
+        assert np.allclose(ranked.total[served], judged.scores[best])    # the rest keep the places' scores
+
+
+class Counting(ByFeature):
+    """ByFeature, counting the candidates it scores."""
+
+    def __init__(self, kind: learned_order.Kind, feature: str) -> None:
+        super().__init__(kind, feature)
+        self.scored = 0
+
+    def predict(self, x: np.ndarray, num_threads: int = 0) -> np.ndarray:
+        self.scored += len(x)
+        return super().predict(x, num_threads)
+
+
+@pytest.mark.parametrize("list_size", [1, 2, 3, 5, 50])
+def test_a_kinds_model_scores_only_customers_whose_lists_one_of_its_candidates_can_reach(
+        list_size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    bought_once = rows(*[(f"t{n}", f"niche{k}", f"t{n}-old{k}", 60 + k) for n in range(40) for k in range(n % 5 + 1)])
+    held_back = rows(*[(f"t{n}", f"oneoff{n % 3}", f"t{n}-oneoff", 15) for n in range(40)])   # the day before
+    fold, _ = fold_of(pd.concat([broad_or_niche(40), bought_once, held_back], ignore_index=True))
+    customers, settings = shopper_rows(fold, 40), hybrid.HybridSettings(list_size=list_size)
+
+    def ranked() -> tuple[candidates.Ranked, int, int]:
+        models = Counting(DISCOVERY, "buyers"), Counting(REPURCHASE, "buyers")
+        artifact = _with(fold.artifact, discovery=models[0], repurchase=models[1])
+        return served_lists(artifact, fold, customers, settings), models[0].scored, models[1].scored
+
+    with_floor, *scored = ranked()
+    monkeypatch.setattr(candidates, "_floor", lambda rows, cols, total, listed, n, n_rows: np.full(n_rows, -np.inf))
+    every_customer, *scored_all = ranked()
+    for field in ("rows", "cols", "total", "owned"):
+        assert np.array_equal(getattr(with_floor, field), getattr(every_customer, field))
+    assert all(n <= all_ for n, all_ in zip(scored, scored_all))
+    if list_size == 1:      # a staple heads every list: no discovery candidate reaches it
+        assert scored[0] == 0 < scored_all[0]
+    if list_size == 50:     # no list is full, so every candidate reaches one
+        assert scored == scored_all
