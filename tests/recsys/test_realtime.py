@@ -343,6 +343,7 @@ def test_a_model_trained_on_many_threads_ranks_a_worker_s_customer_on_one(served
     before, after = map(int, done.stdout.split())
     assert after == before
 
+
 def test_a_merged_away_customer_loses_its_lists_in_every_kept_version(served, cache: redis.Redis) -> None:
     """Else a rollback to the previous version would serve, for the merged-away id, the list computed before the
     merge instead of the survivor's."""
