@@ -26,6 +26,7 @@ from recsys import hybrid, learned_order
 from recsys.history import PurchaseStats, run_starts
 from recsys.interactions import log_scaled
 from recsys.model import Artifact, is_item_knn
+from recsys.sort_keys import by_row_then_descending
 
 PER_SOURCE = 100
 FEW_CUSTOMERS = 32            # fewer rows than this are scored with implicit's top-k, more with one BLAS product
@@ -502,29 +503,12 @@ def best_per_row(rows: np.ndarray, cols: np.ndarray, total: np.ndarray, n: int) 
 def _by_row_then_best(rows: np.ndarray, cols: np.ndarray, total: np.ndarray) -> np.ndarray:
     """Positions ordered by row, then total descending, then product.
 
-    Candidates come sorted by row then product, so a position stands for the product within its row, and one
-    int64 key (row, total's float32 bits in descending order, position) sorts them three times faster than
-    np.lexsort; anything else is lexsorted.
+    Candidates come sorted by row then product, so a position stands for the product within its row and the
+    packed key of sort_keys.by_row_then_descending orders them; anything else is lexsorted.
     """
-    position_bits = max(1, len(rows).bit_length())
-    if not (len(rows) and rows.min() >= 0 and int(rows.max()) < 2 ** (31 - position_bits)
-            and np.isfinite(total).all() and _sorted_pairs(rows, cols)):
-        return np.lexsort((cols, -total, rows))
-    keys = (rows.astype(np.int64) << (32 + position_bits)) | (descending(total) << position_bits) \
-        | np.arange(len(rows), dtype=np.int64)
-    return np.sort(keys) & ((1 << position_bits) - 1)
-
-
-def descending(values: np.ndarray) -> np.ndarray:
-    """32-bit int64 keys whose ascending order is the values' (as float32) descending order; -0.0 is 0.0.
-
-    A float32's bits, read as an unsigned integer, order the non-negative values upwards and the negative ones
-    downwards, above them: so a negative value's bits are already its key, and a non-negative one's key is
-    2**31 - 1 minus its bits. Computed in place: a neighbour matrix has millions of values, and each temporary
-    of that size is fresh memory to fault in."""
-    keys = (np.asarray(values, np.float32) + np.float32(0.0)).view(np.uint32).astype(np.int64)
-    np.subtract(2 ** 31 - 1, keys, out=keys, where=keys < 2 ** 31)
-    return keys
+    if _sorted_pairs(rows, cols):
+        return by_row_then_descending(rows, total)
+    return np.lexsort((cols, -total, rows))
 
 
 def _sorted_pairs(rows: np.ndarray, cols: np.ndarray) -> bool:

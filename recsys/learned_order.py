@@ -24,6 +24,7 @@ from scipy.sparse import csr_matrix
 
 from recsys.history import Coded
 from recsys.interactions import DAY_S
+from recsys.sort_keys import by_row_then_descending
 
 if TYPE_CHECKING:
     from recsys.candidates import Candidates
@@ -173,8 +174,8 @@ def reordered(kind: Kind, model: lightgbm.Booster | None, signals: ProductSignal
     at = _pool(at, found.rows, total)
     learned = predict(model, features(kind, found, total, signals, popularity, at))
     rows = found.rows[at]
-    by_blend = at[np.lexsort((-total[at], rows))]
-    by_model = at[np.lexsort((-learned, rows))]
+    by_blend = at[by_row_then_descending(rows, total[at])]
+    by_model = at[by_row_then_descending(rows, learned)]
     result = total.copy()
     result[by_model] = total[by_blend]
     return result
@@ -182,7 +183,7 @@ def reordered(kind: Kind, model: lightgbm.Booster | None, signals: ProductSignal
 
 def _pool(at: np.ndarray, rows: np.ndarray, total: np.ndarray) -> np.ndarray:
     """The positions `at` among each row's POOL highest totals, in position order."""
-    order = at[np.lexsort((-total[at], rows[at]))]
+    order = at[by_row_then_descending(rows[at], total[at])]
     ranked = rows[order]
     place = np.arange(len(order)) - np.searchsorted(ranked, ranked)
     return np.sort(order[place < POOL])

@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from graph.driver import Graph, chunks
 from graph.recsys_reads import customer_profiles, products_of_retailer, store_assortments
-from recsys import candidates, hybrid, interactions, keys, offers
+from recsys import candidates, hybrid, interactions, keys, offers, sort_keys
 from recsys.history import PurchaseStats, encode, purchase_stats, weighted
 from recsys.interactions import DAY_S, IdMaps
 from recsys.model import Artifact
@@ -286,7 +286,7 @@ def _similar_lists(neighbours: csr_matrix, product_ids: np.ndarray) -> Iterator[
     place -= indptr[rows]
     # one row of keys per product: score descending, then stored order (a stable sort's tie-break)
     keys = np.full((len(counts), int(counts.max())), np.iinfo(np.int64).max)
-    entry = candidates.descending(neighbours.data)
+    entry = sort_keys.descending(neighbours.data)
     entry <<= 32
     entry |= place
     keys[rows, place] = entry

@@ -274,14 +274,3 @@ def test_the_tuning_score_is_the_served_score() -> None:
         assert (found.rows[tuned].tolist(), found.cols[tuned].tolist()) == (ranked.rows.tolist(),
                                                                             ranked.cols.tolist())
         assert np.allclose(total[tuned], ranked.total, atol=1e-6)
-
-
-def test_descending_keys_order_floats_from_largest_with_negative_zero_as_zero() -> None:
-    rng = np.random.default_rng(3)
-    values = np.concatenate([rng.normal(size=2_000), [0.0, -0.0, np.inf, -np.inf, 1e-45, -1e-45, 3e38, -3e38]])
-    keys = candidates.descending(values)
-    assert keys.dtype == np.int64 and keys.min() >= 0 and keys.max() < 2 ** 32
-    as_float = values.astype(np.float32)
-    assert (np.diff(as_float[np.argsort(keys, kind="stable")]) <= 0).all()
-    same = keys[:, None] == keys[None, :]
-    assert (same == (as_float[:, None] == as_float[None, :])).all()    # equal keys exactly for equal floats
