@@ -139,10 +139,9 @@ def rank(artifact: Artifact, user_items: csr_matrix, stats: PurchaseStats, peers
     total, leading = hybrid.blend(parts.rate, parts.due, parts.recency, parts.collaborative, parts.neighbours,
                                   parts.popular, parts.peers, refused, settings)
     held_back = parts.suppressed & ~refused
-    eligible = ~refused & ~held_back
-    listed = (total > 0) & ~held_back
-    total = learned_order.served(artifact, found, total, eligible,
-                                 _floor(rows, found.cols, total, listed, settings.list_size, len(home_stores)))
+    if learned_order.holds_any(artifact):     # else the floor's sort would be wasted
+        floor = _floor(rows, found.cols, total, (total > 0) & ~held_back, settings.list_size, len(home_stores))
+        total = learned_order.served(artifact, found, total, ~refused & ~held_back, floor)
     keep = np.flatnonzero((total > 0) & ~held_back)
     best = keep[best_per_row(rows[keep], found.cols[keep], total[keep], settings.list_size)]
     return Ranked(rows[best], found.cols[best], total[best], leading[best],

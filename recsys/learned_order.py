@@ -152,6 +152,11 @@ def served(artifact: Artifact, found: Candidates, total: np.ndarray, eligible: n
     return total
 
 
+def holds_any(artifact: Artifact) -> bool:
+    """Whether the artifact serves a learned order (a model of either kind, and the signals it reads)."""
+    return artifact.signals is not None and any(getattr(artifact, kind.name) is not None for kind in KINDS)
+
+
 def _reaching(rows: np.ndarray, total: np.ndarray, mine: np.ndarray, floor: np.ndarray) -> np.ndarray:
     """Per candidate: whether its row has a candidate among `mine` scoring at least the row's floor."""
     reach = np.zeros(len(floor), dtype=bool)
