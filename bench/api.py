@@ -5,10 +5,10 @@
 
 Uses NEO4J_URI / NEO4J_PASSWORD / REDIS_URL when set, else the local services (`c360 services start`).
 It loads a small `bench-` retailer (one customer with 50 orders of 2 lines, a loyalty card, two stores),
-puts that customer's offer list in Redis, starts `--workers` uvicorn processes (uvloop, httptools) sharing
-one listening socket, as `c360 serve --workers` does, and drives them from this process over keep-alive
-HTTP/1.1 connections, one per client. For each scenario (kiosk offers by card, the customer-360 query,
-recordEvent) and client count it prints p50/p99 latency and requests/s, for GraphQL and for the bare
+puts that customer's offer list in Redis, starts `--workers` uvicorn processes (uvloop, httptools), each on a
+listening socket of its own on one port as `c360 serve --workers` does (c360.listeners), and drives them from
+this process over keep-alive HTTP/1.1 connections, one per client. For each scenario (kiosk offers by card, the
+customer-360 query, recordEvent) and client count it prints p50/p99 latency and requests/s, for GraphQL and for the bare
 endpoint, and their ratio. Each run stops after `--requests` requests or `--seconds` seconds, whichever
 comes first. `--in-process` starts no server: it calls the ASGI app in this process, one request at a time,
 and prints each side's CPU time per request too, the application's own cost without HTTP parsing or a load
@@ -26,7 +26,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -214,18 +213,21 @@ def bare_routes() -> list[Any]:
                                                                                    methods=["POST"])]
 
 
-def serve(fd: int, ready: Path) -> None:
-    """One server process on the listening socket `fd` the benchmark opened (shared by all of them, as
-    uvicorn's own workers share theirs); creates `ready` once it serves."""
+def serve(port: int, ready: Path) -> None:
+    """One server process listening on a socket of its own on `port` (c360.listeners); creates `ready` once it
+    serves."""
     import uvicorn
     import uvloop
 
+    from c360.listeners import reuse_port_socket
+
     app = app_for_bench()
-    server = uvicorn.Server(uvicorn.Config(app, fd=fd, loop="none", http="httptools", access_log=False,
+    server = uvicorn.Server(uvicorn.Config(app, loop="none", http="httptools", access_log=False,
                                            log_level="warning"))
+    listener = reuse_port_socket("127.0.0.1", port)
 
     async def run() -> None:
-        serving = asyncio.create_task(server.serve())
+        serving = asyncio.create_task(server.serve([listener]))
         while not server.started and not serving.done():
             await asyncio.sleep(0.05)
         ready.touch()
@@ -386,15 +388,16 @@ def main() -> int:
     parser.add_argument("--in-process", action="store_true",
                         help="no server: call the ASGI app in this process, one request at a time, and print "
                              "CPU time per request (the application's own cost, without HTTP or the load generator)")
-    parser.add_argument("--serve-fd", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--ready", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_fd is not None:
-        serve(args.serve_fd, args.ready)
+    if args.serve_port is not None:
+        serve(args.serve_port, args.ready)
         return 0
     import uvloop
 
     from c360 import connect
+    from c360.listeners import hold_port
     from c360.settings import load_settings
 
     targets = connect.targets(load_settings())
@@ -410,16 +413,11 @@ def main() -> int:
         finally:
             clean_up(targets, version, created, event_ids)
         return 0
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # accepted connections inherit TCP_NODELAY; uvicorn sets it only on sockets it binds itself
-    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(2048)
-    port = listener.getsockname()[1]
+    held = hold_port("127.0.0.1", 0)
+    port = held.getsockname()[1]
     flags = Path(tempfile.mkdtemp(prefix="bench-api-"))
-    children = [subprocess.Popen([sys.executable, __file__, "--serve-fd", str(listener.fileno()),
-                                  "--ready", str(flags / f"ready-{n}")], env=env, pass_fds=(listener.fileno(),))
+    children = [subprocess.Popen([sys.executable, __file__, "--serve-port", str(port),
+                                  "--ready", str(flags / f"ready-{n}")], env=env)
                 for n in range(args.workers)]
     try:
         for n, child in enumerate(children):
@@ -429,7 +427,7 @@ def main() -> int:
         for child in children:
             child.terminate()
             child.wait(10)
-        listener.close()
+        held.close()
         shutil.rmtree(flags)
         clean_up(targets, version, created, event_ids)
     return 0

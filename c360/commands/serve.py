@@ -6,8 +6,9 @@ import argparse
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
-from c360 import connect
+from c360 import connect, listeners
 from c360.settings import Settings, load_settings
 from c360.terminal import console
 
@@ -71,11 +72,37 @@ def run_serve(args: argparse.Namespace) -> int:
         # one customer-session secret for every process (each reads the settings again); without a configured
         # one, sessions last until this server stops
         os.environ.setdefault("C360_SESSION_SECRET", secrets.token_urlsafe(32))
-        uvicorn.run("c360.commands.serve:app_from_settings", factory=True, workers=workers, **options)
+        if listeners.spreads_connections():
+            return _serve_workers(workers, options)
+        uvicorn.run("c360.commands.serve:app_from_settings", factory=True, workers=workers,  # one shared socket
+                    **options)
     else:
         from api.app import create_app  # noqa: PLC0415
 
         uvicorn.run(create_app(config), **options)
+    return 0
+
+
+def _serve_workers(workers: int, options: dict[str, Any]) -> int:
+    """uvicorn's worker processes (restarted when they die, SIGHUP restarts, SIGTTIN/SIGTTOU add and remove one),
+    each accepting on a listening socket of its own (c360.listeners)."""
+    import uvicorn  # noqa: PLC0415
+    from uvicorn.supervisors import Multiprocess  # noqa: PLC0415
+
+    try:
+        held = listeners.hold_port(options["host"], options["port"])
+    except OSError as exc:
+        out.print(f"[red]{exc.strerror}[/]")
+        return 1
+    with held:
+        host, port = held.getsockname()[:2]
+        config = uvicorn.Config("c360.commands.serve:app_from_settings", factory=True, workers=workers,
+                                **options | {"host": host, "port": port})
+        out.print(f"{workers} worker processes, each listening on {host}:{port} (SO_REUSEPORT)")
+        try:
+            Multiprocess(config, sockets=[listeners.OwnListener(host, port)]).run()  # type: ignore[list-item]
+        except KeyboardInterrupt:
+            pass
     return 0
 
 
