@@ -41,8 +41,8 @@ def hold_port(host: str, port: int) -> socket.socket:
     """The port, checked free and then held for the server's lifetime: bound in the SO_REUSEPORT group but not
     listening, so it takes no connection; with port 0, the one the system picked (`getsockname()`).
 
-    Raises OSError naming the address when something else listens there: joining a group is only refused to
-    a socket that did not ask for SO_REUSEPORT, so the check binds without it first."""
+    Raises OSError naming the address when something else listens there. The check binds without SO_REUSEPORT:
+    with it, the bind would quietly join another running server's group and share its connections."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
