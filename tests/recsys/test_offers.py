@@ -281,11 +281,14 @@ def test_precompute_maps_every_identity_to_its_customer(served, reader: offers.O
     assert reader.identity_holder("email", "card-kiosker") is None
 
 
-@pytest.mark.parametrize(("workers", "customers", "threads"), [
-    (2, 2_469, 2), (2, 1_000, 1), (8, 3_500, 4), (1, 98_063, 1), (4, 0, 1),
+@pytest.mark.parametrize(("workers", "customers", "size", "threads"), [
+    (2, 2_469, 618, 2), (2, 2_000, 1_000, 2), (2, 1_000, 500, 2), (8, 3_500, 438, 8), (3, 7_000, 778, 3),
+    (1, 98_063, 991, 1), (2, 98_063, 981, 2), (4, 3, 1, 3), (4, 0, 1, 1),
 ])
-def test_ranking_threads_are_at_most_one_per_batch(workers: int, customers: int, threads: int) -> None:
-    assert Ranking(workers, batch=1_000).threads(customers) == threads
+def test_ranking_batches_are_even_rounds_of_one_per_thread(workers: int, customers: int, size: int,
+                                                           threads: int) -> None:
+    ranking = Ranking(workers, batch=1_000)
+    assert (ranking.size(customers), ranking.threads(customers)) == (size, threads)
 
 
 def test_lists_ranked_by_several_threads_are_those_ranked_by_one(shop, cache: redis.Redis) -> None:
