@@ -8,11 +8,13 @@ It loads a small `bench-` retailer (one customer with 50 orders of 2 lines, a lo
 puts that customer's offer list in Redis, starts `--workers` uvicorn processes (uvloop, httptools), each on a
 listening socket of its own on one port as `c360 serve --workers` does (c360.listeners), and drives them from
 this process over keep-alive HTTP/1.1 connections, one per client. For each scenario (kiosk offers by card, the
-customer-360 query, recordEvent) and client count it prints p50/p99 latency and requests/s, for GraphQL and for the bare
-endpoint, and their ratio. Each run stops after `--requests` requests or `--seconds` seconds, whichever
-comes first. `--in-process` starts no server: it calls the ASGI app in this process, one request at a time,
-and prints each side's CPU time per request too, the application's own cost without HTTP parsing or a load
-generator sharing the cores (so the GraphQL overhead it shows is the quietest figure on a busy machine).
+customer-360 query, recordEvent) and client count it prints p50/p99 latency, requests/s and the CPU time per
+request of the server processes and of the load generator, for GraphQL and for the bare endpoint, and their
+ratios (the server's CPU says whether the server or the generator sharing its cores is the limit). Each run
+stops after `--requests` requests or `--seconds` seconds, whichever comes first. `--in-process` starts no
+server: it calls the ASGI app in this process, one request at a time, and prints each side's CPU time per request
+too, the application's own cost without HTTP parsing or a load generator sharing the cores (so the GraphQL
+overhead it shows is the quietest figure on a busy machine).
 At the end the bench retailer, the `bench-` events recordEvent added and the offers it put in Redis are
 removed again.
 """
@@ -242,11 +244,17 @@ class Run:
     latencies_ns: list[int]
     seconds: float
     errors: int
+    server_cpu_s: float = 0.0       # the server processes' CPU time during the run (over HTTP only)
+    generator_cpu_s: float = 0.0    # this process's
 
     def line(self) -> str:
         lat = sorted(self.latencies_ns)
         p50, p99 = lat[len(lat) // 2] / 1e6, lat[min(len(lat) - 1, int(len(lat) * 0.99))] / 1e6
-        return f"p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  {len(lat) / self.seconds:8.0f} req/s"
+        line = f"p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  {len(lat) / self.seconds:8.0f} req/s"
+        if self.server_cpu_s:
+            line += (f"  CPU ms/request: server {self.server_cpu_s * 1e3 / len(lat):5.3f}, "
+                     f"generator {self.generator_cpu_s * 1e3 / len(lat):5.3f}")
+        return line
 
     @property
     def p99(self) -> float:
@@ -296,16 +304,28 @@ async def client(port: int, make: Any, quota: list[int], deadline: float, out: l
         writer.close()
 
 
-async def drive(port: int, make: Any, clients: int, requests: int, seconds: float, check: bool) -> Run:
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU seconds the processes `pids` have used so far (Linux's /proc)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])    # utime and stime, the stat file's 14th and 15th fields
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+async def drive(port: int, make: Any, clients: int, requests: int, seconds: float, check: bool,
+                servers: list[int]) -> Run:
     warm: list[int] = []
     await asyncio.gather(*(client(port, make, [50], time.perf_counter() + seconds, warm, [], check)
                            for _ in range(min(clients, 4))))
     out: list[int] = []
     bad: list[int] = []
     quota = [requests]
+    server_cpu, own_cpu = cpu_seconds(servers), time.process_time()
     start = time.perf_counter()
     await asyncio.gather(*(client(port, make, quota, start + seconds, out, bad, check) for _ in range(clients)))
-    return Run(out, time.perf_counter() - start, len(bad))
+    return Run(out, time.perf_counter() - start, len(bad), cpu_seconds(servers) - server_cpu,
+               time.process_time() - own_cpu)
 
 
 def session_request(key: str, card: str) -> bytes:
@@ -422,7 +442,7 @@ def main() -> int:
     try:
         for n, child in enumerate(children):
             wait_ready(flags / f"ready-{n}", child)
-        report(port, keys, args, uvloop, event_ids)
+        report(port, [child.pid for child in children], keys, args, uvloop, event_ids)
     finally:
         for child in children:
             child.terminate()
@@ -433,7 +453,8 @@ def main() -> int:
     return 0
 
 
-def report(port: int, keys: dict[str, str], args: argparse.Namespace, uvloop: Any, event_ids: list[str]) -> None:
+def report(port: int, servers: list[int], keys: dict[str, str], args: argparse.Namespace, uvloop: Any,
+           event_ids: list[str]) -> None:
     counts = [int(c) for c in args.clients.split(",")]
     print(f"bench/api.py: uvicorn ({args.workers} worker process(es)) on 127.0.0.1:{port}; "
           f"<= {args.requests} requests or {args.seconds:.0f} s per run")
@@ -443,12 +464,13 @@ def report(port: int, keys: dict[str, str], args: argparse.Namespace, uvloop: An
             continue
         print(f"\n{name}")
         for clients in counts:
-            g = uvloop.run(drive(port, gql, clients, args.requests, args.seconds, True))
-            b = uvloop.run(drive(port, bare, clients, args.requests, args.seconds, False))
+            g = uvloop.run(drive(port, gql, clients, args.requests, args.seconds, True, servers))
+            b = uvloop.run(drive(port, bare, clients, args.requests, args.seconds, False, servers))
             errors = f"  ERRORS {g.errors}+{b.errors}" if g.errors or b.errors else ""
             print(f"  {clients:3d} clients  graphql {g.line()}")
+            cpu = g.server_cpu_s / len(g.latencies_ns) / (b.server_cpu_s / len(b.latencies_ns) or float("nan"))
             print(f"               bare    {b.line()}   overhead x{b.rate / g.rate:4.2f} (req/s), "
-                  f"x{g.p99 / b.p99:4.2f} (p99){errors}")
+                  f"x{g.p99 / b.p99:4.2f} (p99), x{cpu:4.2f} (server CPU){errors}")
 
 
 # ---------------------------------------------------------------- in-process
