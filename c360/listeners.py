@@ -23,7 +23,7 @@ def spreads_connections() -> bool:
 
 def reuse_port_socket(host: str, port: int, backlog: int | None = BACKLOG) -> socket.socket:
     """A TCP socket bound to (host, port) in the port's SO_REUSEPORT group; listening unless `backlog` is None."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(_family(host), socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
@@ -43,8 +43,7 @@ def hold_port(host: str, port: int) -> socket.socket:
 
     Raises OSError naming the address when something else listens there. The check binds without SO_REUSEPORT:
     with it, the bind would quietly join another running server's group and share its connections."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
+    with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
@@ -52,6 +51,10 @@ def hold_port(host: str, port: int) -> socket.socket:
             raise OSError(exc.errno, f"cannot serve on {host}:{port}: {exc.strerror}") from exc
         port = probe.getsockname()[1]
     return reuse_port_socket(host, port, backlog=None)
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET     # as uvicorn tells an IPv6 address
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,8 @@ def test_serve_with_two_workers_listens_twice_on_its_port(targets: Targets, tmp_
            "C360_DATA_DIR": str(tmp_path), "C360_API_KEYS": f"{key}:admin"}
     c360 = Path(sys.executable).with_name("c360")    # the command pyproject installs beside this Python
     server = subprocess.Popen([str(c360), "serve", "--workers", "2", "--port", str(port)],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              start_new_session=True)
     try:
         # when it answers
         deadline = time.monotonic() + 60
@@ -93,7 +94,11 @@ def test_serve_with_two_workers_listens_twice_on_its_port(targets: Targets, tmp_
         assert _listening_sockets(port) == 2
     finally:
         server.send_signal(signal.SIGTERM)
-        output = server.communicate(timeout=30)[0]
+        try:
+            output = server.communicate(timeout=30)[0]
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)      # the supervisor and its workers
+            raise
     assert server.returncode == 0, output
     assert "2 worker processes, each listening on 127.0.0.1" in output
     assert _listening_sockets(port) == 0
