@@ -29,6 +29,7 @@ from api.offers import OfferService
 from api.permissions import authenticate, key_from_headers
 from api.schema import build_schema
 from api.sessions import SESSION_HEADER, CustomerSessions
+from api.warm_up import warm_up
 from graph.driver import open_async_graph, open_graph
 from graph.profiles import ping
 from recsys.offers import OfferReader
@@ -111,6 +112,7 @@ def create_app(config: ApiConfig) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.services = await open_services(config)
         app.state.services.offers.prime()   # before the first request, not during it
+        await warm_up(app.state.services)   # Neo4j's plans for the hot queries, likewise
         gc.collect()
         gc.freeze()     # the start-up heap out of the collector's sight: a full pass over it took 110-140 ms
         try:

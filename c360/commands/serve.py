@@ -67,7 +67,7 @@ def run_serve(args: argparse.Namespace) -> int:
     out.print(f"GraphQL on http://{host}:{port}/graphql  ({len(config.key_hashes)} API keys: {', '.join(roles)}; "
               f"{workers} worker process{'es' if workers > 1 else ''})")
     options = {"host": host, "port": port, "loop": "uvloop", "http": "httptools", "access_log": args.access_log,
-               "log_level": "info", "ws": "websockets-sansio"}
+               "log_level": "info", "log_config": _log_config(), "ws": "websockets-sansio"}
     if workers > 1:
         # one customer-session secret for every process (each reads the settings again); without a configured
         # one, sessions last until this server stops
@@ -81,6 +81,14 @@ def run_serve(args: argparse.Namespace) -> int:
 
         uvicorn.run(create_app(config), **options)
     return 0
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, with the API's own messages (the start-up's plan warm-up, errors) beside uvicorn's."""
+    from uvicorn.config import LOGGING_CONFIG  # noqa: PLC0415
+
+    api = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return LOGGING_CONFIG | {"loggers": LOGGING_CONFIG["loggers"] | {"api": api}}
 
 
 def _serve_workers(workers: int, options: dict[str, Any]) -> int:
