@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import secrets
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import orjson
@@ -29,7 +30,7 @@ from api.offers import OfferService
 from api.permissions import authenticate, key_from_headers
 from api.schema import build_schema
 from api.sessions import SESSION_HEADER, CustomerSessions
-from api.warm_up import warm_up
+from api.warm_up import keep_warm, warm_up
 from graph.driver import open_async_graph, open_graph
 from graph.profiles import ping
 from recsys.offers import OfferReader
@@ -113,11 +114,17 @@ def create_app(config: ApiConfig) -> Starlette:
         app.state.services = await open_services(config)
         app.state.services.offers.prime()   # before the first request, not during it
         await warm_up(app.state.services)   # Neo4j's plans for the hot queries, likewise
+        keeping = asyncio.create_task(keep_warm(app.state.services, config.warm_up_every_s)) \
+            if config.warm_up_every_s else None
         gc.collect()
         gc.freeze()     # the start-up heap out of the collector's sight: a full pass over it took 110-140 ms
         try:
             yield
         finally:
+            if keeping:
+                keeping.cancel()
+                with suppress(asyncio.CancelledError):
+                    await keeping
             await close_services(app.state.services)
             gc.unfreeze()   # collectable again (a test process starts many apps)
 

@@ -40,7 +40,8 @@ class ApiConfig:
     `redis_timeout_s` bounds each Redis call (offers then fall back); `graph_retry_s` bounds how long a
     request retries a graph that went away before answering GRAPH_UNAVAILABLE. `session_secret` signs the
     customer sessions of web and kiosk keys (api.sessions; None: a random one for this process), which
-    last `session_minutes`."""
+    last `session_minutes`. Every `warm_up_every_s` seconds the process has Neo4j plan its hot queries again
+    (api.warm_up; 0: only at start)."""
 
     neo4j_uri: str
     neo4j_user: str
@@ -54,6 +55,7 @@ class ApiConfig:
     graph_retry_s: float = 2.0
     session_secret: str | None = None
     session_minutes: int = 30
+    warm_up_every_s: float = 60.0
 
 
 def hash_key(key: str) -> str:

@@ -5,7 +5,8 @@ for a list or a string, its length to the power of ten (0, 1, 2-10, 11-100, ...)
 of the API's queries and 0.7-1.5 s for the customer profile, and a Neo4j server starts with no plans, as does one
 whose statistics a large load has just refreshed. The lifespan runs each hot query here once in each shape callers
 send, for identifiers nobody holds: nothing is found, and the event names a channel that does not exist, so its
-write matches nothing.
+write matches nothing. It runs again every minute or so (`keep_warm`): a load that refreshes the statistics drops
+every plan of a server that keeps running, and Neo4j plans a query again once its statistics have moved.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 
+import anyio
 import neo4j
 from anyio import to_thread
 
@@ -31,15 +33,17 @@ ID_LISTS = (1, 10, 100)  # a customer, an offer list's products, a page
 SCREEN = ProfileParts(orders=OrderPage(), events_first=1, timeline_first=1)   # the service desk's customer 360
 PROFILE_READS = ((ProfileParts(), 1), (ProfileParts(), 10), (ProfileParts(), 100), (SCREEN, 1))   # (parts, ids)
 EVENT_CHECKS = ((1, 1, 1), (1, 1, 0), (1, 0, 0))   # (customers, products, stores) a write checks
+PLANNING_S = 0.5   # a warm-up longer than this planned something: keep_warm says so
 
 
 def _nobody(count: int) -> list[str]:
     return [f"{NOBODY}{n}" for n in range(count)]
 
 
-async def warm_up(services: Services) -> int:
+async def warm_up(services: Services, *, quiet: bool = False) -> int:
     """Run the hot queries once in each shape (see the module docstring); how many ran. A failure is logged and
-    ends the warm-up: the server serves regardless, and the first requests plan what is left."""
+    ends the warm-up: the server serves regardless, and the first requests plan what is left. `quiet`: logged
+    only when it took long enough to have planned something."""
     started, ran = time.perf_counter(), 0
     graph = services.graph
     try:
@@ -64,5 +68,14 @@ async def warm_up(services: Services) -> int:
     except (neo4j.exceptions.Neo4jError, *GRAPH_DOWN, *CACHE_DOWN) as error:   # the server starts regardless
         log.warning("query plan warm-up stopped after %d queries: %s", ran, error)
         return ran
-    log.info("warmed %d query plans in %.1f s", ran, time.perf_counter() - started)
+    took = time.perf_counter() - started
+    if not quiet or took > PLANNING_S:
+        log.info("warmed %d query plans in %.1f s", ran, took)
     return ran
+
+
+async def keep_warm(services: Services, every_s: float) -> None:
+    """warm_up every `every_s` seconds, until cancelled."""
+    while True:
+        await anyio.sleep(every_s)
+        await warm_up(services, quiet=True)

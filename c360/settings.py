@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     api_graphiql: bool = True
     api_keys: str = ""
     api_keys_file: Path | None = None
+    api_warm_up_every_s: float = Field(60.0, ge=0)
     session_secret: SecretStr | None = None
     session_minutes: int = Field(30, ge=1)
 

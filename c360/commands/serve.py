@@ -48,7 +48,8 @@ def api_config(settings: Settings, *, graphiql: bool = True):  # type: ignore[no
     secret = settings.session_secret.get_secret_value() if settings.session_secret else None
     return ApiConfig(neo4j_uri=t.neo4j_uri, neo4j_user=t.neo4j_user, neo4j_password=t.neo4j_password,
                      neo4j_database=t.neo4j_database, redis_url=t.redis_url, key_hashes=keys, graphiql=graphiql,
-                     session_secret=secret, session_minutes=settings.session_minutes)
+                     session_secret=secret, session_minutes=settings.session_minutes,
+                     warm_up_every_s=settings.api_warm_up_every_s)
 
 
 def run_serve(args: argparse.Namespace) -> int:

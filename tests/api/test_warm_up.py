@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -58,6 +60,16 @@ def test_hot_requests_find_every_query_planned_in_their_shape(collected: Graph, 
     assert not unplanned, unplanned
 
 
+def test_plans_dropped_while_serving_are_made_again(collected: Graph, cache: redis.Redis, targets: Any) -> None:
+    with TestClient(create_app(replace(api_config(targets), warm_up_every_s=0.2))):
+        collected.write("CALL db.clearQueryCaches()")
+        dropped = _latest_start(collected)
+        deadline = time.monotonic() + 30
+        while not _planned_since(collected, dropped) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _planned_since(collected, dropped), "no warm-up ran after the plans were dropped"
+
+
 def test_warm_up_writes_nothing(shop: Graph, cache: redis.Redis, targets: Any) -> None:
     before = fingerprint(shop)
     with TestClient(create_app(api_config(targets))):
@@ -69,6 +81,12 @@ def test_warm_up_writes_nothing(shop: Graph, cache: redis.Redis, targets: Any) -
 def _latest_start(graph: Graph) -> int:
     """When the last collected query started (ms since the epoch): the warm-up's last one."""
     return max(call["startTimestampMillis"] for _, calls in _collected(graph) for call in calls)
+
+
+def _planned_since(graph: Graph, moment: int) -> bool:
+    """Whether the warm-up's event write (which no request of these tests makes) ran after `moment`."""
+    return any(call["startTimestampMillis"] > moment for query, calls in _collected(graph)
+               if "MERGE (e:Event {event_id: row.event_id})" in query for call in calls)
 
 
 def _shapes(graph: Graph, split: int) -> tuple[dict[str, set[tuple[Any, ...]]], dict[str, set[tuple[Any, ...]]]]:
