@@ -352,7 +352,7 @@ def _top_products(by_length: _ByLength, factors: np.ndarray, k: int) -> tuple[np
     factors first; a shorter one can only beat the k-th best score found there where |customer| x |product|
     reaches it (Cauchy-Schwarz), so customers whose bound reaches past the head are scored further, in groups
     of similar reach, each only as far as its furthest. On Complete Journey's 68,262 products a customer's
-    bound reaches 6,000 at the median and 20,000 at most: a sixth of the cells, and a sixth of argpartition's.
+    bound reaches 6,000 at the median and 20,000 at most: a sixth of the cells.
     """
     n = len(by_length.items)
     if k >= n:
@@ -363,19 +363,26 @@ def _top_products(by_length: _ByLength, factors: np.ndarray, k: int) -> tuple[np
     best, scores = [], []
     for start in range(0, len(factors), step):
         chunk = factors[start:start + step]
-        picked, top = _top_columns(chunk @ by_length.items[:head].T, k)
+        picked, top = _top_scored(by_length.items[:head], chunk, k)
         reach = _reach(by_length.lengths, top.min(axis=1), np.linalg.norm(chunk, axis=1))
         further = np.flatnonzero(reach > head)
         further = further[np.argsort(reach[further], kind="stable")]
         for group in np.array_split(further, -(-len(further) // FURTHER_GROUP)) if len(further) else []:
             end = int(reach[group].max())
-            more = chunk[group] @ by_length.items[head:end].T
-            columns = np.hstack([picked[group], np.broadcast_to(np.arange(head, end), more.shape)])
+            more_picked, more = _top_scored(by_length.items[head:end], chunk[group], min(k, end - head))
+            columns = np.hstack([picked[group], more_picked + head])
             chosen, top[group] = _top_columns(np.hstack([top[group], more]), k)
             picked[group] = np.take_along_axis(columns, chosen, axis=1)
         best.append(by_length.order[picked])
         scores.append(top)
     return np.concatenate(best), np.concatenate(scores)
+
+
+def _top_scored(items: np.ndarray, factors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row index into `items` and score of each customer's k best (implicit's top-k: about twice as fast as a
+    BLAS product and argpartition on 4,096 products)."""
+    picked, top = topk(items, factors, k, num_threads=0)
+    return picked.astype(np.int64), top
 
 
 def _top_columns(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -485,8 +492,10 @@ def _union(width: int, *pairs: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarra
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
-    """np.unique by sorting: numpy 2.3+'s hash-based np.unique is 50-100x slower on these integer arrays."""
-    values = np.sort(values)
+    """np.unique by sorting: numpy 2.3+'s hash-based np.unique is 50-100x slower on these integer arrays. The
+    stable sort merges the runs the sources come in (each sorted by row, most by product within a row): 7.5 ms
+    for 500,000 keys of five such sources, against 25 ms with the default quicksort."""
+    values = np.sort(values, kind="stable")
     return values[run_starts(values)]
 
 

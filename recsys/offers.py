@@ -81,8 +81,8 @@ class OfferList:
     suppressed: list[Suppressed] = field(default_factory=list)
 
 
-def encode_list(model_version: str, computed_at: str, source: str, offers: list[list[Any]],
-                suppressed: list[list[Any]]) -> bytes:
+def encode_list(model_version: str, computed_at: str, source: str, offers: Sequence[Sequence[Any]],
+                suppressed: Sequence[Sequence[Any]]) -> bytes:
     """A stored list: offers as [product_id, score, reason_code, source_product_id|None, days|None]."""
     return orjson.dumps({"model_version": model_version, "computed_at": computed_at, "source": source,
                          "offers": offers, "suppressed": suppressed}, option=orjson.OPT_SERIALIZE_NUMPY)
