@@ -6,7 +6,7 @@ once idle for `claim_idle_ms`. Every retailer's latest model is loaded and rehea
 before the first event; a newly trained one (LATEST of the retailer's model folder) is loaded and rehearsed on a
 thread of its own while the previous one keeps serving, and takes over between batches. A customer's history is
 kept in Redis for `history_ttl_s` after their last event, so their next views are ranked without a graph read
-(recsys.customer_history).
+(recsys.customer_history); the graph read's Neo4j plan is made again every `plan_every_s`, since a load drops it.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class WorkerSettings:
     claim_idle_ms: int = 30_000
     reload_every_s: float = 2.0
     replay_every_s: float = 5.0
+    plan_every_s: float = 60.0    # the history read's Neo4j plan made again this often (a load drops plans)
     history_ttl_s: int = customer_history.TTL_S   # how long a customer's history is kept after their last event
 
 
@@ -67,6 +68,7 @@ class Worker:
         self._failed: dict[str, str] = {}                    # retailer -> version that failed to load (not retried)
         self._checked_at = 0.0
         self._replayed_at = 0.0
+        self._planned_at = time.monotonic()   # rehearsing the models (prepare) plans the history read
         self._own_pending = True     # first read this consumer's own unacknowledged entries (a restart)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -140,6 +142,9 @@ class Worker:
         if now - self._checked_at >= self.settings.reload_every_s:
             self._checked_at = now
             self._reload()
+        if now - self._planned_at >= self.settings.plan_every_s:
+            self._planned_at = now
+            self._plan_history_reads()
         if self._own_pending:
             mine = self.read_own_pending()
             if mine:
@@ -251,6 +256,13 @@ class Worker:
         log.info("loaded model %s for retailer %s in %.2f s (rehearsed on %s)", artifact.version, retailer_id,
                  time.monotonic() - started, rehearsed or "no customer")
         return artifact
+
+    def _plan_history_reads(self) -> None:
+        for retailer_id, artifact in self._artifacts.items():
+            try:
+                realtime.plan_history_read(self.graph, artifact)
+            except Exception:  # noqa: BLE001 - e.g. the graph restarting; the next event plans it
+                log.warning("could not plan the history read for retailer %s", retailer_id, exc_info=True)
 
     def _serve(self, arrived: dict[str, model.Artifact]) -> None:
         self._artifacts.update(arrived)

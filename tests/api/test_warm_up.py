@@ -15,9 +15,11 @@ from api.app import create_app
 from api.config import Role
 from graph.census import fingerprint
 from graph.driver import Graph
+from graph.events import RECORD_EVENTS
 from recsys import keys
 from tests.api.conftest import Api, api_config, seed_offers
 from tests.api.test_mutations import EVENT
+from tests.query_stats import collecting, drop_plans, invocations, latest_start, ran_since
 
 CUSTOMER_360 = """query($id: ID!) { customer(id: $id) {
   id firstName contact { email phone } identities { kind value } consents { purpose granted } homeStore { name }
@@ -31,21 +33,16 @@ PHONE = """query($phone: String!) { customerByIdentity(kind: PHONE, value: $phon
 
 @pytest.fixture
 def collected(shop: Graph) -> Iterator[Graph]:
-    """Neo4j's plans dropped and its query collection (db.stats) running, from an empty collection."""
-    shop.write("CALL db.stats.stop('QUERIES')")
-    shop.write("CALL db.stats.clear('QUERIES')")
-    shop.write("CALL db.clearQueryCaches()")
-    shop.write("CALL db.stats.collect('QUERIES')")
-    yield shop
-    shop.write("CALL db.stats.stop('QUERIES')")
-    shop.write("CALL db.stats.clear('QUERIES')")
+    """The shop's graph with Neo4j's plans dropped and its query collection running."""
+    with collecting(shop):
+        yield shop
 
 
 def test_hot_requests_find_every_query_planned_in_their_shape(collected: Graph, cache: redis.Redis,
                                                               targets: Any) -> None:
     seed_offers(cache)
     with TestClient(create_app(api_config(targets))) as client:
-        started = _latest_start(collected)
+        started = latest_start(collected)
         api = Api(client)
         session = api.query(SCAN, role=Role.KIOSK, card="900001")["data"]["customerByIdentity"]["customerSession"]
         assert api.query(KIOSK, role=Role.KIOSK, card="900001")["data"]["nextBestOffers"]["offers"]
@@ -62,12 +59,12 @@ def test_hot_requests_find_every_query_planned_in_their_shape(collected: Graph, 
 
 def test_plans_dropped_while_serving_are_made_again(collected: Graph, cache: redis.Redis, targets: Any) -> None:
     with TestClient(create_app(replace(api_config(targets), warm_up_every_s=0.2))):
-        collected.write("CALL db.clearQueryCaches()")
-        dropped = _latest_start(collected)
+        drop_plans(collected)
+        dropped = latest_start(collected)
         deadline = time.monotonic() + 30
-        while not _planned_since(collected, dropped) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert _planned_since(collected, dropped), "no warm-up ran after the plans were dropped"
+        while not ran_since(collected, RECORD_EVENTS, dropped) and time.monotonic() < deadline:
+            time.sleep(0.2)      # the warm-up's event write: no request of these tests makes one
+        assert ran_since(collected, RECORD_EVENTS, dropped), "no warm-up ran after the plans were dropped"
 
 
 def test_warm_up_writes_nothing(shop: Graph, cache: redis.Redis, targets: Any) -> None:
@@ -78,33 +75,17 @@ def test_warm_up_writes_nothing(shop: Graph, cache: redis.Redis, targets: Any) -
     assert not cache.exists(keys.event_stream())
 
 
-def _latest_start(graph: Graph) -> int:
-    """When the last collected query started (ms since the epoch): the warm-up's last one."""
-    return max(call["startTimestampMillis"] for _, calls in _collected(graph) for call in calls)
-
-
-def _planned_since(graph: Graph, moment: int) -> bool:
-    """Whether the warm-up's event write (which no request of these tests makes) ran after `moment`."""
-    return any(call["startTimestampMillis"] > moment for query, calls in _collected(graph)
-               if "MERGE (e:Event {event_id: row.event_id})" in query for call in calls)
-
-
 def _shapes(graph: Graph, split: int) -> tuple[dict[str, set[tuple[Any, ...]]], dict[str, set[tuple[Any, ...]]]]:
     """Per query text, the parameter shapes it ran in up to `split` (the warm-up) and after it (the requests)."""
     warmed: dict[str, set[tuple[Any, ...]]] = {}
     served: dict[str, set[tuple[Any, ...]]] = {}
-    for query, calls in _collected(graph):
+    for query, calls in invocations(graph):
         if query.lstrip().startswith("CALL db."):
             continue
         for call in calls:
             shape = tuple(sorted((name, _shape(value)) for name, value in (call.get("params") or {}).items()))
             (warmed if call["startTimestampMillis"] <= split else served).setdefault(query, set()).add(shape)
     return warmed, served
-
-
-def _collected(graph: Graph) -> list[tuple[str, list[dict[str, Any]]]]:
-    rows = graph.read("CALL db.stats.retrieve('QUERIES') YIELD data RETURN data")
-    return [(row["data"]["query"], row["data"]["invocations"]) for row in rows]
 
 
 def _shape(value: Any) -> Any:

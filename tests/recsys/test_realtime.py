@@ -23,11 +23,12 @@ import redis
 from threadpoolctl import threadpool_info
 
 from c360.services import free_port
-from graph.interactions import customer_with_interactions, pending_stream
+from graph.interactions import CUSTOMER_WITH_INTERACTIONS, customer_with_interactions, pending_stream
 from graph.merges import merge_customers, unmerge_customers
 from recsys import hybrid, jobs, keys, model, offers, realtime
 from recsys.interactions import EVENT_KINDS
 from recsys.worker import Worker, WorkerSettings
+from tests.query_stats import collecting, drop_plans, latest_start, ran_since
 
 
 def view(event_id: str, customer_id: str, product_id: str) -> dict[str, object]:
@@ -164,6 +165,18 @@ def test_a_worker_has_every_model_loaded_and_rehearsed_before_the_first_event(se
     assert consumer.stats.models_loaded == [served.model_version]
     consumer.step()                                     # prepared already: nothing loaded twice
     assert consumer.stats.models_loaded == [served.model_version]
+
+
+def test_a_worker_plans_its_history_read_again(served, cache: redis.Redis) -> None:
+    """A load drops Neo4j's plans; the worker makes the history read's again every plan_every_s, events or not."""
+    consumer = worker(served, cache, plan_every_s=0.0)
+    consumer.ensure_group()
+    consumer.prepare()
+    with collecting(served.graph):
+        drop_plans(served.graph)
+        dropped = latest_start(served.graph)
+        assert consumer.step() == 0                     # no event: only the worker's own rounds
+        assert ran_since(served.graph, CUSTOMER_WITH_INTERACTIONS, dropped)
 
 
 def test_a_rehearsal_ranks_a_customer_and_keeps_nothing(served, cache: redis.Redis) -> None:
