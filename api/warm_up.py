@@ -21,8 +21,9 @@ from anyio import to_thread
 from api.context import Services
 from api.errors import CACHE_DOWN, GRAPH_DOWN
 from api.types.common import IdentityKind
-from graph.catalog_reads import products_by_ids, stores_by_ids
-from graph.profiles import OrderPage, ProfileParts, customer_id_by_identity, customer_profiles, known_ids
+from graph.catalog_reads import product_availability, products_by_ids, stores_by_ids
+from graph.profiles import (OrderPage, ProfileParts, customer_id_by_identity, customer_profiles, known_ids,
+                            search_customer_ids)
 from recsys.realtime import record_event
 
 log = logging.getLogger("api")
@@ -33,6 +34,8 @@ ID_LISTS = (1, 10, 100)  # a customer, an offer list's products, a page
 SCREEN = ProfileParts(orders=OrderPage(), events_first=1, timeline_first=1)   # the service desk's customer 360
 PROFILE_READS = ((ProfileParts(), 1), (ProfileParts(), 10), (ProfileParts(), 100), (SCREEN, 1))   # (parts, ids)
 EVENT_CHECKS = ((1, 1, 1), (1, 1, 0), (1, 0, 0))   # (customers, products, stores) a write checks
+SEARCHES = ({"name": "Nobody"}, {"name": "Nobody Warm Up"}, {"phone": SPELLINGS[0]}, {"email": SPELLINGS[1]},
+            {"card": NOBODY}, {"card": NOBODY * 2})   # the service desk's: a word or two, a phone, an e-mail, a card
 PLANNING_S = 0.5   # a warm-up longer than this planned something: keep_warm says so
 
 
@@ -58,6 +61,12 @@ async def warm_up(services: Services, *, quiet: bool = False) -> int:
             await products_by_ids(graph, _nobody(size))
             await stores_by_ids(graph, _nobody(size))
             ran += 2
+        for search in SEARCHES:
+            await search_customer_ids(graph, **search, limit=21)
+            ran += 1
+        for store in (None, NOBODY):
+            await product_availability(graph, NOBODY, store, 200)
+            ran += 1
         for customers, products, stores in EVENT_CHECKS:
             await known_ids(graph, customers=_nobody(customers), products=_nobody(products), stores=_nobody(stores))
             ran += 1

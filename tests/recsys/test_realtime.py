@@ -28,7 +28,7 @@ from graph.merges import merge_customers, unmerge_customers
 from recsys import hybrid, jobs, keys, model, offers, realtime
 from recsys.interactions import EVENT_KINDS
 from recsys.worker import Worker, WorkerSettings
-from tests.query_stats import collecting, drop_plans, latest_start, ran_since
+from tests.query_stats import collecting, drop_plans, ran_since
 
 
 def view(event_id: str, customer_id: str, product_id: str) -> dict[str, object]:
@@ -173,8 +173,7 @@ def test_a_worker_plans_its_history_read_again(served, cache: redis.Redis) -> No
     consumer.ensure_group()
     consumer.prepare()
     with collecting(served.graph):
-        drop_plans(served.graph)
-        dropped = latest_start(served.graph)
+        dropped = drop_plans(served.graph)
         assert consumer.step() == 0                     # no event: only the worker's own rounds
         assert ran_since(served.graph, CUSTOMER_WITH_INTERACTIONS, dropped)
 
