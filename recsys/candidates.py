@@ -315,15 +315,15 @@ def _factors(artifact: Artifact, user_items: csr_matrix) -> np.ndarray | None:
 
 
 def _factor_part(artifact: Artifact, factors: np.ndarray, k: int) -> _Part:
-    if len(factors) < FEW_CUSTOMERS:    # the worker: implicit's top-k never builds a full score row
+    if len(factors) < FEW_CUSTOMERS:    # the worker: every product, in implicit's top-k
         items = np.ascontiguousarray(artifact.model.item_factors, dtype=np.float32)
-        best, scores = topk(items, factors, k, num_threads=0)
-    else:                               # a batch: BLAS products on the products within reach
+        best, scores = _top_scored(items, factors, k)
+    else:                               # a batch: only the products within reach (_top_products)
         best, scores = _top_products(_by_length(artifact), factors, k)
     finite = np.isfinite(scores) & (best >= 0)
     rows = np.repeat(np.arange(len(factors)), k).reshape(len(factors), k)
     row_max = np.maximum(np.where(finite, scores, -np.inf).max(axis=1, initial=0.0), 0.0)
-    return _Part(rows[finite], best[finite].astype(np.int64), row_max.astype(np.float32))
+    return _Part(rows[finite], best[finite], row_max.astype(np.float32))
 
 
 @dataclass(frozen=True)
