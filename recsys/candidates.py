@@ -35,6 +35,7 @@ HEAD_PRODUCTS = 4_096         # products with the longest factors, scored for ev
 FURTHER_GROUP = 64            # customers scored together past the head (the group goes as far as its furthest)
 SCORED_PAIRS = 16_384         # (customer, product) pairs whose factor scores are computed together (fits in cache)
 SIMILARITY_CELLS = 2_000_000   # offered x owned products whose neighbour similarities are held at once (8 MB)
+DENSE_CELLS = 4_000_000       # stores x products up to which store popularity is held dense for lookups (16 MB)
 
 
 @dataclass(frozen=True)
@@ -216,8 +217,31 @@ class _Stored:
         if not len(self.keys) or not len(rows):
             return np.zeros(len(rows), np.int64), np.zeros(len(rows), bool)   # no stored value to index
         wanted = rows.astype(np.int64) * self.width + cols
+        if len(self.keys) < len(wanted) and _increasing(wanted):
+            return self._found_among(wanted)
         position = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
         return position, self.keys[position] == wanted
+
+    def _found_among(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """find() for strictly increasing keys outnumbering the stored ones (candidates come sorted, five or six
+        to a customer's bought product): each stored key is looked up among them, the smaller search."""
+        place = np.minimum(np.searchsorted(wanted, self.keys), len(wanted) - 1)
+        hit = np.flatnonzero(wanted[place] == self.keys)
+        position = np.zeros(len(wanted), np.int64)
+        found = np.zeros(len(wanted), bool)
+        position[place[hit]] = hit
+        found[place[hit]] = True
+        return position, found
+
+
+@dataclass(frozen=True)
+class _Dense:
+    """A small matrix held dense (float32), with _Stored's lookup: a gather instead of a search."""
+
+    values: np.ndarray
+
+    def at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        return self.values[rows, cols]
 
 
 def sources(artifact: Artifact, user_items: csr_matrix, rows: np.ndarray, cols: np.ndarray,
@@ -446,7 +470,7 @@ class _Popularity:
     overall: np.ndarray          # the k best sellers overall
     overall_share: np.ndarray    # (products,) popularity / the best seller's
     store_max: np.ndarray        # (stores,) each store's best seller's popularity
-    at_store: _Stored            # store_popularity for lookups
+    at_store: _Stored | _Dense   # store_popularity for lookups
 
 
 def _popularity(artifact: Artifact, k: int) -> _Popularity:
@@ -455,13 +479,14 @@ def _popularity(artifact: Artifact, k: int) -> _Popularity:
         stores = artifact.store_popularity.tocsr()
         store_rows, store_cols = _top_stored(stores, k)
         popularity = artifact.popularity
+        small = stores.shape[0] * stores.shape[1] <= DENSE_CELLS     # 50 stores x 10,000 products, not 457 x 68,262
         return _Popularity(
             by_store=np.split(store_cols, np.searchsorted(store_rows, np.arange(1, stores.shape[0]))),
             overall=np.argsort(-popularity, kind="stable")[:k],
             overall_share=(popularity / max(float(popularity.max(initial=0.0)), 1e-9)).astype(np.float32),
             store_max=np.asarray(stores.max(axis=1).toarray()).ravel() if stores.shape[1] else
             np.zeros(stores.shape[0]),
-            at_store=_Stored.of(stores))
+            at_store=_Dense(stores.toarray().astype(np.float32)) if small else _Stored.of(stores))
     return artifact.derived(("popularity", k), make)
 
 
@@ -517,6 +542,10 @@ def _by_row_then_best(rows: np.ndarray, cols: np.ndarray, total: np.ndarray) -> 
     if _sorted_pairs(rows, cols):
         return by_row_then_descending(rows, total)
     return np.lexsort((cols, -total, rows))
+
+
+def _increasing(keys: np.ndarray) -> bool:
+    return bool((keys[1:] > keys[:-1]).all())
 
 
 def _sorted_pairs(rows: np.ndarray, cols: np.ndarray) -> bool:

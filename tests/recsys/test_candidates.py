@@ -23,6 +23,19 @@ def test_lookup_reads_stored_entries_and_zero_elsewhere() -> None:
     assert values.tolist() == [0, 2, 3, 0, 4]
 
 
+@pytest.mark.parametrize("pairs", ["sorted", "shuffled"])
+@pytest.mark.parametrize("density", [0.05, 0.9])
+def test_lookup_of_many_pairs_reads_what_the_dense_matrix_holds(pairs: str, density: float) -> None:
+    """Sorted pairs outnumbering the stored entries are searched the other way round (stored among pairs)."""
+    matrix = sparse_random(40, 60, density=density, format="csr", dtype=np.float32, random_state=3)
+    rng = np.random.default_rng(4)
+    keys = np.sort(rng.choice(40 * 60, size=1_500, replace=False))
+    if pairs == "shuffled":
+        keys = rng.permutation(keys)
+    rows, cols = keys // 60, keys % 60
+    assert candidates.lookup(matrix, rows, cols).tolist() == matrix.toarray()[rows, cols].tolist()
+
+
 def test_top_stored_keeps_each_rows_largest_values() -> None:
     matrix = csr_matrix(np.array([[5, 1, 4, 0, 3], [0, 0, 1, 0, 0]], dtype=np.float32))
     rows, cols = candidates._top_stored(matrix, 2)
@@ -217,6 +230,18 @@ def test_rank_scores_exactly_what_the_dense_hybrid_scores(seed: int, knn_weight:
     for row in range(len(batch.ids)):
         expected = np.sort(dense.total[row, best[row][best[row] >= 0]])[::-1]
         assert np.allclose(ranked.total[ranked.rows == row], expected, atol=1e-6)
+
+
+def test_store_popularity_reads_alike_held_dense_or_sparse(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = []
+    for cells, held in ((candidates.DENSE_CELLS, "_Dense"), (0, "_Stored")):
+        monkeypatch.setattr(candidates, "DENSE_CELLS", cells)
+        artifact, batch = _random_batch(1)     # a new artifact: its lookups are made anew
+        rows = np.repeat(np.arange(len(batch.ids)), artifact.popularity.shape[0])
+        cols = np.tile(np.arange(artifact.popularity.shape[0]), len(batch.ids))
+        values.append(candidates._popular_values(artifact, batch.home, rows, cols, 10))
+        assert type(candidates._popularity(artifact, 10).at_store).__name__ == held
+    assert values[0].tolist() == values[1].tolist() and values[0].max() == 1 and len(set(values[0].tolist())) > 10
 
 
 def test_few_candidates_per_source_still_score_exactly_and_keep_the_best() -> None:
