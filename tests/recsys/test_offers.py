@@ -142,6 +142,24 @@ def test_every_list_records_model_version_time_and_source(served, reader: offers
     assert listed.computed_at == served.now.isoformat()
 
 
+def test_stored_scores_keep_five_decimals(served, cache: redis.Redis) -> None:
+    stored = offers.decode_list(cache.get(keys.customer_offers("shop:target", offers.current_version(cache))))
+    scores = [offer[1] for offer in stored["offers"]]
+    assert scores and all(score == round(score, 5) for score in scores)
+
+
+def test_lists_are_stored_as_lz4_frames_and_plain_json_ones_still_read(served, cache: redis.Redis,
+                                                                        reader: offers.OfferReader) -> None:
+    key = keys.customer_offers("shop:target", offers.current_version(cache))
+    stored = cache.get(key)
+    assert stored.startswith(offers.LZ4_FRAME)
+    listed = reader.next_best_offers("shop:target")
+    plain = json.dumps(offers.decode_list(stored)).encode()
+    assert len(stored) < len(plain) / 2
+    cache.set(key, plain)        # as stored before lists were compressed
+    assert reader.next_best_offers("shop:target") == listed
+
+
 def test_similar_lists_keep_each_products_best_in_order_and_break_ties_by_stored_order() -> None:
     rng = np.random.default_rng(2)
     dense = rng.choice(np.array([0.0, 0.1, 0.2, 0.5, 0.9], np.float32), size=(60, 60))   # many ties
@@ -302,7 +320,7 @@ def test_lists_ranked_by_several_threads_are_those_ranked_by_one(shop, cache: re
         """customer -> (offers without scores, scores, suppressed)."""
         found = {}
         for key in cache.scan_iter(match=keys.customer_offers("*", version)):
-            stored = json.loads(cache.get(key) or b"{}")
+            stored = offers.decode_list(cache.get(key) or b"{}")
             found[key.decode().removesuffix(version)] = (
                 [o[:1] + o[2:] for o in stored["offers"]], [o[1] for o in stored["offers"]], stored["suppressed"])
         return found
