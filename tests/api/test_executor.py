@@ -9,8 +9,11 @@ from datetime import date
 from enum import Enum
 from typing import Any, NewType
 
+import graphql.execution.executor as graphql_executor
 import pytest
 import strawberry
+from graphql.execution.collect_fields import collect_subfields
+from strawberry.extensions import ParserCache
 from strawberry.permission import BasePermission
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.scalar import ScalarDefinition
@@ -217,3 +220,38 @@ def test_deferred_fragments_in_plain_objects_come_later_as_with_strawberry() -> 
     stock = streamed(None, query)
     assert streamed(LeanExecutor, query) == stock
     assert "amount" not in str(stock[0]["data"]) and len(stock) == 2, "the amounts come in the second payload"
+
+
+def twice(executor: Any, query: str, *variables: dict[str, Any]) -> list[Any]:
+    """`query` answered once per set of variables by one schema whose parser cache hands out one document."""
+    schema = strawberry.Schema(query=Query, execution_context_class=executor, scalar_overrides={Grade: GRADE},
+                               extensions=[ParserCache])
+    return [asyncio.run(schema.execute(query, variable_values=v)).data for v in variables]
+
+
+@pytest.fixture
+def collections(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The object types whose sub-fields graphql-core collects, as it collects them."""
+    collected: list[str] = []
+
+    def counting(schema: Any, fragments: Any, variables: Any, operation: Any, return_type: Any, *rest: Any) -> Any:
+        collected.append(return_type.name)
+        return collect_subfields(schema, fragments, variables, operation, return_type, *rest)
+
+    monkeypatch.setattr(graphql_executor, "collect_subfields", counting)
+    return collected
+
+
+def test_collected_fields_are_kept_across_requests_of_a_document_without_directives(collections: list[str]) -> None:
+    query = "{ goodLines { price { amount } prices { currency } item { name } } }"
+    first, second = twice(LeanExecutor, query, {}, {})
+    assert first == second == twice(None, query, {})[0]
+    assert Counter(collections) == {"Line": 2, "Price": 4, "Item": 2}    # stock executor: once a request each
+
+
+def test_a_document_with_directives_collects_for_each_request(collections: list[str]) -> None:
+    query = "query Q($all: Boolean!) { goodLines { price { amount currency @include(if: $all) } } }"
+    answered = twice(LeanExecutor, query, {"all": True}, {"all": False})
+    assert answered == twice(None, query, {"all": True}, {"all": False})
+    assert answered[0] != answered[1]
+    assert Counter(collections) == {"Line": 4, "Price": 4}
