@@ -25,7 +25,6 @@ and the object type, unless a directive (@skip, @include, @defer) reads the requ
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -50,7 +49,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
 DEFINITION = "strawberry-definition"   # where strawberry keeps its field on graphql-core's
-KEPT_SELECTIONS = 4_096                 # collected sub-field sets kept across requests (the least recently used go)
+KEPT_SELECTIONS = 4_096                 # collected sub-field sets kept across requests (all dropped when full)
 
 
 class Shape(Enum):
@@ -96,11 +95,10 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         key = (return_type, *map(id, nodes))    # the entry holds the nodes, so their ids are not reused meanwhile
         entry = _SELECTIONS.get(key)
         if entry is None:
+            if len(_SELECTIONS) >= KEPT_SELECTIONS:
+                _SELECTIONS.clear()
             entry = _SELECTIONS[key] = (nodes, super().collect_subfields(return_type, field_details_list))
-            if len(_SELECTIONS) > KEPT_SELECTIONS:
-                _SELECTIONS.popitem(last=False)
         else:
-            _SELECTIONS.move_to_end(key)
             self._relevant_sub_fields[(return_type, id(field_details_list))] = (field_details_list, entry[1])
         return entry[1]
 
@@ -238,18 +236,19 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
             return None
 
 
-_SELECTIONS: OrderedDict[tuple[Any, ...], tuple[tuple[Node, ...], Any]] = OrderedDict()
-_DIRECTIVE_FREE: OrderedDict[int, tuple[OperationDefinitionNode, bool]] = OrderedDict()
+_SELECTIONS: dict[tuple[Any, ...], tuple[tuple[Node, ...], Any]] = {}
+_DIRECTIVE_FREE: dict[int, tuple[OperationDefinitionNode, bool]] = {}
 
 
 def _without_directives(operation: OperationDefinitionNode, fragments: dict[str, Any]) -> bool:
-    """Whether neither the operation nor its fragments carry a directive, worked out once per parsed operation."""
+    """Whether neither the operation nor its fragments carry a directive, worked out once per parsed operation
+    (the entry holds the operation, so a reused id never answers for another)."""
     entry = _DIRECTIVE_FREE.get(id(operation))
     if entry is None or entry[0] is not operation:
-        entry = (operation, not any(_directives_in(node) for node in (operation, *fragments.values())))
-        _DIRECTIVE_FREE[id(operation)] = entry
-        if len(_DIRECTIVE_FREE) > KEPT_SELECTIONS:
-            _DIRECTIVE_FREE.popitem(last=False)
+        if len(_DIRECTIVE_FREE) >= KEPT_SELECTIONS:
+            _DIRECTIVE_FREE.clear()
+        entry = _DIRECTIVE_FREE[id(operation)] = (
+            operation, not any(_directives_in(node) for node in (operation, *fragments.values())))
     return entry[1]
 
 

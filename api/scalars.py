@@ -26,8 +26,8 @@ def serialize_datetime(value: Any) -> str:
 
 
 def _moment(text: str) -> dt.datetime:
-    """ISO 8601 text as a datetime: Python's own parser (0.5 us, where dateutil's takes 15-20), dateutil's for the
-    forms Python's refuses."""
+    """ISO 8601 text as a datetime: Python's own parser (0.13 us, where dateutil's takes 6), dateutil's for the
+    forms Python's refuses (`2026-12-08T24:00:00`, `2026-12`)."""
     try:
         return dt.datetime.fromisoformat(text)
     except ValueError:
