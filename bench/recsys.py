@@ -5,7 +5,8 @@
         [--latency-only | --precompute-only] [--workers N ...]
 
 For each retailer: trains (seconds), precomputes every customer's list into Redis (customers/s; once per
-`--workers` value with `--precompute-only`), then
+`--workers` value with `--precompute-only`; with the CPU Redis used meanwhile, append-only-file rewrites included,
+since on one machine it takes cores from the ranking), then
 measures one customer's recomputation (graph read + ALS recalculate_user + hybrid + Redis write, p50/p99,
 with the pure computation on its own) and event-to-updated-list latency over `--events` view events, `--session`
 in a row per customer: each goes through recsys.realtime.record_event while `c360 worker` runs in its own process,
@@ -39,6 +40,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+import redis
 from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,8 +136,11 @@ def train_and_precompute(graph, cache, models_dir: Path, retailer_id: str,  # ty
 
 
 def precompute(graph, cache, models_dir: Path, retailer_id: str, workers: int) -> None:  # type: ignore[no-untyped-def]
-    """Precompute every list of the retailer with its latest model; prints seconds and customers/s."""
+    """Precompute every list of the retailer with its latest model; prints seconds and customers/s, and the work
+    Redis did meanwhile (on a shared machine it takes cores from the ranking)."""
+    before = redis_work(cache)
     summary = jobs.precompute(graph, cache, models_dir, retailers=[retailer_id], workers=workers)
+    after = redis_work(cache)
     total_s = summary.read_s + summary.write_s + summary.catalogue_s
     used = summary.ranking_threads
     threads = f"--workers {workers}: {used} ranking thread{'s' if used > 1 else ''}"
@@ -144,6 +149,27 @@ def precompute(graph, cache, models_dir: Path, retailer_id: str, workers: int) -
           f"customers/s for the lists, "
           f"{summary.customers / total_s:,.0f} customers/s overall (goal >= {PRECOMPUTE_GOAL:,.0f}: "
           f"{summary.customers_per_s / PRECOMPUTE_GOAL:.2f}x)")
+    if before and after:
+        print(f"  Redis meanwhile: {after[0] - before[0]:.1f} CPU-seconds, and {after[2] - before[2]} append-only-file "
+              f"rewrite(s) whose forked process used {after[1] - before[1]:.1f}; it holds {after[3]} now")
+
+
+def redis_work(cache: redis.Redis) -> tuple[float, float, int, str] | None:
+    """Redis's CPU-seconds so far, its forked children's (append-only-file rewrites, snapshots; waiting up to a minute
+    for one running to end), the rewrites it made and its memory; None where INFO is refused (some managed
+    services)."""
+    try:
+        info = cache.info()
+        for _ in range(600):      # a rewrite's CPU counts once its process has ended
+            if not info.get("aof_rewrite_in_progress") and not info.get("rdb_bgsave_in_progress"):
+                break
+            time.sleep(0.1)
+            info = cache.info()
+    except redis.ResponseError:
+        return None
+    own = info["used_cpu_sys"] + info["used_cpu_user"]
+    children = info["used_cpu_sys_children"] + info["used_cpu_user_children"]
+    return own, children, int(info.get("aof_rewrites", 0)), str(info["used_memory_human"])
 
 
 def one_customer_latency(graph, cache, artifact: model.Artifact, customers: list[str]) -> None:  # type: ignore[no-untyped-def]
